@@ -1,0 +1,177 @@
+"""Costs J: the mean over the m examples (the columns) of a per-example loss.
+
+All functions take course layout: predictions and targets of shape (n_outputs, m). Each returns
+a 0-d array of the inputs' library, dtype and device; call ``float()`` on it to read it.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from array_api_compat import array_namespace
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "clip_epsilon",
+    "mean_squared_error",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_with_logits",
+    "softplus",
+]
+
+Array = Any
+
+
+def _n_examples(y: Array) -> int:
+    return 1 if y.ndim < 2 else int(y.shape[-1])
+
+
+def clip_epsilon(dtype: Any, xp: ModuleType) -> float:
+    """The clipping margin for probabilities of ``dtype``: its machine epsilon.
+
+    Parameters
+    ----------
+    dtype : dtype
+    xp : module
+
+    Returns
+    -------
+    float
+        About 1.2e-7 for float32 and 2.2e-16 for float64.
+    """
+    return float(xp.finfo(dtype).eps)
+
+
+def softplus(z: Array, *, xp: ModuleType | None = None) -> Array:
+    """log(1 + exp(z)), computed as max(z, 0) + log1p(exp(-|z|)) so it never overflows.
+
+    Parameters
+    ----------
+    z : array
+    xp : module, optional
+
+    Returns
+    -------
+    array
+    """
+    xp = xp or array_namespace(z)
+    return xp.clip(z, min=0) + xp.log1p(xp.exp(-xp.abs(z)))
+
+
+def binary_cross_entropy(a: Array, y: Array, *, xp: ModuleType | None = None) -> Array:
+    """J = -(1/m) Σ [y log a + (1 - y) log(1 - a)], from probabilities a.
+
+    ``a`` is clipped to [eps, 1 - eps], with eps the machine epsilon of its dtype, so saturated
+    predictions (a exactly 0 or 1) give a large but finite cost.
+
+    Parameters
+    ----------
+    a : array of shape (n_outputs, m)
+        Predicted probabilities.
+    y : array of shape (n_outputs, m)
+        Targets in {0, 1}.
+    xp : module, optional
+
+    Returns
+    -------
+    array
+        The cost, 0-d.
+    """
+    xp = xp or array_namespace(a, y)
+    eps = clip_epsilon(a.dtype, xp)
+    a = xp.clip(a, min=eps, max=1 - eps)
+    losses = y * xp.log(a) + (1 - y) * xp.log(1 - a)
+    return -xp.sum(losses) / _n_examples(y)
+
+
+def binary_cross_entropy_with_logits(z: Array, y: Array, *, xp: ModuleType | None = None) -> Array:
+    """The same cost as :func:`binary_cross_entropy`, from logits z (a = σ(z)).
+
+    Uses the identity L = softplus(z) - y z, which is exact and finite for every finite z.
+
+    Parameters
+    ----------
+    z : array of shape (n_outputs, m)
+        Pre-activations of the sigmoid output.
+    y : array of shape (n_outputs, m)
+        Targets in {0, 1}.
+    xp : module, optional
+
+    Returns
+    -------
+    array
+        The cost, 0-d.
+    """
+    xp = xp or array_namespace(z, y)
+    return xp.sum(softplus(z, xp=xp) - y * z) / _n_examples(y)
+
+
+def softmax_cross_entropy(a: Array, y: Array, *, xp: ModuleType | None = None) -> Array:
+    """J = -(1/m) Σ_i Σ_k y_k log a_k, from softmax probabilities (clipped like the binary case).
+
+    Parameters
+    ----------
+    a : array of shape (n_classes, m)
+        Class probabilities; each column sums to 1.
+    y : array of shape (n_classes, m)
+        One-hot targets.
+    xp : module, optional
+
+    Returns
+    -------
+    array
+        The cost, 0-d.
+    """
+    xp = xp or array_namespace(a, y)
+    eps = clip_epsilon(a.dtype, xp)
+    return -xp.sum(y * xp.log(xp.clip(a, min=eps, max=1.0))) / _n_examples(y)
+
+
+def softmax_cross_entropy_with_logits(
+    z: Array, y: Array, *, xp: ModuleType | None = None
+) -> Array:
+    """The softmax cross-entropy from logits, through a stable log-sum-exp.
+
+    L = logsumexp(z) - Σ_k y_k z_k for one-hot y, with the column maximum subtracted first.
+
+    Parameters
+    ----------
+    z : array of shape (n_classes, m)
+    y : array of shape (n_classes, m)
+        One-hot targets.
+    xp : module, optional
+
+    Returns
+    -------
+    array
+        The cost, 0-d.
+    """
+    xp = xp or array_namespace(z, y)
+    zmax = xp.max(z, axis=0, keepdims=True)
+    logsumexp = xp.log(xp.sum(xp.exp(z - zmax), axis=0, keepdims=True)) + zmax
+    total = xp.sum(logsumexp * xp.sum(y, axis=0, keepdims=True)) - xp.sum(y * z)
+    return total / _n_examples(y)
+
+
+def mean_squared_error(a: Array, y: Array, *, xp: ModuleType | None = None) -> Array:
+    """Half the mean squared error: J = (1/2m) Σ ||a - y||².
+
+    The ½ makes the gradient (a - y)/m, the same form as the cross-entropy pairs; scikit-learn's
+    MLPRegressor uses the same convention.
+
+    Parameters
+    ----------
+    a : array of shape (n_outputs, m)
+    y : array of shape (n_outputs, m)
+    xp : module, optional
+
+    Returns
+    -------
+    array
+        The cost, 0-d.
+    """
+    xp = xp or array_namespace(a, y)
+    d = a - y
+    return xp.sum(d * d) / (2 * _n_examples(y))

@@ -1,0 +1,458 @@
+r"""The L-layer dense network in course notation: forward, cost, backward and update.
+
+Shapes follow the course: X is (n_x, m), so columns are examples; W[l] is (n_l, n_{l-1});
+b[l] is (n_l, 1). ``params`` is a list of (W, b) pairs, layer 1 first. Logistic regression is
+the one-layer network ``[n_x, 1]`` with a sigmoid output; the shallow network has two layers.
+
+Forward, for l = 1..L:
+
+    Z[l] = W[l] A[l-1] + b[l],   A[l] = g[l](Z[l]),   A[0] = X
+
+Backward, with the output layer paired with its natural cost (sigmoid + cross-entropy, softmax +
+softmax cross-entropy, identity + half MSE), starts from dZ[L] = (A[L] - Y) / m and then, for
+l = L..1:
+
+    dW[l] = dZ[l] A[l-1]ᵀ,   db[l] = Σ_columns dZ[l],   dA[l-1] = W[l]ᵀ dZ[l],
+    dZ[l-1] = dA[l-1] * g'[l-1](Z[l-1])
+
+The 1/m sits in dZ[L] once, instead of in every dW and db: the same numbers, fewer operations.
+Only the activations A[0..L-1] and the output logits are kept for backward, never both Z and A,
+because every hidden derivative is read from A (see :mod:`nnbackend.activations`). dA[0], the
+gradient with respect to X, is never computed.
+
+Every function resolves the array namespace once per call, or takes it as ``xp``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+from array_api_compat import array_namespace, is_writeable_array
+
+from nnbackend import losses
+from nnbackend.activations import HIDDEN_ACTIVATIONS, activation_backward, activation_forward
+
+__all__ = [
+    "OUTPUTS",
+    "ForwardCache",
+    "backward",
+    "compute_cost",
+    "forward",
+    "gradient_step",
+    "is_writeable",
+    "layer_forward",
+    "linear_backward",
+    "linear_forward",
+    "output_delta",
+    "predict_output",
+    "update",
+]
+
+Array = Any
+Params = list[tuple[Array, Array]]
+Grads = list[tuple[Array, Array]]
+
+#: Output activations, each paired with its cost: sigmoid → binary cross-entropy, softmax →
+#: softmax cross-entropy, identity (linear) and relu → half mean squared error.
+OUTPUTS: tuple[str, ...] = ("sigmoid", "softmax", "identity", "relu")
+
+
+@dataclass
+class ForwardCache:
+    """What :func:`forward` keeps for :func:`backward`.
+
+    Attributes
+    ----------
+    activations : list of arrays
+        A[0] = X, A[1], ..., A[L-1]: the inputs of each layer.
+    logits : array
+        Z[L], the output layer's pre-activation (n_L × m, small), for the stable costs.
+    """
+
+    activations: list[Array]
+    logits: Array
+
+
+def is_writeable(x: Array) -> bool:
+    """Whether ``x`` may be updated in place (False for JAX and Dask arrays, read-only views).
+
+    Parameters
+    ----------
+    x : array
+
+    Returns
+    -------
+    bool
+    """
+    if isinstance(x, np.ndarray):  # the common case, without the generic checks' cost
+        return bool(x.flags.writeable)
+    return bool(is_writeable_array(x))
+
+
+def linear_forward(a_prev: Array, w: Array, b: Array, *, xp: ModuleType | None = None) -> Array:
+    """Z = W A_prev + b, with b broadcast over the m columns.
+
+    Parameters
+    ----------
+    a_prev : array of shape (n_{l-1}, m)
+    w : array of shape (n_l, n_{l-1})
+    b : array of shape (n_l, 1)
+    xp : module, optional
+
+    Returns
+    -------
+    array of shape (n_l, m)
+    """
+    xp = xp or array_namespace(a_prev, w, b)
+    z = xp.matmul(w, a_prev)
+    if is_writeable(z):
+        z += b  # the matmul result is ours: add in place, saving one (n_l, m) temporary
+        return z
+    return z + b
+
+
+def layer_forward(
+    a_prev: Array,
+    w: Array,
+    b: Array,
+    activation: str,
+    *,
+    slope: float = 0.01,
+    xp: ModuleType | None = None,
+) -> tuple[Array, Array]:
+    """One layer: Z = W A_prev + b, then A = g(Z).
+
+    Parameters
+    ----------
+    a_prev, w, b : arrays
+        As in :func:`linear_forward`.
+    activation : str
+        A name from :data:`nnbackend.activations.ACTIVATIONS`.
+    slope : float, default 0.01
+        The leaky ReLU slope.
+    xp : module, optional
+
+    Returns
+    -------
+    (A, Z) : tuple of arrays
+    """
+    xp = xp or array_namespace(a_prev, w, b)
+    z = linear_forward(a_prev, w, b, xp=xp)
+    return activation_forward(z, activation, slope=slope, xp=xp), z
+
+
+def forward(
+    X: Array,
+    params: Params,
+    *,
+    hidden: str = "relu",
+    output: str = "sigmoid",
+    slope: float = 0.01,
+    xp: ModuleType | None = None,
+) -> tuple[Array, ForwardCache]:
+    """Forward propagation through all L layers.
+
+    Parameters
+    ----------
+    X : array of shape (n_x, m)
+    params : list of (W, b)
+    hidden : str, default "relu"
+        The activation of layers 1..L-1.
+    output : {"sigmoid", "softmax", "identity", "relu"}, default "sigmoid"
+    slope : float, default 0.01
+        The leaky ReLU slope.
+    xp : module, optional
+
+    Returns
+    -------
+    AL : array of shape (n_L, m)
+        The output activations (predictions).
+    cache : ForwardCache
+        What :func:`backward` needs.
+    """
+    xp = xp or array_namespace(X)
+    activations = [X]
+    a = X
+    last = len(params) - 1
+    for layer, (w, b) in enumerate(params):
+        if layer < last:
+            a, _ = layer_forward(a, w, b, hidden, slope=slope, xp=xp)
+            activations.append(a)
+        else:
+            z = linear_forward(a, w, b, xp=xp)
+            a = activation_forward(z, output, xp=xp)
+    return a, ForwardCache(activations, z)
+
+
+def predict_output(
+    X: Array,
+    params: Params,
+    *,
+    hidden: str = "relu",
+    output: str = "sigmoid",
+    slope: float = 0.01,
+    xp: ModuleType | None = None,
+) -> Array:
+    """The network's output A[L] for X, keeping no cache (inference only).
+
+    Parameters
+    ----------
+    X, params, hidden, output, slope, xp
+        As in :func:`forward`.
+
+    Returns
+    -------
+    array of shape (n_L, m)
+    """
+    xp = xp or array_namespace(X)
+    a = X
+    last = len(params) - 1
+    for layer, (w, b) in enumerate(params):
+        a, _ = layer_forward(a, w, b, hidden if layer < last else output, slope=slope, xp=xp)
+    return a
+
+
+def compute_cost(
+    AL: Array, Y: Array, output: str, *, logits: Array | None = None, xp: ModuleType | None = None
+) -> Array:
+    """The cost paired with the output activation.
+
+    Parameters
+    ----------
+    AL : array of shape (n_L, m)
+        Output activations.
+    Y : array of shape (n_L, m)
+        Targets (one-hot for softmax).
+    output : {"sigmoid", "softmax", "identity", "relu"}
+    logits : array, optional
+        Z[L]. When given, the cross-entropies are computed from it (exact for saturated
+        outputs); otherwise from AL, clipped.
+    xp : module, optional
+
+    Returns
+    -------
+    array
+        The cost, 0-d.
+    """
+    xp = xp or array_namespace(AL, Y)
+    if output == "sigmoid":
+        if logits is not None:
+            return losses.binary_cross_entropy_with_logits(logits, Y, xp=xp)
+        return losses.binary_cross_entropy(AL, Y, xp=xp)
+    if output == "softmax":
+        if logits is not None:
+            return losses.softmax_cross_entropy_with_logits(logits, Y, xp=xp)
+        return losses.softmax_cross_entropy(AL, Y, xp=xp)
+    if output in ("identity", "relu"):
+        return losses.mean_squared_error(AL, Y, xp=xp)
+    raise ValueError(f"output={output!r} is not valid: expected one of {OUTPUTS}")
+
+
+def output_delta(AL: Array, Y: Array, output: str, *, xp: ModuleType | None = None) -> Array:
+    """dZ[L] = ∂J/∂Z[L] for the output paired with its cost: (A[L] - Y) / m.
+
+    For a relu output (with half MSE) the ReLU derivative masks it as well.
+
+    Parameters
+    ----------
+    AL, Y : arrays of shape (n_L, m)
+    output : {"sigmoid", "softmax", "identity", "relu"}
+    xp : module, optional
+
+    Returns
+    -------
+    array of shape (n_L, m)
+    """
+    xp = xp or array_namespace(AL, Y)
+    m = AL.shape[1]
+    dz = (AL - Y) / m
+    if output == "relu":
+        return activation_backward(dz, AL, "relu", xp=xp)
+    if output not in OUTPUTS:
+        raise ValueError(f"output={output!r} is not valid: expected one of {OUTPUTS}")
+    return dz
+
+
+def linear_backward(
+    dZ: Array,
+    a_prev: Array,
+    w: Array,
+    *,
+    scale: float = 1.0,
+    need_da_prev: bool = True,
+    xp: ModuleType | None = None,
+) -> tuple[Array | None, Array, Array]:
+    """Gradients of one linear step Z = W A_prev + b.
+
+    dW = scale · dZ A_prevᵀ, db = scale · Σ_columns dZ, dA_prev = Wᵀ dZ.
+
+    Parameters
+    ----------
+    dZ : array of shape (n_l, m)
+    a_prev : array of shape (n_{l-1}, m)
+    w : array of shape (n_l, n_{l-1})
+    scale : float, default 1.0
+        1 when dZ already carries the 1/m (as in :func:`backward`); 1/m for the course's
+        convention, where dZ does not.
+    need_da_prev : bool, default True
+        False skips dA_prev (returned as None): the first layer never needs ∂J/∂X.
+    xp : module, optional
+
+    Returns
+    -------
+    (dA_prev, dW, db)
+    """
+    xp = xp or array_namespace(dZ, a_prev, w)
+    dw = xp.matmul(dZ, a_prev.T)
+    db = xp.sum(dZ, axis=1, keepdims=True)
+    if scale != 1.0:
+        dw = dw * scale
+        db = db * scale
+    da_prev = xp.matmul(w.T, dZ) if need_da_prev else None
+    return da_prev, dw, db
+
+
+def backward(
+    AL: Array,
+    Y: Array,
+    cache: ForwardCache,
+    params: Params,
+    *,
+    hidden: str = "relu",
+    output: str = "sigmoid",
+    slope: float = 0.01,
+    xp: ModuleType | None = None,
+) -> Grads:
+    """Backward propagation: the gradients of the cost with respect to every W[l] and b[l].
+
+    The cache's activation list is consumed (emptied) as backward walks down the layers, so
+    each A[l] is released as soon as it is no longer needed.
+
+    Parameters
+    ----------
+    AL : array of shape (n_L, m)
+    Y : array of shape (n_L, m)
+    cache : ForwardCache
+        From :func:`forward`.
+    params : list of (W, b)
+    hidden, output, slope, xp
+        As in :func:`forward`.
+
+    Returns
+    -------
+    list of (dW, db)
+        In layer order, with the shapes of ``params``.
+    """
+    xp = xp or array_namespace(AL, Y)
+    activations = cache.activations
+    grads: Grads = [None] * len(params)  # type: ignore[list-item]
+    dz = output_delta(AL, Y, output, xp=xp)
+    for layer in range(len(params) - 1, -1, -1):
+        a_prev = activations.pop()
+        w = params[layer][0]
+        da_prev, dw, db = linear_backward(dz, a_prev, w, need_da_prev=layer > 0, xp=xp)
+        grads[layer] = (dw, db)
+        if layer > 0:
+            dz = _hidden_delta(da_prev, a_prev, hidden, slope, xp)
+    return grads
+
+
+def _hidden_delta(da: Array, a: Array, hidden: str, slope: float, xp: ModuleType) -> Array:
+    # da is a fresh matmul result that nobody else holds: where the library allows, scale it in
+    # place instead of allocating dz beside it (this is the step's largest temporary).
+    if hidden == "relu" and isinstance(da, np.ndarray):
+        da *= a > 0
+        return da
+    return activation_backward(da, a, hidden, slope=slope, xp=xp)
+
+
+def update(
+    params: Params, grads: Grads, learning_rate: float, *, consume_grads: bool = False
+) -> Params:
+    """Gradient descent: W[l] ← W[l] - α dW[l], b[l] ← b[l] - α db[l].
+
+    Updates in place where the arrays are writeable, and builds new arrays where they are not
+    (JAX, Dask). Either way the updated parameters are returned.
+
+    Parameters
+    ----------
+    params : list of (W, b)
+    grads : list of (dW, db)
+    learning_rate : float
+        α.
+    consume_grads : bool, default False
+        True lets the update scale the gradient arrays in place (saving a temporary); only for
+        callers that discard the gradients afterwards.
+
+    Returns
+    -------
+    list of (W, b)
+    """
+    if not params or not is_writeable(params[0][0]):
+        return [(w - learning_rate * dw, b - learning_rate * db) for (w, b), (dw, db) in
+                zip(params, grads, strict=True)]
+    for (w, b), (dw, db) in zip(params, grads, strict=True):
+        if consume_grads and is_writeable(dw):
+            dw *= learning_rate
+            db *= learning_rate
+            w -= dw
+            b -= db
+        else:
+            w -= learning_rate * dw
+            b -= learning_rate * db
+    return params
+
+
+def gradient_step(
+    X: Array,
+    Y: Array,
+    params: Params,
+    learning_rate: float,
+    *,
+    hidden: str = "relu",
+    output: str = "sigmoid",
+    slope: float = 0.01,
+    xp: ModuleType | None = None,
+) -> tuple[Params, Array]:
+    """One full gradient-descent step: forward, cost, backward, update.
+
+    This is the unit the benchmark times and the course's training loops repeat.
+
+    Parameters
+    ----------
+    X : array of shape (n_x, m)
+    Y : array of shape (n_L, m)
+    params : list of (W, b)
+    learning_rate : float
+    hidden, output, slope, xp
+        As in :func:`forward`.
+
+    Returns
+    -------
+    params : list of (W, b)
+        Updated (the same arrays, where updated in place).
+    cost : array
+        The cost before the update, 0-d.
+    """
+    xp = xp or array_namespace(X, Y)
+    AL, cache = forward(X, params, hidden=hidden, output=output, slope=slope, xp=xp)
+    cost = compute_cost(AL, Y, output, logits=cache.logits, xp=xp)
+    grads = backward(AL, Y, cache, params, hidden=hidden, output=output, slope=slope, xp=xp)
+    return update(params, grads, learning_rate, consume_grads=True), cost
+
+
+def layer_dims_of(params: Sequence[tuple[Array, Array]]) -> list[int]:
+    """[n_x, n_1, ..., n_L] read off the parameter shapes."""
+    return [int(params[0][0].shape[1]), *(int(w.shape[0]) for w, _ in params)]
+
+
+def check_activation_names(hidden: str, output: str) -> None:
+    """Raise ValueError naming the bad value when ``hidden`` or ``output`` is unknown."""
+    if hidden not in HIDDEN_ACTIVATIONS:
+        raise ValueError(f"hidden={hidden!r} is not valid: expected one of {HIDDEN_ACTIVATIONS}")
+    if output not in OUTPUTS:
+        raise ValueError(f"output={output!r} is not valid: expected one of {OUTPUTS}")

@@ -1,0 +1,96 @@
+"""Shared fixtures: every test that takes ``backend`` runs once per installed array library.
+
+array_api_strict runs with its strictest flags on a non-default device ("device1"), standing in
+for a GPU: device mixing and non-standard calls fail there as they would on CuPy.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nnbackend
+from nnbackend.backend import BackendError
+
+# (id, backend name, device, reason to skip when the library is missing)
+BACKEND_CASES = [
+    ("numpy", "numpy", None),
+    ("array_api_strict-device1", "array_api_strict", "device1"),
+    ("torch-cpu", "torch", "cpu"),
+    ("jax", "jax", None),
+    ("dask", "dask", None),
+    ("cupy", "cupy", None),
+]
+CAT_DATA = Path(
+    os.environ.get("NNBACKEND_CATVNONCAT", Path(__file__).resolve().parents[2] / "shared" / "data"
+                   / "catvnoncat")
+)
+
+
+def _installed(name: str) -> bool:
+    top = {"dask": "dask"}.get(name, name)
+    return importlib.util.find_spec(top) is not None
+
+
+def _strict_flags(on: bool) -> None:
+    import array_api_strict
+
+    if on:
+        array_api_strict.set_array_api_strict_flags(
+            boolean_indexing=False, data_dependent_shapes=False, enabled_extensions=()
+        )
+    else:
+        array_api_strict.reset_array_api_strict_flags()
+
+
+@pytest.fixture(params=[c[0] for c in BACKEND_CASES])
+def backend(request):
+    """Make one backend active for the test; skip with a reason when it cannot run here."""
+    case = next(c for c in BACKEND_CASES if c[0] == request.param)
+    _, name, device = case
+    if not _installed(name):
+        pytest.skip(f"{name} is not installed")
+    try:
+        ctx = nnbackend.use_backend(name, device)
+        active = ctx.__enter__()
+    except BackendError as exc:
+        pytest.skip(f"{name} cannot run here: {exc}")
+    if name == "array_api_strict":
+        _strict_flags(True)
+    try:
+        yield active
+    finally:
+        if name == "array_api_strict":
+            _strict_flags(False)
+        ctx.__exit__(None, None, None)
+
+
+@pytest.fixture
+def numpy_backend():
+    """Run the test on NumPy whatever NNBACKEND says."""
+    with nnbackend.use_backend("numpy") as active:
+        yield active
+
+
+@pytest.fixture(params=["float64", "float32"])
+def dtype(request):
+    """Both first-class float dtypes."""
+    return request.param
+
+
+def rtol_for(dtype) -> float:
+    """The comparison tolerance a dtype affords, against a float64 NumPy reference."""
+    return 1e-5 if np.dtype(str(dtype).rsplit(".", 1)[-1]) == np.float32 else 1e-12
+
+
+@pytest.fixture
+def cat_data_dir():
+    """The course's cat/non-cat HDF5 folder; the test skips when it is absent."""
+    if not (CAT_DATA / "train_catvnoncat.h5").exists():
+        pytest.skip(f"cat data not found at {CAT_DATA} (set NNBACKEND_CATVNONCAT)")
+    pytest.importorskip("h5py")
+    return CAT_DATA
