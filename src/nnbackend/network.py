@@ -31,7 +31,7 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, is_writeable_array
+from array_api_compat import array_namespace, is_dask_array, is_writeable_array
 
 from nnbackend import losses
 from nnbackend.activations import HIDDEN_ACTIVATIONS, activation_backward, activation_forward
@@ -80,6 +80,9 @@ class ForwardCache:
 def is_writeable(x: Array) -> bool:
     """Whether ``x`` may be updated in place (False for JAX and Dask arrays, read-only views).
 
+    Dask arrays accept ``+=``, but only by rebinding the name to a new lazy array: the object
+    held elsewhere (in a parameter list) would not change, so they count as not writeable.
+
     Parameters
     ----------
     x : array
@@ -90,7 +93,7 @@ def is_writeable(x: Array) -> bool:
     """
     if isinstance(x, np.ndarray):  # the common case, without the generic checks' cost
         return bool(x.flags.writeable)
-    return bool(is_writeable_array(x))
+    return bool(is_writeable_array(x)) and not is_dask_array(x)
 
 
 def linear_forward(a_prev: Array, w: Array, b: Array, *, xp: ModuleType | None = None) -> Array:
