@@ -1,0 +1,73 @@
+"""Plumbing shared by the course modules: legacy seeding and moving arrays where they belong."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from array_api_compat import array_namespace
+
+from nnbackend.backend import asarray, library_of
+from nnbackend.initializers import draw_parameters, move_like
+
+Array = Any
+
+
+def as_float_array(x: Any) -> Array:
+    """Python scalars and lists become float64 NumPy arrays; arrays pass through."""
+    if isinstance(x, int | float | list | tuple):
+        return np.asarray(x, dtype=float)
+    return x
+
+
+def match(y: Any, like: Array) -> Array:
+    """``y`` in the library, device and float dtype of ``like`` (the assignment's X).
+
+    The notebooks pass integer or uint8 labels next to float data; NumPy mixes them silently,
+    strict array-API libraries do not, so labels are cast here, at the façade's edge.
+    """
+    if library_of(y) is None and library_of(like) is not None:
+        return move_like(np.asarray(y), like)
+    y = as_float_array(y)
+    if isinstance(y, np.ndarray) and isinstance(like, np.ndarray):
+        return y if y.dtype == like.dtype else y.astype(like.dtype)
+    xp = array_namespace(like)
+    return y if y.dtype == like.dtype else xp.astype(y, like.dtype)
+
+
+def copy(x: Array) -> Array:
+    """A copy of ``x`` (so that in-place updates never touch the learner's arrays)."""
+    xp = array_namespace(x)
+    return xp.asarray(x, copy=True)
+
+
+def legacy_parameters(layer_dims: Sequence[int], seed: int, init: str) -> list[tuple[Any, Any]]:
+    """The notebooks' ``np.random.seed(seed)`` + ``randn`` draws, layer by layer, on the host."""
+    return draw_parameters(layer_dims, init, np.random.RandomState(seed))
+
+
+def to_dict(params: list[tuple[Array, Array]], like: Array | None = None) -> dict[str, Array]:
+    """Course parameter dict {"W1", "b1", ...}, on the active backend or like ``like``."""
+    move = asarray if like is None else (lambda a: move_like(a, like))
+    out = {}
+    for layer, (w, b) in enumerate(params, start=1):
+        out[f"W{layer}"] = move(w)
+        out[f"b{layer}"] = move(b)
+    return out
+
+
+def from_dict(parameters: dict[str, Array]) -> list[tuple[Array, Array]]:
+    """The core's list of (W, b) from a course parameter dict."""
+    n_layers = len(parameters) // 2
+    return [(parameters[f"W{layer}"], parameters[f"b{layer}"]) for layer in range(1, n_layers + 1)]
+
+
+def grads_from_dict(grads: dict[str, Array], n_layers: int) -> list[tuple[Array, Array]]:
+    """The core's list of (dW, db) from a course gradient dict."""
+    return [(grads[f"dW{layer}"], grads[f"db{layer}"]) for layer in range(1, n_layers + 1)]
+
+
+def print_cost_line(iteration: int, cost: float) -> None:
+    """The notebooks' progress line."""
+    print(f"Cost after iteration {iteration}: {cost:f}")

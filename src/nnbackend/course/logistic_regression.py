@@ -1,0 +1,223 @@
+"""Week 2: logistic regression with a neural-network mindset, as the assignment grades it.
+
+Every function keeps the notebook's name, signature and return structure, and computes through
+:mod:`nnbackend.network` (logistic regression is its one-layer case): w of shape (n_x, 1) is the
+transpose of the core's W[1].
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from array_api_compat import array_namespace
+
+from nnbackend import activations, network
+from nnbackend.backend import asarray, library_of
+from nnbackend.course._common import as_float_array, copy, match, print_cost_line
+from nnbackend.initializers import move_like
+
+__all__ = ["initialize_with_zeros", "model", "optimize", "predict", "propagate", "sigmoid"]
+
+Array = Any
+
+
+def sigmoid(z: Any) -> Array:
+    """Compute the sigmoid of z.
+
+    Parameters
+    ----------
+    z : scalar or array of any size
+
+    Returns
+    -------
+    s : array
+        sigmoid(z), in z's library.
+    """
+    return activations.sigmoid(as_float_array(z))
+
+
+def initialize_with_zeros(dim: int) -> tuple[Array, float]:
+    """Create a vector of zeros of shape (dim, 1) for w and initialise b to 0.
+
+    Parameters
+    ----------
+    dim : int
+        The size of w (the number of features).
+
+    Returns
+    -------
+    w : array of shape (dim, 1)
+        On the active backend, float64.
+    b : float
+        0.0.
+    """
+    return asarray(np.zeros((dim, 1))), 0.0
+
+
+def _bias_array(b: Any, like: Array) -> Array:
+    if library_of(b) is None or library_of(b) != library_of(like):
+        return move_like(np.reshape(np.asarray(b, dtype=float), (1, 1)), like)
+    return array_namespace(like).reshape(match(b, like), (1, 1))
+
+
+def _propagate(w: Array, b: Array, X: Array, Y: Array) -> tuple[Array, Array, Array]:
+    xp = array_namespace(X)
+    params = [(w.T, b)]
+    A, cache = network.forward(X, params, output="sigmoid", xp=xp)
+    cost = network.compute_cost(A, Y, "sigmoid", xp=xp)
+    ((dW, db),) = network.backward(A, Y, cache, params, output="sigmoid", xp=xp)
+    return dW.T, db, cost
+
+
+def propagate(w: Array, b: Any, X: Array, Y: Array) -> tuple[dict[str, Any], float]:
+    """Cost and gradients of logistic regression, forward and backward.
+
+    Parameters
+    ----------
+    w : array of shape (n_x, 1)
+        Weights.
+    b : float
+        Bias.
+    X : array of shape (n_x, m)
+        Data.
+    Y : array of shape (1, m)
+        True labels (0 or 1).
+
+    Returns
+    -------
+    grads : dict
+        ``{"dw": array (n_x, 1), "db": float}``.
+    cost : float
+        The negative log-likelihood cost.
+    """
+    X = as_float_array(X)
+    Y, w = match(Y, X), match(w, X)
+    dw, db, cost = _propagate(w, _bias_array(b, X), X, Y)
+    return {"dw": dw, "db": float(db[0, 0])}, float(cost)
+
+
+def optimize(
+    w: Array,
+    b: Any,
+    X: Array,
+    Y: Array,
+    num_iterations: int = 100,
+    learning_rate: float = 0.009,
+    print_cost: bool = False,
+) -> tuple[dict[str, Any], dict[str, Any], list[float]]:
+    """Optimise w and b by running gradient descent.
+
+    Parameters
+    ----------
+    w : array of shape (n_x, 1)
+    b : float
+    X : array of shape (n_x, m)
+    Y : array of shape (1, m)
+    num_iterations : int, default 100
+    learning_rate : float, default 0.009
+    print_cost : bool, default False
+        Print the cost every 100 steps.
+
+    Returns
+    -------
+    params : dict
+        ``{"w": array, "b": float}``.
+    grads : dict
+        The last gradients, ``{"dw", "db"}``.
+    costs : list of float
+        The cost every 100 iterations (i % 100 == 0).
+    """
+    X = as_float_array(X)
+    Y = match(Y, X)
+    W = copy(match(w, X)).T  # the core's (1, n_x) layout; a copy, so the learner's w is kept
+    bias = copy(_bias_array(b, X))
+    params = [(W, bias)]
+    costs: list[float] = []
+    dw = db = None
+    for i in range(num_iterations):
+        dw, db, cost = _propagate(params[0][0].T, params[0][1], X, Y)
+        params = network.update(params, [(dw.T, db)], learning_rate)
+        if i % 100 == 0:
+            costs.append(float(cost))
+            if print_cost:
+                print_cost_line(i, float(cost))
+    W, bias = params[0]
+    grads = {"dw": dw, "db": None if db is None else float(db[0, 0])}
+    return {"w": W.T, "b": float(bias[0, 0])}, grads, costs
+
+
+def predict(w: Array, b: Any, X: Array) -> Array:
+    """Predict 0 or 1 with learned logistic-regression parameters (w, b).
+
+    Parameters
+    ----------
+    w : array of shape (n_x, 1)
+    b : float
+    X : array of shape (n_x, m)
+
+    Returns
+    -------
+    Y_prediction : array of shape (1, m)
+        1.0 where the activation is > 0.5, else 0.0, in X's float dtype.
+    """
+    X = as_float_array(X)
+    w = match(w, X)
+    xp = array_namespace(X)
+    A = network.predict_output(X, [(w.T, _bias_array(b, X))], output="sigmoid", xp=xp)
+    return xp.astype(A > 0.5, X.dtype)
+
+
+def _accuracy(prediction: Array, Y: Array) -> float:
+    xp = array_namespace(prediction)
+    return float(100 - xp.mean(xp.abs(prediction - Y)) * 100)
+
+
+def model(
+    X_train: Array,
+    Y_train: Array,
+    X_test: Array,
+    Y_test: Array,
+    num_iterations: int = 2000,
+    learning_rate: float = 0.5,
+    print_cost: bool = False,
+) -> dict[str, Any]:
+    """Build the logistic regression model from the functions above.
+
+    Parameters
+    ----------
+    X_train : array of shape (n_x, m_train)
+    Y_train : array of shape (1, m_train)
+    X_test : array of shape (n_x, m_test)
+    Y_test : array of shape (1, m_test)
+    num_iterations : int, default 2000
+    learning_rate : float, default 0.5
+    print_cost : bool, default False
+        Print the cost every 100 iterations and the train/test accuracy.
+
+    Returns
+    -------
+    d : dict
+        ``costs``, ``Y_prediction_test``, ``Y_prediction_train``, ``w``, ``b``,
+        ``learning_rate``, ``num_iterations``.
+    """
+    X_train = as_float_array(X_train)
+    X_test = match(X_test, X_train)
+    Y_train, Y_test = match(Y_train, X_train), match(Y_test, X_train)
+    w = move_like(np.zeros((X_train.shape[0], 1)), X_train)
+    params, _, costs = optimize(w, 0.0, X_train, Y_train, num_iterations, learning_rate,
+                                print_cost)
+    Y_prediction_test = predict(params["w"], params["b"], X_test)
+    Y_prediction_train = predict(params["w"], params["b"], X_train)
+    if print_cost:
+        print(f"train accuracy: {_accuracy(Y_prediction_train, Y_train)} %")
+        print(f"test accuracy: {_accuracy(Y_prediction_test, Y_test)} %")
+    return {
+        "costs": costs,
+        "Y_prediction_test": Y_prediction_test,
+        "Y_prediction_train": Y_prediction_train,
+        "w": params["w"],
+        "b": params["b"],
+        "learning_rate": learning_rate,
+        "num_iterations": num_iterations,
+    }

@@ -1,0 +1,233 @@
+"""Week 3: planar data classification with one hidden layer, as the assignment grades it.
+
+tanh hidden layer, sigmoid output. Each step is a call into :mod:`nnbackend.network` and
+:mod:`nnbackend.activations`; only the notebook's names, dicts and seeding live here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from array_api_compat import array_namespace
+
+from nnbackend import activations, losses, network
+from nnbackend._sources import planar_flower
+from nnbackend.backend import asarray
+from nnbackend.course._common import (
+    as_float_array,
+    copy,
+    from_dict,
+    legacy_parameters,
+    match,
+    print_cost_line,
+    to_dict,
+)
+
+__all__ = [
+    "backward_propagation",
+    "compute_cost",
+    "forward_propagation",
+    "initialize_parameters",
+    "layer_sizes",
+    "load_planar_dataset",
+    "nn_model",
+    "predict",
+    "update_parameters",
+]
+
+Array = Any
+
+
+def load_planar_dataset() -> tuple[Array, Array]:
+    """The assignment's "flower": 400 points of two classes, on the active backend.
+
+    Returns
+    -------
+    X : array of shape (2, 400)
+    Y : array of shape (1, 400), uint8 labels
+    """
+    X, Y = planar_flower(400, 0.2, seed=1)
+    return asarray(X), asarray(Y)
+
+
+def layer_sizes(X: Array, Y: Array) -> tuple[int, int, int]:
+    """Sizes of the input, hidden (fixed at 4) and output layers.
+
+    Parameters
+    ----------
+    X : array of shape (n_x, m)
+    Y : array of shape (n_y, m)
+
+    Returns
+    -------
+    (n_x, n_h, n_y) : tuple of int
+    """
+    return int(X.shape[0]), 4, int(Y.shape[0])
+
+
+def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int = 2) -> dict[str, Array]:
+    """W = randn · 0.01 (drawn W1, then W2, after ``np.random.seed(seed)``), b = 0.
+
+    Parameters
+    ----------
+    n_x, n_h, n_y : int
+        Layer sizes.
+    seed : int, default 2
+
+    Returns
+    -------
+    parameters : dict
+        ``W1`` (n_h, n_x), ``b1`` (n_h, 1), ``W2`` (n_y, n_h), ``b2`` (n_y, 1), on the active
+        backend.
+    """
+    return to_dict(legacy_parameters([n_x, n_h, n_y], seed, "small"))
+
+
+def forward_propagation(X: Array, parameters: dict[str, Array]) -> tuple[Array, dict[str, Array]]:
+    """Forward propagation: tanh hidden layer, sigmoid output.
+
+    Parameters
+    ----------
+    X : array of shape (n_x, m)
+    parameters : dict
+        ``W1``, ``b1``, ``W2``, ``b2``.
+
+    Returns
+    -------
+    A2 : array of shape (1, m)
+        The sigmoid output.
+    cache : dict
+        ``Z1``, ``A1``, ``Z2``, ``A2``.
+    """
+    X = as_float_array(X)
+    xp = array_namespace(X)
+    A1, Z1 = network.layer_forward(X, parameters["W1"], parameters["b1"], "tanh", xp=xp)
+    A2, Z2 = network.layer_forward(A1, parameters["W2"], parameters["b2"], "sigmoid", xp=xp)
+    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+
+
+def compute_cost(A2: Array, Y: Array) -> float:
+    """The cross-entropy cost -(1/m) Σ [y log a + (1 - y) log(1 - a)].
+
+    Parameters
+    ----------
+    A2 : array of shape (1, m)
+    Y : array of shape (1, m)
+
+    Returns
+    -------
+    cost : float
+    """
+    return float(losses.binary_cross_entropy(A2, match(Y, A2)))
+
+
+def backward_propagation(
+    parameters: dict[str, Array], cache: dict[str, Array], X: Array, Y: Array
+) -> dict[str, Array]:
+    """Backward propagation as the course writes it.
+
+    dZ2 = A2 - Y, dW2 = (1/m) dZ2 A1ᵀ, db2 = (1/m) Σ dZ2, dZ1 = W2ᵀ dZ2 * (1 - A1²),
+    dW1 = (1/m) dZ1 Xᵀ, db1 = (1/m) Σ dZ1.
+
+    Parameters
+    ----------
+    parameters : dict
+        ``W1``, ``b1``, ``W2``, ``b2``.
+    cache : dict
+        ``Z1``, ``A1``, ``Z2``, ``A2``.
+    X : array of shape (2, m)
+    Y : array of shape (1, m)
+
+    Returns
+    -------
+    grads : dict
+        ``dW1``, ``db1``, ``dW2``, ``db2``.
+    """
+    X = as_float_array(X)
+    xp = array_namespace(X)
+    A1, A2 = cache["A1"], cache["A2"]
+    m = X.shape[1]
+    dZ2 = A2 - match(Y, A2)
+    dA1, dW2, db2 = network.linear_backward(dZ2, A1, parameters["W2"], scale=1 / m, xp=xp)
+    dZ1 = activations.activation_backward(dA1, A1, "tanh", xp=xp)
+    _, dW1, db1 = network.linear_backward(dZ1, X, parameters["W1"], scale=1 / m,
+                                          need_da_prev=False, xp=xp)
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+
+
+def update_parameters(
+    parameters: dict[str, Array], grads: dict[str, Array], learning_rate: float = 1.2
+) -> dict[str, Array]:
+    """Gradient descent: θ ← θ - α dθ for every parameter.
+
+    Parameters
+    ----------
+    parameters : dict
+    grads : dict
+    learning_rate : float, default 1.2
+
+    Returns
+    -------
+    parameters : dict
+        New arrays; the ones passed in are left as they were.
+    """
+    params = [(copy(w), copy(b)) for w, b in from_dict(parameters)]
+    updated = network.update(params, [(grads[f"dW{i}"], grads[f"db{i}"])
+                                      for i in range(1, len(params) + 1)], learning_rate)
+    return {key: arr for i, (w, b) in enumerate(updated, 1)
+            for key, arr in ((f"W{i}", w), (f"b{i}", b))}
+
+
+def nn_model(
+    X: Array,
+    Y: Array,
+    n_h: int,
+    num_iterations: int = 10000,
+    print_cost: bool = False,
+    seed: int = 2,
+) -> dict[str, Array]:
+    """Train the one-hidden-layer network with full-batch gradient descent (α = 1.2).
+
+    Parameters
+    ----------
+    X : array of shape (2, m)
+    Y : array of shape (1, m)
+    n_h : int
+        Hidden units.
+    num_iterations : int, default 10000
+    print_cost : bool, default False
+        Print the cost every 1000 iterations.
+    seed : int, default 2
+
+    Returns
+    -------
+    parameters : dict
+        The learned ``W1``, ``b1``, ``W2``, ``b2``, in X's library.
+    """
+    X = as_float_array(X)
+    n_x, _, n_y = layer_sizes(X, Y)
+    parameters = to_dict(legacy_parameters([n_x, n_h, n_y], seed, "small"), like=X)
+    for i in range(num_iterations):
+        A2, cache = forward_propagation(X, parameters)
+        cost = compute_cost(A2, Y)
+        grads = backward_propagation(parameters, cache, X, Y)
+        parameters = update_parameters(parameters, grads, 1.2)
+        if print_cost and i % 1000 == 0:
+            print_cost_line(i, cost)
+    return parameters
+
+
+def predict(parameters: dict[str, Array], X: Array) -> Array:
+    """Predict a class for each example: True where A2 > 0.5.
+
+    Parameters
+    ----------
+    parameters : dict
+    X : array of shape (n_x, m)
+
+    Returns
+    -------
+    predictions : bool array of shape (1, m)
+    """
+    A2, _ = forward_propagation(X, parameters)
+    return A2 > 0.5
