@@ -37,6 +37,7 @@ __all__ = [
     "get_backend",
     "info",
     "installed_backends",
+    "materialize",
     "set_backend",
     "to_numpy",
     "use_backend",
@@ -526,6 +527,25 @@ def to_numpy(x: Any) -> np.ndarray:
         strict = sys.modules["array_api_strict"]
         return np.from_dlpack(strict.asarray(x, device=strict.Device("CPU_DEVICE"), copy=True))
     return np.asarray(x)
+
+
+def materialize(arrays: list[Any]) -> list[Any]:
+    """Evaluate lazy arrays (Dask) now, so that a loop's task graph does not grow each step.
+
+    Training loops call this on the parameters once per iteration: without it every Dask cost
+    read would recompute the whole history of updates. Eager arrays are returned unchanged.
+
+    Parameters
+    ----------
+    arrays : list of arrays
+
+    Returns
+    -------
+    list of arrays
+    """
+    if not arrays or not array_api_compat.is_dask_array(arrays[0]):
+        return arrays
+    return list(sys.modules["dask"].persist(*arrays))
 
 
 def to_backend_like(host: Any, like: Any) -> Any:

@@ -17,6 +17,7 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from nnbackend import network
+from nnbackend.backend import materialize
 from nnbackend.errors import TrainingDivergedError
 from nnbackend.initializers import move_like
 from nnbackend.optimizers import Optimizer
@@ -107,7 +108,9 @@ def _batch_step(
     cost = network.compute_cost(AL, Y, kwargs["output"], logits=cache.logits, xp=xp)
     grads = network.backward(AL, Y, cache, params, xp=xp, **kwargs)
     value = _finite_or_raise(cost, grads, xp, iteration, last)
-    return optimizer.step(params, grads), value
+    params = optimizer.step(params, grads)
+    flat = materialize([p for pair in params for p in pair])
+    return list(zip(flat[0::2], flat[1::2], strict=True)), value
 
 
 def train(

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace
 
-from nnbackend.backend import asarray, library_of
+from nnbackend.backend import asarray, library_of, materialize
 from nnbackend.initializers import draw_parameters, move_like
 
 Array = Any
@@ -66,6 +66,12 @@ def from_dict(parameters: dict[str, Array]) -> list[tuple[Array, Array]]:
 def grads_from_dict(grads: dict[str, Array], n_layers: int) -> list[tuple[Array, Array]]:
     """The core's list of (dW, db) from a course gradient dict."""
     return [(grads[f"dW{layer}"], grads[f"db{layer}"]) for layer in range(1, n_layers + 1)]
+
+
+def materialize_dict(parameters: dict[str, Array]) -> dict[str, Array]:
+    """The parameter dict with lazy (Dask) arrays evaluated, once per training iteration."""
+    keys = list(parameters)
+    return dict(zip(keys, materialize([parameters[k] for k in keys]), strict=True))
 
 
 def print_cost_line(iteration: int, cost: float) -> None:

@@ -23,6 +23,7 @@ from nnbackend.course._common import (
     grads_from_dict,
     legacy_parameters,
     match,
+    materialize_dict,
     print_cost_line,
     to_dict,
 )
@@ -288,7 +289,7 @@ def _train(
         AL, caches = L_model_forward(X, parameters)
         cost = compute_cost(AL, Y)
         grads = L_model_backward(AL, Y, caches)
-        parameters = update_parameters(parameters, grads, learning_rate)
+        parameters = materialize_dict(update_parameters(parameters, grads, learning_rate))
         if print_cost and (i % 100 == 0 or i == num_iterations - 1):
             print_cost_line(i, cost)
         if i % 100 == 0:

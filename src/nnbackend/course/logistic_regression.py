@@ -13,7 +13,7 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from nnbackend import activations, network
-from nnbackend.backend import asarray, library_of
+from nnbackend.backend import asarray, library_of, materialize
 from nnbackend.course._common import as_float_array, copy, match, print_cost_line
 from nnbackend.initializers import move_like
 
@@ -138,6 +138,7 @@ def optimize(
     for i in range(num_iterations):
         dw, db, cost = _propagate(params[0][0].T, params[0][1], X, Y)
         params = network.update(params, [(dw.T, db)], learning_rate)
+        params = [tuple(materialize(list(params[0])))]
         if i % 100 == 0:
             costs.append(float(cost))
             if print_cost:

@@ -19,6 +19,7 @@ from nnbackend.course._common import (
     from_dict,
     legacy_parameters,
     match,
+    materialize_dict,
     print_cost_line,
     to_dict,
 )
@@ -211,7 +212,7 @@ def nn_model(
         A2, cache = forward_propagation(X, parameters)
         cost = compute_cost(A2, Y)
         grads = backward_propagation(parameters, cache, X, Y)
-        parameters = update_parameters(parameters, grads, 1.2)
+        parameters = materialize_dict(update_parameters(parameters, grads, 1.2))
         if print_cost and i % 1000 == 0:
             print_cost_line(i, cost)
     return parameters

@@ -1,0 +1,312 @@
+"""The course façade: notebook values, hand-computed cases, gradient checks, every backend."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+from array_api_compat import array_namespace
+
+import nnbackend
+from nnbackend.course import deep_network as dn
+from nnbackend.course import logistic_regression as lr
+from nnbackend.course import shallow_network as sn
+
+
+def _np(x):
+    return nnbackend.to_numpy(x)
+
+
+def _on(x):
+    return nnbackend.asarray(np.asarray(x, dtype=float))
+
+
+# ------------------------------------------------------------------ signatures
+SIGNATURES = {
+    lr.sigmoid: "(z)",
+    lr.initialize_with_zeros: "(dim)",
+    lr.propagate: "(w, b, X, Y)",
+    lr.optimize: "(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False)",
+    lr.predict: "(w, b, X)",
+    lr.model: "(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, "
+              "print_cost=False)",
+    sn.load_planar_dataset: "()",
+    sn.layer_sizes: "(X, Y)",
+    sn.initialize_parameters: "(n_x, n_h, n_y, seed=2)",
+    sn.forward_propagation: "(X, parameters)",
+    sn.compute_cost: "(A2, Y)",
+    sn.backward_propagation: "(parameters, cache, X, Y)",
+    sn.update_parameters: "(parameters, grads, learning_rate=1.2)",
+    sn.nn_model: "(X, Y, n_h, num_iterations=10000, print_cost=False, seed=2)",
+    sn.predict: "(parameters, X)",
+    dn.initialize_parameters: "(n_x, n_h, n_y, seed=1)",
+    dn.initialize_parameters_deep: "(layer_dims, seed=3)",
+    dn.linear_forward: "(A, W, b)",
+    dn.linear_activation_forward: "(A_prev, W, b, activation)",
+    dn.L_model_forward: "(X, parameters)",
+    dn.compute_cost: "(AL, Y)",
+    dn.linear_backward: "(dZ, cache)",
+    dn.linear_activation_backward: "(dA, cache, activation)",
+    dn.L_model_backward: "(AL, Y, caches)",
+    dn.update_parameters: "(params, grads, learning_rate)",
+    dn.two_layer_model: "(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000, "
+                        "print_cost=False)",
+    dn.L_layer_model: "(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000, "
+                      "print_cost=False)",
+    dn.predict: "(X, y, parameters)",
+}
+
+
+@pytest.mark.parametrize("func", list(SIGNATURES), ids=lambda f: f"{f.__module__}.{f.__name__}")
+def test_signatures_are_the_notebooks(func):
+    sig = inspect.signature(func)
+    plain = sig.replace(parameters=[p.replace(annotation=inspect.Parameter.empty)
+                                    for p in sig.parameters.values()],
+                        return_annotation=inspect.Signature.empty)
+    assert str(plain) == SIGNATURES[func]
+
+
+# ------------------------------------------------------------------ week 2
+def test_week2_notebook_values(backend):
+    w, b = _on([[1.0], [2.0]]), 2.0
+    X = _on([[1.0, 2.0, -1.0], [3.0, 4.0, -3.2]])
+    Y = nnbackend.asarray(np.array([[1, 0, 1]]))
+    grads, cost = lr.propagate(w, b, X, Y)
+    assert set(grads) == {"dw", "db"}
+    np.testing.assert_allclose(_np(grads["dw"]), [[0.99845601], [2.39507239]], rtol=1e-7)
+    assert grads["db"] == pytest.approx(0.00145557813678, rel=1e-9)
+    assert cost == pytest.approx(5.801545319394553, rel=1e-12)
+    params, grads, costs = lr.optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009)
+    np.testing.assert_allclose(_np(params["w"]), [[0.19033591], [0.12259159]], rtol=1e-7)
+    assert params["b"] == pytest.approx(1.92535983008, rel=1e-9)
+    np.testing.assert_allclose(_np(grads["dw"]), [[0.67752042], [1.41625495]], rtol=1e-7)
+    assert grads["db"] == pytest.approx(0.219194504541, rel=1e-9)
+    assert costs == [pytest.approx(5.801545319394553)]
+    np.testing.assert_allclose(_np(w), [[1.0], [2.0]])  # the learner's w is not modified
+    pred = lr.predict(_on([[0.1124579], [0.23106775]]), -0.3,
+                      _on([[1.0, -1.1, -3.2], [1.2, 2.0, 0.1]]))
+    np.testing.assert_array_equal(_np(pred), [[1.0, 1.0, 0.0]])
+    assert array_namespace(pred) is array_namespace(X)
+
+
+def test_week2_hand_computed_propagate():
+    # w = 0, b = 0: every a = 1/2, so cost = log 2, dw = X (a - y)ᵀ / m, db = mean(a - y)
+    X = np.array([[1.0, -2.0], [0.5, 4.0]])
+    Y = np.array([[1.0, 0.0]])
+    grads, cost = lr.propagate(np.zeros((2, 1)), 0.0, X, Y)
+    assert cost == pytest.approx(np.log(2))
+    np.testing.assert_allclose(grads["dw"], [[(-0.5 * 1 + 0.5 * -2) / 2],
+                                             [(-0.5 * 0.5 + 0.5 * 4) / 2]])
+    assert grads["db"] == pytest.approx(0.0)
+
+
+def test_week2_sigmoid_and_zeros(backend):
+    np.testing.assert_allclose(_np(lr.sigmoid(_on([0.0, 2.0]))), [0.5, 0.88079708], rtol=1e-7)
+    assert float(lr.sigmoid(0.0)) == 0.5
+    w, b = lr.initialize_with_zeros(2)
+    assert w.shape == (2, 1) and not _np(w).any()
+    assert b == 0.0 and isinstance(b, float)
+
+
+def test_week2_model_learns_and_prints(capsys, backend):
+    rng = np.random.default_rng(0)
+    Xh = rng.standard_normal((3, 60))
+    Yh = (Xh[0:1] + 0.5 * Xh[1:2] > 0).astype(float)
+    d = lr.model(_on(Xh[:, :40]), _on(Yh[:, :40]), _on(Xh[:, 40:]), _on(Yh[:, 40:]),
+                 num_iterations=300, learning_rate=0.5, print_cost=True)
+    assert set(d) == {"costs", "Y_prediction_test", "Y_prediction_train", "w", "b",
+                      "learning_rate", "num_iterations"}
+    assert len(d["costs"]) == 3 and d["costs"][0] > d["costs"][-1]
+    assert np.mean(_np(d["Y_prediction_train"]) == Yh[:, :40]) >= 0.95
+    out = capsys.readouterr().out
+    assert "Cost after iteration 0: 0.693147" in out
+    assert "Cost after iteration 200:" in out
+    assert "train accuracy:" in out and "test accuracy:" in out
+
+
+# ------------------------------------------------------------------ week 3
+def test_planar_dataset_follows_the_recipe(backend):
+    X, Y = sn.load_planar_dataset()
+    assert X.shape == (2, 400) and Y.shape == (1, 400)
+    Xh, Yh = _np(X), _np(Y)
+    np.random.seed(1)
+    t = np.linspace(0, 3.12, 200) + np.random.randn(200) * 0.2
+    r = 4 * np.sin(4 * t) + np.random.randn(200) * 0.2
+    np.testing.assert_allclose(Xh[:, :200], np.vstack([r * np.sin(t), r * np.cos(t)]))
+    assert Yh[0, :200].sum() == 0 and Yh[0, 200:].sum() == 200
+    np.testing.assert_allclose(Xh[:, 0], [1.20444229, 3.57611415], rtol=1e-7)
+    assert sn.layer_sizes(X, Y) == (2, 4, 1)
+
+
+def test_shallow_initialisation_replays_the_legacy_stream(backend):
+    p = sn.initialize_parameters(2, 4, 1)
+    rs = np.random.RandomState(2)
+    np.testing.assert_array_equal(_np(p["W1"]), rs.randn(4, 2) * 0.01)
+    np.testing.assert_array_equal(_np(p["W2"]), rs.randn(1, 4) * 0.01)
+    assert not _np(p["b1"]).any() and p["b2"].shape == (1, 1)
+    np.testing.assert_allclose(_np(p["W1"])[0], [-0.00416758, -0.00056267], atol=5e-9)
+
+
+def _numeric_grads(cost_of, parameters, h=1e-6):
+    out = {}
+    for key, value in parameters.items():
+        arr = _np(value).copy()
+        g = np.zeros_like(arr)
+        for idx in np.ndindex(arr.shape):
+            for sign in (1, -1):
+                shifted = arr.copy()
+                shifted[idx] += sign * h
+                trial = dict(parameters, **{key: nnbackend.asarray(shifted)})
+                g[idx] += sign * cost_of(trial) / (2 * h)
+        out["d" + key] = g
+    return out
+
+
+def test_shallow_backward_is_the_gradient_of_the_cost(numpy_backend):
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((2, 6))
+    Y = (rng.random((1, 6)) > 0.5).astype(float)
+    params = {k: v * 50 for k, v in sn.initialize_parameters(2, 3, 1).items()}
+    params["b1"] = rng.standard_normal((3, 1)) * 0.1
+    A2, cache = sn.forward_propagation(X, params)
+    assert set(cache) == {"Z1", "A1", "Z2", "A2"}
+    grads = sn.backward_propagation(params, cache, X, Y)
+    numeric = _numeric_grads(lambda p: sn.compute_cost(sn.forward_propagation(X, p)[0], Y),
+                             params)
+    for key in ("dW1", "db1", "dW2", "db2"):
+        np.testing.assert_allclose(grads[key], numeric[key], rtol=1e-6, atol=1e-9)
+
+
+def test_shallow_update_is_gradient_descent(backend):
+    params = {k: _on(v) for k, v in {"W1": [[1.0]], "b1": [[2.0]], "W2": [[3.0]],
+                                     "b2": [[4.0]]}.items()}
+    grads = {k: _on(v) for k, v in {"dW1": [[1.0]], "db1": [[1.0]], "dW2": [[-1.0]],
+                                    "db2": [[0.5]]}.items()}
+    new = sn.update_parameters(params, grads)
+    assert float(new["W1"][0, 0]) == pytest.approx(-0.2)
+    assert float(new["W2"][0, 0]) == pytest.approx(4.2)
+    assert float(new["b2"][0, 0]) == pytest.approx(3.4)
+    assert float(params["W1"][0, 0]) == 1.0
+
+
+def test_planar_training_reaches_90_percent(capsys, backend):
+    if backend.name == "dask":
+        pytest.skip("10 000 lazily built steps: covered on every eager backend")
+    X, Y = sn.load_planar_dataset()
+    parameters = sn.nn_model(X, Y, 4, num_iterations=10000, print_cost=True)
+    accuracy = float(np.mean(_np(sn.predict(parameters, X)) == _np(Y)))
+    assert accuracy >= 0.90
+    lines = capsys.readouterr().out.splitlines()
+    # The notebook's printed costs (its first iterations are insensitive to BLAS rounding).
+    assert lines[:4] == ["Cost after iteration 0: 0.693048",
+                         "Cost after iteration 1000: 0.288083",
+                         "Cost after iteration 2000: 0.254385",
+                         "Cost after iteration 3000: 0.233864"]
+
+
+# ------------------------------------------------------------------ week 4
+def test_deep_initialisation_replays_the_legacy_stream(backend):
+    p = dn.initialize_parameters_deep([5, 4, 3])
+    rs = np.random.RandomState(3)
+    np.testing.assert_array_equal(_np(p["W1"]), rs.randn(4, 5) * 0.01)
+    np.testing.assert_array_equal(_np(p["W2"]), rs.randn(3, 4) * 0.01)
+    np.testing.assert_allclose(_np(p["W1"])[0, :2], [0.01788628, 0.0043651], atol=5e-9)
+    q = dn.initialize_parameters(3, 2, 1)
+    rs = np.random.RandomState(1)
+    np.testing.assert_array_equal(_np(q["W1"]), rs.randn(2, 3) * 0.01)
+
+
+def test_deep_forward_caches_and_values(backend):
+    A = _on([[1.0, 2.0], [3.0, 4.0]])
+    W = _on([[1.0, -1.0]])
+    b = _on([[0.5]])
+    Z, linear_cache = dn.linear_forward(A, W, b)
+    np.testing.assert_allclose(_np(Z), [[-1.5, -1.5]])
+    assert linear_cache[1] is W and linear_cache[2] is b
+    A1, (lin, Zc) = dn.linear_activation_forward(A, W, b, "relu")
+    np.testing.assert_allclose(_np(A1), [[0.0, 0.0]])
+    np.testing.assert_allclose(_np(Zc), [[-1.5, -1.5]])
+    A2, _ = dn.linear_activation_forward(A, W, b, "sigmoid")
+    np.testing.assert_allclose(_np(A2), 1 / (1 + np.exp(1.5)) * np.ones((1, 2)))
+    with pytest.raises(ValueError, match="activation='tanh' is not valid"):
+        dn.linear_activation_forward(A, W, b, "tanh")
+
+
+def test_deep_backward_is_the_gradient_of_the_cost(numpy_backend):
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((4, 5))
+    Y = (rng.random((1, 5)) > 0.5).astype(float)
+    params = {k: v * 100 for k, v in dn.initialize_parameters_deep([4, 3, 2, 1]).items()}
+    AL, caches = dn.L_model_forward(X, params)
+    assert len(caches) == 3
+    grads = dn.L_model_backward(AL, Y, caches)
+    assert set(grads) == {"dA0", "dA1", "dA2", "dW1", "dW2", "dW3", "db1", "db2", "db3"}
+    numeric = _numeric_grads(lambda p: dn.compute_cost(dn.L_model_forward(X, p)[0], Y), params)
+    for key in ("dW1", "db1", "dW2", "db2", "dW3", "db3"):
+        np.testing.assert_allclose(grads[key], numeric[key], rtol=1e-6, atol=1e-9)
+
+
+def test_deep_backward_starts_from_the_course_dAL(numpy_backend):
+    AL = np.array([[0.8, 0.3]])
+    Y = np.array([[1.0, 0.0]])
+    Z = np.log(AL / (1 - AL))
+    cache = ((np.array([[1.0, 2.0]]), np.array([[0.5]]), np.array([[0.0]])), Z)
+    dA_prev, dW, db = dn.linear_activation_backward(-(Y / AL - (1 - Y) / (1 - AL)), cache,
+                                                    "sigmoid")
+    grads = dn.L_model_backward(AL, Y, [cache])
+    np.testing.assert_allclose(grads["dW1"], dW)
+    # dZ = AL - Y = [-0.2, 0.3]; dW = dZ A_prevᵀ / m; db = mean(dZ)
+    np.testing.assert_allclose(dW, [[(-0.2 * 1 + 0.3 * 2) / 2]])
+    np.testing.assert_allclose(db, [[0.05]])
+    np.testing.assert_allclose(dA_prev, [[-0.1, 0.15]])
+
+
+def test_deep_relu_backward_masks_where_z_is_not_positive(backend):
+    dA = _on([[1.0, 2.0, 3.0]])
+    Z = _on([[-1.0, 0.0, 2.0]])
+    cache = ((_on([[1.0, 1.0, 1.0]]), _on([[2.0]]), _on([[0.0]])), Z)
+    dA_prev, dW, db = dn.linear_activation_backward(dA, cache, "relu")
+    np.testing.assert_allclose(_np(db), [[1.0]])  # (0 + 0 + 3) / 3
+    np.testing.assert_allclose(_np(dA_prev), [[0.0, 0.0, 6.0]])
+
+
+def test_deep_update_and_predict(capsys, backend):
+    params = {"W1": _on([[1.0, 1.0]]), "b1": _on([[0.0]])}
+    grads = {"dW1": _on([[1.0, -1.0]]), "db1": _on([[2.0]])}
+    new = dn.update_parameters(params, grads, 0.1)
+    np.testing.assert_allclose(_np(new["W1"]), [[0.9, 1.1]])
+    np.testing.assert_allclose(_np(new["b1"]), [[-0.2]])
+    p = dn.predict(_on([[1.0, -1.0, 3.0], [0.0, -2.0, 1.0]]), _on([[1.0, 0.0, 0.0]]), params)
+    np.testing.assert_array_equal(_np(p), [[1.0, 0.0, 1.0]])
+    assert "Accuracy: 0.666666" in capsys.readouterr().out
+
+
+def test_two_layer_model_trains(capsys, backend):
+    rng = np.random.default_rng(0)
+    Xh = rng.standard_normal((3, 50))
+    Yh = (Xh[0:1] * Xh[1:2] > 0).astype(float)
+    parameters, costs = dn.two_layer_model(_on(Xh), _on(Yh), (3, 7, 1), learning_rate=0.5,
+                                           num_iterations=201, print_cost=True)
+    assert len(costs) == 3 and costs[-1] < costs[0]
+    assert set(parameters) == {"W1", "b1", "W2", "b2"}
+    assert "Cost after iteration 200:" in capsys.readouterr().out
+
+
+def test_l_layer_model_on_the_cat_data(cat_data_dir, numpy_backend, capsys):
+    train_x, train_y, test_x, test_y, classes = dn.load_catvnoncat(cat_data_dir)
+    assert train_x.shape == (12288, 209) and test_x.shape == (12288, 50)
+    assert train_y.shape == (1, 209) and float(train_x.max()) <= 1.0
+    parameters, costs = dn.L_layer_model(train_x, train_y, [12288, 20, 7, 5, 1],
+                                         num_iterations=2500, print_cost=True)
+    assert costs[0] == pytest.approx(0.771749, abs=1e-6)  # the notebook's first cost
+    dn.predict(train_x, train_y, parameters)
+    p = dn.predict(test_x, test_y, parameters)
+    assert float(np.mean(p == test_y)) >= 0.78
+    assert "Cost after iteration 0: 0.771749" in capsys.readouterr().out
+
+
+def test_cat_loader_names_a_missing_path(tmp_path):
+    pytest.importorskip("h5py")
+    with pytest.raises(FileNotFoundError, match=str(tmp_path)):
+        dn.load_catvnoncat(tmp_path)
