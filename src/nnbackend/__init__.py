@@ -19,18 +19,33 @@ from nnbackend.backend import (
     to_numpy,
     use_backend,
 )
-from nnbackend.errors import BackendError, TrainingDivergedError
+from nnbackend.errors import (
+    BackendError,
+    DataConversionWarning,
+    NotFittedError,
+    TrainingDivergedError,
+)
+from nnbackend.models import LogisticRegression, NeuralNetworkClassifier, NeuralNetworkRegressor
+from nnbackend.persistence import ModelFileError, load, save
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Backend",
     "BackendError",
+    "DataConversionWarning",
+    "LogisticRegression",
+    "ModelFileError",
+    "NeuralNetworkClassifier",
+    "NeuralNetworkRegressor",
+    "NotFittedError",
     "TrainingDivergedError",
     "__version__",
     "asarray",
     "get_backend",
     "info",
+    "load",
+    "save",
     "set_backend",
     "to_numpy",
     "use_backend",

@@ -6,7 +6,9 @@ above it.
 
 from __future__ import annotations
 
-__all__ = ["BackendError", "TrainingDivergedError"]
+import sys
+
+__all__ = ["BackendError", "DataConversionWarning", "NotFittedError", "TrainingDivergedError"]
 
 
 class BackendError(ImportError, RuntimeError):
@@ -41,3 +43,43 @@ class TrainingDivergedError(FloatingPointError):
             f"NaN or infinite (cost: {cost}; last finite cost: {last}). The parameters were left at their last finite values. "
             "Try a smaller learning_rate, standardised inputs or another init."
         )
+
+
+class NotFittedError(ValueError, AttributeError):
+    """An estimator was used before ``fit``.
+
+    It subclasses both :class:`ValueError` and :class:`AttributeError`, as scikit-learn's does,
+    so ``hasattr(model, "coefs_")`` is False before fitting.
+    """
+
+
+class DataConversionWarning(UserWarning):
+    """Input was converted in a way the user may not expect (a column-vector y, say)."""
+
+
+_WITH_SKLEARN: dict[type, type] = {}
+
+
+def _also_sklearn(ours: type, name: str) -> type:
+    # nnbackend does not depend on scikit-learn, but code that catches scikit-learn's
+    # exception or filters its warning (scikit-learn's own checks among it) should see ours
+    # too. The combined class is made only when scikit-learn is already imported.
+    sklearn_exceptions = sys.modules.get("sklearn.exceptions")
+    if sklearn_exceptions is None:
+        return ours
+    base = getattr(sklearn_exceptions, name)
+    combined = _WITH_SKLEARN.get(base)
+    if combined is None:
+        combined = type(name, (ours, base), {"__module__": __name__, "__doc__": ours.__doc__})
+        _WITH_SKLEARN[base] = combined
+    return combined
+
+
+def not_fitted_error(message: str) -> NotFittedError:
+    """A :class:`NotFittedError`, which is also scikit-learn's when scikit-learn is loaded."""
+    return _also_sklearn(NotFittedError, "NotFittedError")(message)
+
+
+def data_conversion_warning() -> type[DataConversionWarning]:
+    """:class:`DataConversionWarning`, also scikit-learn's when scikit-learn is loaded."""
+    return _also_sklearn(DataConversionWarning, "DataConversionWarning")

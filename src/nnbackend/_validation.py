@@ -1,0 +1,297 @@
+"""Checks and conversions of user input, done once at the estimators' boundary.
+
+Host data (lists, NumPy arrays, anything with ``__array__``) is checked with NumPy and then
+moved to the backend in one copy. Arrays already of the active library are checked in that
+library, so data on a GPU is never copied to the host for validation. Arrays of any other
+library are refused: mixing libraries is an error, never a silent copy.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+from array_api_compat import array_namespace, device
+
+from nnbackend.backend import Backend, asarray, library_of, same_device, to_numpy
+from nnbackend.errors import data_conversion_warning
+
+__all__ = [
+    "check_feature_count",
+    "check_labels",
+    "check_regression_targets",
+    "check_same_length",
+    "resolve_dtype",
+    "to_backend_features",
+]
+
+Array = Any
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(int(s)) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _reject_sparse(x: Any, name: str) -> None:
+    module = type(x).__module__
+    if module.startswith(("scipy.sparse", "sparse")) or hasattr(x, "tocsr"):
+        raise TypeError(
+            f"{name} is a sparse matrix ({type(x).__name__}), but sparse input is not "
+            f"supported: pass a dense array, e.g. {name}.toarray()."
+        )
+
+
+def _check_library(x: Any, name: str, backend: Backend) -> str | None:
+    owner = library_of(x)
+    if owner is not None and owner != backend.name:
+        raise TypeError(
+            f"{name} is an array of library {owner!r}, but the active backend is "
+            f"{backend.name!r}. nnbackend never mixes libraries silently: pass host data "
+            f"(NumPy) or arrays of {backend.name!r}, or switch with "
+            f"nnbackend.set_backend({owner!r})."
+        )
+    if owner is not None and backend.device is not None:
+        if not same_device(device(x), backend.device):
+            raise TypeError(
+                f"{name} is on device {device(x)!r}, but the backend computes on "
+                f"{backend.device!r}. Move it on purpose first."
+            )
+    return owner
+
+
+def resolve_dtype(requested: str | None, data_dtype: Any) -> str:
+    """The float dtype name to compute in.
+
+    Parameters
+    ----------
+    requested : {None, "float32", "float64"}
+        The estimator's ``dtype`` parameter.
+    data_dtype : dtype
+        The input's dtype (any library).
+
+    Returns
+    -------
+    str
+        ``requested``, or, when it is None, the input's own float32/float64, else "float64".
+    """
+    if requested is not None:
+        if requested not in ("float32", "float64"):
+            raise ValueError(
+                f"dtype={requested!r} is not valid: expected None, 'float32' or 'float64'"
+            )
+        return requested
+    name = str(data_dtype).rsplit(".", 1)[-1]
+    return name if name in ("float32", "float64") else "float64"
+
+
+def _host_features(X: Any, name: str) -> np.ndarray:
+    try:
+        arr = np.asarray(X)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} could not be read as an array: {exc}") from exc
+    if np.iscomplexobj(arr):
+        raise ValueError(f"Complex data not supported: {name} has dtype {arr.dtype}.")
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} holds values that are not numbers: {exc}") from exc
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} has the non-numeric dtype {arr.dtype}: expected numbers (bool, int or "
+            "float)."
+        )
+    return arr
+
+
+def _check_shape(shape: tuple[int, ...], name: str) -> None:
+    if len(shape) != 2:
+        raise ValueError(
+            f"Expected 2D array for {name} of shape (n_samples, n_features), got "
+            f"{len(shape)}D array of shape {_shape_text(shape)} instead. Reshape your data "
+            "either using array.reshape(-1, 1) if your data has a single feature or "
+            "array.reshape(1, -1) if it contains a single sample."
+        )
+    if shape[0] == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={_shape_text(shape)}) while a minimum of 1 "
+            f"is required: {name} is empty."
+        )
+    if shape[1] == 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={_shape_text(shape)}) while a minimum of 1 "
+            f"is required: {name} has no features."
+        )
+
+
+def to_backend_features(
+    X: Any, backend: Backend, dtype: str | None, name: str = "X"
+) -> tuple[Array, str | None]:
+    """Validate X of shape (n_samples, n_features) and return it in course layout.
+
+    Parameters
+    ----------
+    X : array_like
+    backend : Backend
+        Where to compute.
+    dtype : {None, "float32", "float64"}
+        As :func:`resolve_dtype` takes it.
+    name : str, default "X"
+        The argument's name, for error messages.
+
+    Returns
+    -------
+    XT : array of shape (n_features, n_samples)
+        On the backend, in the resolved dtype.
+    owner : str or None
+        The library X came in (None for host data), so that results can go back there.
+
+    Raises
+    ------
+    TypeError
+        Sparse, non-numeric, or another library's or device's array.
+    ValueError
+        Complex, not 2-D, empty, or holding NaN or infinity.
+    """
+    _reject_sparse(X, name)
+    owner = _check_library(X, name, backend)
+    if owner is None:
+        arr = _host_features(X, name)
+        _check_shape(arr.shape, name)
+        if not np.isfinite(arr).all():
+            raise ValueError(f"Input {name} contains NaN or infinity.")
+        target = resolve_dtype(dtype, arr.dtype)
+        return asarray(np.ascontiguousarray(arr.T, dtype=target), backend=backend), owner
+    xp = array_namespace(X)
+    _check_shape(tuple(X.shape), name)
+    if xp.isdtype(X.dtype, "complex floating"):
+        raise ValueError(f"Complex data not supported: {name} has dtype {X.dtype}.")
+    if not xp.isdtype(X.dtype, ("real floating", "integral", "bool")):
+        raise TypeError(f"{name} has the non-numeric dtype {X.dtype}: expected numbers.")
+    target = resolve_dtype(dtype, X.dtype)
+    converted = xp.astype(X, getattr(xp, target))
+    if not bool(xp.all(xp.isfinite(converted))):
+        raise ValueError(f"Input {name} contains NaN or infinity.")
+    return converted.T, owner
+
+
+def check_same_length(n_x: int, y: np.ndarray, name_y: str = "y") -> None:
+    """Raise when X and y hold different numbers of samples, naming both counts."""
+    n_y = int(y.shape[0])
+    if n_y != n_x:
+        raise ValueError(
+            f"X and {name_y} have inconsistent numbers of samples: X has {n_x}, "
+            f"{name_y} has {n_y}."
+        )
+
+
+def _host_targets(y: Any, name: str) -> np.ndarray:
+    if y is None:
+        raise ValueError(
+            f"This estimator requires {name} to be passed, but the target {name} is None: "
+            "call fit(X, y)."
+        )
+    _reject_sparse(y, name)
+    arr = to_numpy(y) if library_of(y) is not None else np.asarray(y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected. Please change the "
+            "shape of y to (n_samples,), for example using ravel().",
+            data_conversion_warning(),
+            stacklevel=4,
+        )
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{name} must be 1-D of shape (n_samples,), got shape {_shape_text(arr.shape)}."
+        )
+    return arr
+
+
+def check_labels(y: Any, name: str = "y") -> tuple[np.ndarray, np.ndarray]:
+    """Classification labels: encode to indices 0..k-1 and check there are at least 2 classes.
+
+    Parameters
+    ----------
+    y : array_like of shape (n_samples,)
+        Any labels (ints, strings...).
+    name : str, default "y"
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+        Sorted unique labels.
+    encoded : ndarray of shape (n_samples,), int
+    """
+    arr = _host_targets(y, name)
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty: at least 2 samples of 2 classes are required.")
+    if arr.dtype.kind == "f":
+        if not np.isfinite(arr).all():
+            raise ValueError(f"Input {name} contains NaN or infinity.")
+        if np.any(arr != np.round(arr)):
+            raise ValueError(
+                f"Unknown label type: {name} holds continuous values (e.g. "
+                f"{arr[arr != np.round(arr)][0]!r}); a classifier needs discrete labels. "
+                "Use NeuralNetworkRegressor for continuous targets."
+            )
+    elif arr.dtype == object:
+        kinds = {type(v) for v in arr}
+        if any(isinstance(v, float) and not np.isfinite(v) for v in arr):
+            raise ValueError(f"Input {name} contains NaN or infinity.")
+        if len(kinds) > 1:
+            raise TypeError(
+                f"{name} mixes label types {sorted(k.__name__ for k in kinds)}: use one type."
+            )
+    classes, encoded = np.unique(arr, return_inverse=True)
+    if classes.shape[0] < 2:
+        raise ValueError(
+            f"{name} has only 1 class ({classes[0]!r}), but a classifier needs at least 2 "
+            "classes."
+        )
+    return classes, encoded.reshape(-1)
+
+
+def check_regression_targets(y: Any, name: str = "y") -> np.ndarray:
+    """Regression targets as a float64 host array of shape (n_samples, n_outputs).
+
+    Parameters
+    ----------
+    y : array_like of shape (n_samples,) or (n_samples, n_outputs)
+    name : str, default "y"
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_outputs)
+    """
+    if y is None:
+        raise ValueError(
+            f"This estimator requires {name} to be passed, but the target {name} is None: "
+            "call fit(X, y)."
+        )
+    _reject_sparse(y, name)
+    arr = to_numpy(y) if library_of(y) is not None else np.asarray(y)
+    if arr.dtype.kind not in "biuf":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}: {exc}") from exc
+    if arr.ndim not in (1, 2):
+        raise ValueError(
+            f"{name} must be 1-D or 2-D, got shape {_shape_text(arr.shape)}."
+        )
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty.")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"Input {name} contains NaN or infinity.")
+    return arr.reshape(arr.shape[0], -1).astype(np.float64)
+
+
+def check_feature_count(n_features: int, expected: int, estimator: str) -> None:
+    """Raise when predict-time data has another number of features than fit-time data."""
+    if n_features != expected:
+        raise ValueError(
+            f"X has {n_features} features, but {estimator} is expecting {expected} features "
+            "as input."
+        )

@@ -1,0 +1,610 @@
+"""scikit-learn-style estimators over the core network, on any backend.
+
+This is the boundary where user data is validated and converted, once: X of shape
+(n_samples, n_features) becomes a course-layout (n_features, n_samples) array of the active
+backend and dtype, and everything below works on that. Results go back out in the library the
+input came in (NumPy for host data).
+
+The estimators follow scikit-learn's conventions without depending on it: ``__init__`` only
+stores its arguments, fitted attributes end in ``_``, and ``get_params`` / ``set_params`` /
+``fit`` / ``predict`` / ``score`` behave as there.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+from typing import Any
+
+import numpy as np
+from array_api_compat import array_namespace
+from array_api_compat import device as device_of
+
+from nnbackend import network
+from nnbackend._validation import (
+    check_feature_count,
+    check_labels,
+    check_regression_targets,
+    check_same_length,
+    to_backend_features,
+)
+from nnbackend.activations import sigmoid, softmax
+from nnbackend.backend import Backend, asarray, get_backend, library_of, to_backend_like, to_numpy
+from nnbackend.errors import not_fitted_error
+from nnbackend.initializers import INITS, initialize_parameters, move_like
+from nnbackend.optimizers import SOLVERS, make_optimizer
+from nnbackend.training import train
+
+__all__ = ["LogisticRegression", "NeuralNetworkClassifier", "NeuralNetworkRegressor"]
+
+Array = Any
+
+#: Hidden activations the estimators accept.
+ESTIMATOR_ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "leaky_relu")
+
+
+def _make_rng(random_state: Any) -> np.random.Generator:
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(2**31 - 1))
+    if random_state is None or isinstance(random_state, int | np.integer):
+        return np.random.default_rng(random_state)
+    raise ValueError(
+        f"random_state={random_state!r} is not valid: expected None, an int, or a NumPy "
+        "Generator/RandomState"
+    )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+class _NetworkEstimator:
+    """Shared machinery: parameters, validation, fitting, prediction plumbing, persistence."""
+
+    _output_kind = "classifier"
+
+    # ----------------------------------------------------------- scikit-learn protocol
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p for p in sig.parameters if p != "self"]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor arguments, as scikit-learn's ``get_params``.
+
+        Parameters
+        ----------
+        deep : bool, default True
+            Ignored (there are no nested estimators); kept for compatibility.
+
+        Returns
+        -------
+        dict
+        """
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> _NetworkEstimator:
+        """Set constructor arguments; they are checked at the next ``fit``.
+
+        Parameters
+        ----------
+        **params
+            Names from :meth:`get_params`.
+
+        Returns
+        -------
+        self
+        """
+        valid = self._param_names()
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError(
+                    f"Invalid parameter {key!r} for estimator {type(self).__name__}. "
+                    f"Valid parameters are: {valid}."
+                )
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {
+            name: p.default for name, p in inspect.signature(type(self).__init__).parameters.items()
+        }
+        changed = [
+            f"{name}={value!r}" for name, value in self.get_params().items()
+            if not (isinstance(value, type(defaults[name])) and value == defaults[name])
+        ]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "_params")
+
+    def __sklearn_tags__(self) -> Any:
+        from sklearn.utils import ClassifierTags, InputTags, RegressorTags, Tags, TargetTags
+
+        is_classifier = self._output_kind == "classifier"
+        return Tags(
+            estimator_type="classifier" if is_classifier else "regressor",
+            target_tags=TargetTags(required=True, multi_output=not is_classifier),
+            classifier_tags=ClassifierTags(multi_class=True) if is_classifier else None,
+            regressor_tags=None if is_classifier else RegressorTags(),
+            input_tags=InputTags(allow_nan=False, sparse=False),
+            non_deterministic=False,
+        )
+
+    # ----------------------------------------------------------- configuration checks
+    def _hidden_sizes(self) -> tuple[int, ...]:
+        sizes = getattr(self, "hidden_layer_sizes", ())
+        if _is_int(sizes):
+            sizes = (sizes,)
+        try:
+            sizes = tuple(sizes)
+        except TypeError:
+            raise ValueError(
+                f"hidden_layer_sizes={sizes!r} is not valid: expected a tuple of positive ints"
+            ) from None
+        if not all(_is_int(s) and s > 0 for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes={sizes!r} is not valid: every size must be a positive int"
+            )
+        return tuple(int(s) for s in sizes)
+
+    def _check_config(self) -> dict[str, Any]:
+        activation = getattr(self, "activation", "relu")
+        if activation not in ESTIMATOR_ACTIVATIONS:
+            raise ValueError(
+                f"activation={activation!r} is not valid: expected one of {ESTIMATOR_ACTIVATIONS}"
+            )
+        if self.init not in INITS:
+            raise ValueError(f"init={self.init!r} is not valid: expected one of {tuple(INITS)}")
+        if self.solver not in SOLVERS:
+            raise ValueError(f"solver={self.solver!r} is not valid: expected one of {SOLVERS}")
+        lr = self.learning_rate
+        if isinstance(lr, bool) or not isinstance(lr, int | float) or not (
+            math.isfinite(lr) and lr > 0
+        ):
+            raise ValueError(f"learning_rate={lr!r} is not valid: expected a positive number")
+        if not _is_int(self.max_iter) or self.max_iter < 1:
+            raise ValueError(f"max_iter={self.max_iter!r} is not valid: expected an int >= 1")
+        if self.batch_size is not None and (not _is_int(self.batch_size) or self.batch_size < 1):
+            raise ValueError(
+                f"batch_size={self.batch_size!r} is not valid: expected None or an int >= 1"
+            )
+        if self.tol is not None and (
+            isinstance(self.tol, bool) or not isinstance(self.tol, int | float) or self.tol < 0
+        ):
+            raise ValueError(f"tol={self.tol!r} is not valid: expected None or a number >= 0")
+        if self.dtype not in (None, "float32", "float64"):
+            raise ValueError(
+                f"dtype={self.dtype!r} is not valid: expected None, 'float32' or 'float64'"
+            )
+        return {"hidden": activation, "sizes": self._hidden_sizes()}
+
+    # ----------------------------------------------------------- fitting
+    def _fit_network(self, XT: Array, Y: Array, config: dict[str, Any], output: str) -> None:
+        rng = _make_rng(self.random_state)
+        dims = [int(XT.shape[0]), *config["sizes"], int(Y.shape[0])]
+        params = initialize_parameters(dims, XT, init=self.init, rng=rng)
+        result = train(
+            XT, Y, params, make_optimizer(self.solver, self.learning_rate),
+            hidden=config["hidden"], output=output, max_iter=self.max_iter,
+            batch_size=self.batch_size, tol=self.tol, random_state=rng,
+            verbose=bool(self.verbose),
+        )
+        # Fitted state is written only now: a diverged fit leaves the estimator as it was.
+        self._params = result.params
+        self._hidden = config["hidden"]
+        self._output = output
+        self.loss_curve_ = result.loss_curve
+        self.n_iter_ = result.n_iter
+        self.n_features_in_ = dims[0]
+        self.n_layers_ = len(dims)
+        self.n_outputs_ = dims[-1]
+        self.out_activation_ = output
+
+    # ----------------------------------------------------------- prediction plumbing
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "_params"):
+            raise not_fitted_error(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
+                "appropriate arguments before using this estimator."
+            )
+
+    def _params_backend(self) -> Backend:
+        w = self._params[0][0]
+        name = library_of(w) or "numpy"
+        dev = None if name in ("numpy", "dask") else device_of(w)
+        return Backend(name, array_namespace(w), dev)
+
+    def _features(self, X: Any) -> tuple[Array, str | None]:
+        self._check_fitted()
+        w = self._params[0][0]
+        XT, owner = to_backend_features(X, self._params_backend(), str(w.dtype).rsplit(".", 1)[-1])
+        check_feature_count(int(XT.shape[0]), self.n_features_in_, type(self).__name__)
+        return XT, owner
+
+    def _logits(self, XT: Array) -> Array:
+        # The output layer with an identity activation gives Z[L]: scores for decision_function,
+        # and probabilities after the output activation, from one forward pass.
+        return network.predict_output(XT, self._params, hidden=self._hidden, output="identity")
+
+    @staticmethod
+    def _out(result: Array, owner: str | None) -> Array:
+        return to_numpy(result) if owner is None else result
+
+    # ----------------------------------------------------------- fitted attributes
+    @property
+    def coefs_(self) -> list[Array]:
+        """Weight matrices in scikit-learn's layout: coefs_[i] is (n_in, n_out) for layer i+1."""
+        self._check_fitted()
+        return [w.T for w, _ in self._params]
+
+    @property
+    def intercepts_(self) -> list[Array]:
+        """Bias vectors: intercepts_[i] is (n_out,) for layer i+1."""
+        self._check_fitted()
+        return [b[:, 0] for _, b in self._params]
+
+    # ----------------------------------------------------------- persistence
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the fitted model to ``path`` atomically (see :func:`nnbackend.save`).
+
+        Parameters
+        ----------
+        path : path-like
+        """
+        from nnbackend.persistence import save
+
+        save(self, path)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        if "_params" in state:
+            # Host copies: a pickle must not hold GPU buffers or library-specific objects.
+            state["_params"] = [(to_numpy(w), to_numpy(b)) for w, b in state["_params"]]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "_params" in state:
+            state["_params"] = [(asarray(w), asarray(b)) for w, b in state["_params"]]
+        self.__dict__.update(state)
+
+
+class _ClassifierMixin(_NetworkEstimator):
+    _output_kind = "classifier"
+
+    def fit(self, X: Any, y: Any) -> _ClassifierMixin:
+        """Train on X (n_samples, n_features) and labels y (n_samples,).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        y : array_like of shape (n_samples,)
+            Any labels (ints, strings...), at least two classes.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        TrainingDivergedError
+            When the cost becomes NaN or infinite; the estimator is then left unfitted.
+        """
+        config = self._check_config()
+        XT, _ = to_backend_features(X, get_backend(), self.dtype)
+        classes, encoded = check_labels(y)
+        check_same_length(int(XT.shape[1]), encoded)
+        if classes.shape[0] == 2:
+            Y_host = encoded.reshape(1, -1).astype(np.float64)
+            output = "sigmoid"
+        else:
+            Y_host = np.eye(classes.shape[0])[encoded].T
+            output = "softmax"
+        self._fit_network(XT, move_like(Y_host, XT), config, output)
+        self.classes_ = classes
+        return self
+
+    def decision_function(self, X: Any) -> Array:
+        """Raw scores Z[L]: shape (n_samples,) for two classes, (n_samples, n_classes) else.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        array
+            In the library X came in (NumPy for host data).
+        """
+        XT, owner = self._features(X)
+        z = self._logits(XT)
+        return self._out(z[0, :] if z.shape[0] == 1 else z.T, owner)
+
+    def predict_proba(self, X: Any) -> Array:
+        """Class probabilities, shape (n_samples, n_classes), rows summing to 1.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        array
+            In the library X came in.
+        """
+        XT, owner = self._features(X)
+        z = self._logits(XT)
+        xp = array_namespace(z)
+        if z.shape[0] == 1:
+            p = sigmoid(z[0, :], xp=xp)
+            proba = xp.stack([1 - p, p], axis=1)
+        else:
+            proba = softmax(z, xp=xp).T
+        return self._out(proba, owner)
+
+    def predict(self, X: Any) -> Any:
+        """Predicted labels, shape (n_samples,).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        array
+            Labels from ``classes_``: in X's library when X came as a backend array and the
+            labels are numbers, else NumPy.
+        """
+        XT, owner = self._features(X)
+        z = self._logits(XT)
+        xp = array_namespace(z)
+        index = z[0, :] > 0 if z.shape[0] == 1 else xp.argmax(z, axis=0)
+        labels = self.classes_[to_numpy(index).astype(np.intp)]
+        if owner is None or labels.dtype.kind not in "biuf":
+            return labels
+        return to_backend_like(labels, X)
+
+    def score(self, X: Any, y: Any) -> float:
+        """Mean accuracy of ``predict(X)`` against ``y``.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        y : array_like of shape (n_samples,)
+
+        Returns
+        -------
+        float
+        """
+        predicted = to_numpy(self.predict(X))
+        return float(np.mean(predicted == to_numpy(y).reshape(predicted.shape)))
+
+
+class NeuralNetworkClassifier(_ClassifierMixin):
+    """A dense network classifier: sigmoid output for two classes, softmax for more.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default (100,)
+        Units per hidden layer.
+    activation : {"relu", "tanh", "sigmoid", "leaky_relu"}, default "relu"
+        The hidden layers' activation.
+    init : {"he", "xavier", "small", "zeros"}, default "he"
+        Weight initialisation (see :data:`nnbackend.initializers.INITS`).
+    solver : {"gd", "momentum", "adam"}, default "adam"
+        "gd" is the course's plain gradient descent.
+    learning_rate : float, default 0.01
+    max_iter : int, default 200
+        Iterations (full batch) or epochs (mini-batches).
+    batch_size : int or None, default None
+        None trains on the full batch, as the course does.
+    tol : float or None, default 1e-4
+        Stop when the cost improves by less than tol for 10 consecutive iterations.
+    random_state : int, Generator or None, default None
+        Seeds the initialisation and the shuffling; the same seed gives the same model on every
+        backend.
+    dtype : {None, "float32", "float64"}, default None
+        None keeps float32/float64 input and turns the rest to float64.
+    verbose : bool, default False
+        Show a progress bar with the cost.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+    coefs_ : list of arrays
+    intercepts_ : list of arrays
+    loss_curve_ : list of float
+    n_iter_ : int
+    n_features_in_ : int
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes: tuple[int, ...] = (100,),
+        activation: str = "relu",
+        init: str = "he",
+        solver: str = "adam",
+        learning_rate: float = 0.01,
+        max_iter: int = 200,
+        batch_size: int | None = None,
+        tol: float | None = 1e-4,
+        random_state: Any = None,
+        dtype: str | None = None,
+        verbose: bool = False,
+    ) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.init = init
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.tol = tol
+        self.random_state = random_state
+        self.dtype = dtype
+        self.verbose = verbose
+
+
+class LogisticRegression(_ClassifierMixin):
+    """Logistic regression trained as the course does: a network with no hidden layer.
+
+    Two classes use a sigmoid output; more classes use a softmax (multinomial regression).
+
+    Parameters
+    ----------
+    init : {"zeros", "small", "xavier", "he"}, default "zeros"
+        The course initialises w and b to zero.
+    solver : {"gd", "momentum", "adam"}, default "gd"
+    learning_rate : float, default 0.1
+    max_iter : int, default 1000
+    batch_size : int or None, default None
+    tol : float or None, default 1e-4
+    random_state : int, Generator or None, default None
+    dtype : {None, "float32", "float64"}, default None
+    verbose : bool, default False
+
+    Attributes
+    ----------
+    classes_, coefs_, intercepts_, loss_curve_, n_iter_, n_features_in_
+        As in :class:`NeuralNetworkClassifier`.
+    coef_ : array of shape (1, n_features) or (n_classes, n_features)
+    intercept_ : array of shape (1,) or (n_classes,)
+    """
+
+    def __init__(
+        self,
+        init: str = "zeros",
+        solver: str = "gd",
+        learning_rate: float = 0.1,
+        max_iter: int = 1000,
+        batch_size: int | None = None,
+        tol: float | None = 1e-4,
+        random_state: Any = None,
+        dtype: str | None = None,
+        verbose: bool = False,
+    ) -> None:
+        self.init = init
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.tol = tol
+        self.random_state = random_state
+        self.dtype = dtype
+        self.verbose = verbose
+
+    @property
+    def coef_(self) -> Array:
+        """Weights, (1, n_features) for two classes or (n_classes, n_features)."""
+        self._check_fitted()
+        return self._params[0][0]
+
+    @property
+    def intercept_(self) -> Array:
+        """Biases, (1,) or (n_classes,)."""
+        self._check_fitted()
+        return self._params[0][1][:, 0]
+
+
+class NeuralNetworkRegressor(_NetworkEstimator):
+    """A dense network regressor: linear output, half mean squared error.
+
+    Parameters
+    ----------
+    hidden_layer_sizes, activation, init, solver, learning_rate, max_iter, batch_size, tol,
+    random_state, dtype, verbose
+        As in :class:`NeuralNetworkClassifier`.
+
+    Attributes
+    ----------
+    coefs_, intercepts_, loss_curve_, n_iter_, n_features_in_, n_outputs_
+    """
+
+    _output_kind = "regressor"
+
+    def __init__(
+        self,
+        hidden_layer_sizes: tuple[int, ...] = (100,),
+        activation: str = "relu",
+        init: str = "he",
+        solver: str = "adam",
+        learning_rate: float = 0.01,
+        max_iter: int = 200,
+        batch_size: int | None = None,
+        tol: float | None = 1e-4,
+        random_state: Any = None,
+        dtype: str | None = None,
+        verbose: bool = False,
+    ) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.init = init
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.tol = tol
+        self.random_state = random_state
+        self.dtype = dtype
+        self.verbose = verbose
+
+    def fit(self, X: Any, y: Any) -> NeuralNetworkRegressor:
+        """Train on X (n_samples, n_features) and targets y (n_samples,) or (n_samples, k).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        y : array_like of shape (n_samples,) or (n_samples, n_outputs)
+
+        Returns
+        -------
+        self
+        """
+        config = self._check_config()
+        XT, _ = to_backend_features(X, get_backend(), self.dtype)
+        targets = check_regression_targets(y)
+        check_same_length(int(XT.shape[1]), targets)
+        self._single_output = np.ndim(to_numpy(y)) == 1
+        self._fit_network(XT, move_like(np.ascontiguousarray(targets.T), XT), config, "identity")
+        return self
+
+    def predict(self, X: Any) -> Array:
+        """Predicted targets: (n_samples,) when fit on 1-D y, else (n_samples, n_outputs).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        array
+            In the library X came in.
+        """
+        XT, owner = self._features(X)
+        out = self._logits(XT)
+        return self._out(out[0, :] if self._single_output else out.T, owner)
+
+    def score(self, X: Any, y: Any) -> float:
+        """The coefficient of determination R² (averaged uniformly over outputs).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        y : array_like of shape (n_samples,) or (n_samples, n_outputs)
+
+        Returns
+        -------
+        float
+        """
+        predicted = to_numpy(self.predict(X))
+        predicted = predicted.reshape(predicted.shape[0], -1)
+        truth = np.asarray(to_numpy(y), dtype=float).reshape(predicted.shape)
+        residual = ((truth - predicted) ** 2).sum(axis=0)
+        total = ((truth - truth.mean(axis=0)) ** 2).sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r2 = np.where(total > 0, 1 - residual / np.where(total > 0, total, 1),
+                          np.where(residual == 0, 1.0, 0.0))
+        return float(r2.mean())
