@@ -26,8 +26,10 @@ BACKEND_CASES = [
     ("cupy", "cupy", None),
 ]
 CAT_DATA = Path(
-    os.environ.get("NNBACKEND_CATVNONCAT", Path(__file__).resolve().parents[2] / "shared" / "data"
-                   / "catvnoncat")
+    os.environ.get(
+        "NNBACKEND_CATVNONCAT",
+        Path(__file__).resolve().parents[2] / "shared" / "data" / "catvnoncat",
+    )
 )
 
 

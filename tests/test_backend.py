@@ -181,7 +181,9 @@ def test_import_does_not_load_optional_libraries():
 def test_importtime_shows_no_optional_library():
     out = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "import nnbackend"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     imported = {line.split("|")[-1].strip().split(".")[0] for line in out.stderr.splitlines()}
     assert imported.isdisjoint({"cupy", "torch", "jax", "dask", "matplotlib", "sklearn", "h5py"})

@@ -30,7 +30,7 @@ SIGNATURES = {
     lr.optimize: "(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False)",
     lr.predict: "(w, b, X)",
     lr.model: "(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, "
-              "print_cost=False)",
+    "print_cost=False)",
     sn.load_planar_dataset: "()",
     sn.layer_sizes: "(X, Y)",
     sn.initialize_parameters: "(n_x, n_h, n_y, seed=2)",
@@ -51,9 +51,9 @@ SIGNATURES = {
     dn.L_model_backward: "(AL, Y, caches)",
     dn.update_parameters: "(params, grads, learning_rate)",
     dn.two_layer_model: "(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000, "
-                        "print_cost=False)",
+    "print_cost=False)",
     dn.L_layer_model: "(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000, "
-                      "print_cost=False)",
+    "print_cost=False)",
     dn.predict: "(X, y, parameters)",
 }
 
@@ -61,9 +61,10 @@ SIGNATURES = {
 @pytest.mark.parametrize("func", list(SIGNATURES), ids=lambda f: f"{f.__module__}.{f.__name__}")
 def test_signatures_are_the_notebooks(func):
     sig = inspect.signature(func)
-    plain = sig.replace(parameters=[p.replace(annotation=inspect.Parameter.empty)
-                                    for p in sig.parameters.values()],
-                        return_annotation=inspect.Signature.empty)
+    plain = sig.replace(
+        parameters=[p.replace(annotation=inspect.Parameter.empty) for p in sig.parameters.values()],
+        return_annotation=inspect.Signature.empty,
+    )
     assert str(plain) == SIGNATURES[func]
 
 
@@ -84,8 +85,9 @@ def test_week2_notebook_values(backend):
     assert grads["db"] == pytest.approx(0.219194504541, rel=1e-9)
     assert costs == [pytest.approx(5.801545319394553)]
     np.testing.assert_allclose(_np(w), [[1.0], [2.0]])  # the learner's w is not modified
-    pred = lr.predict(_on([[0.1124579], [0.23106775]]), -0.3,
-                      _on([[1.0, -1.1, -3.2], [1.2, 2.0, 0.1]]))
+    pred = lr.predict(
+        _on([[0.1124579], [0.23106775]]), -0.3, _on([[1.0, -1.1, -3.2], [1.2, 2.0, 0.1]])
+    )
     np.testing.assert_array_equal(_np(pred), [[1.0, 1.0, 0.0]])
     assert array_namespace(pred) is array_namespace(X)
 
@@ -96,8 +98,9 @@ def test_week2_hand_computed_propagate():
     Y = np.array([[1.0, 0.0]])
     grads, cost = lr.propagate(np.zeros((2, 1)), 0.0, X, Y)
     assert cost == pytest.approx(np.log(2))
-    np.testing.assert_allclose(grads["dw"], [[(-0.5 * 1 + 0.5 * -2) / 2],
-                                             [(-0.5 * 0.5 + 0.5 * 4) / 2]])
+    np.testing.assert_allclose(
+        grads["dw"], [[(-0.5 * 1 + 0.5 * -2) / 2], [(-0.5 * 0.5 + 0.5 * 4) / 2]]
+    )
     assert grads["db"] == pytest.approx(0.0)
 
 
@@ -113,10 +116,24 @@ def test_week2_model_learns_and_prints(capsys, backend):
     rng = np.random.default_rng(0)
     Xh = rng.standard_normal((3, 60))
     Yh = (Xh[0:1] + 0.5 * Xh[1:2] > 0).astype(float)
-    d = lr.model(_on(Xh[:, :40]), _on(Yh[:, :40]), _on(Xh[:, 40:]), _on(Yh[:, 40:]),
-                 num_iterations=300, learning_rate=0.5, print_cost=True)
-    assert set(d) == {"costs", "Y_prediction_test", "Y_prediction_train", "w", "b",
-                      "learning_rate", "num_iterations"}
+    d = lr.model(
+        _on(Xh[:, :40]),
+        _on(Yh[:, :40]),
+        _on(Xh[:, 40:]),
+        _on(Yh[:, 40:]),
+        num_iterations=300,
+        learning_rate=0.5,
+        print_cost=True,
+    )
+    assert set(d) == {
+        "costs",
+        "Y_prediction_test",
+        "Y_prediction_train",
+        "w",
+        "b",
+        "learning_rate",
+        "num_iterations",
+    }
     assert len(d["costs"]) == 3 and d["costs"][0] > d["costs"][-1]
     assert np.mean(_np(d["Y_prediction_train"]) == Yh[:, :40]) >= 0.95
     out = capsys.readouterr().out
@@ -172,17 +189,19 @@ def test_shallow_backward_is_the_gradient_of_the_cost(numpy_backend):
     A2, cache = sn.forward_propagation(X, params)
     assert set(cache) == {"Z1", "A1", "Z2", "A2"}
     grads = sn.backward_propagation(params, cache, X, Y)
-    numeric = _numeric_grads(lambda p: sn.compute_cost(sn.forward_propagation(X, p)[0], Y),
-                             params)
+    numeric = _numeric_grads(lambda p: sn.compute_cost(sn.forward_propagation(X, p)[0], Y), params)
     for key in ("dW1", "db1", "dW2", "db2"):
         np.testing.assert_allclose(grads[key], numeric[key], rtol=1e-6, atol=1e-9)
 
 
 def test_shallow_update_is_gradient_descent(backend):
-    params = {k: _on(v) for k, v in {"W1": [[1.0]], "b1": [[2.0]], "W2": [[3.0]],
-                                     "b2": [[4.0]]}.items()}
-    grads = {k: _on(v) for k, v in {"dW1": [[1.0]], "db1": [[1.0]], "dW2": [[-1.0]],
-                                    "db2": [[0.5]]}.items()}
+    params = {
+        k: _on(v) for k, v in {"W1": [[1.0]], "b1": [[2.0]], "W2": [[3.0]], "b2": [[4.0]]}.items()
+    }
+    grads = {
+        k: _on(v)
+        for k, v in {"dW1": [[1.0]], "db1": [[1.0]], "dW2": [[-1.0]], "db2": [[0.5]]}.items()
+    }
     new = sn.update_parameters(params, grads)
     assert float(new["W1"][0, 0]) == pytest.approx(-0.2)
     assert float(new["W2"][0, 0]) == pytest.approx(4.2)
@@ -199,10 +218,12 @@ def test_planar_training_reaches_90_percent(capsys, backend):
     assert accuracy >= 0.90
     lines = capsys.readouterr().out.splitlines()
     # The notebook's printed costs (its first iterations are insensitive to BLAS rounding).
-    assert lines[:4] == ["Cost after iteration 0: 0.693048",
-                         "Cost after iteration 1000: 0.288083",
-                         "Cost after iteration 2000: 0.254385",
-                         "Cost after iteration 3000: 0.233864"]
+    assert lines[:4] == [
+        "Cost after iteration 0: 0.693048",
+        "Cost after iteration 1000: 0.288083",
+        "Cost after iteration 2000: 0.254385",
+        "Cost after iteration 3000: 0.233864",
+    ]
 
 
 # ------------------------------------------------------------------ week 4
@@ -252,8 +273,9 @@ def test_deep_backward_starts_from_the_course_dAL(numpy_backend):
     Y = np.array([[1.0, 0.0]])
     Z = np.log(AL / (1 - AL))
     cache = ((np.array([[1.0, 2.0]]), np.array([[0.5]]), np.array([[0.0]])), Z)
-    dA_prev, dW, db = dn.linear_activation_backward(-(Y / AL - (1 - Y) / (1 - AL)), cache,
-                                                    "sigmoid")
+    dA_prev, dW, db = dn.linear_activation_backward(
+        -(Y / AL - (1 - Y) / (1 - AL)), cache, "sigmoid"
+    )
     grads = dn.L_model_backward(AL, Y, [cache])
     np.testing.assert_allclose(grads["dW1"], dW)
     # dZ = AL - Y = [-0.2, 0.3]; dW = dZ A_prevᵀ / m; db = mean(dZ)
@@ -286,8 +308,9 @@ def test_two_layer_model_trains(capsys, backend):
     rng = np.random.default_rng(0)
     Xh = rng.standard_normal((3, 50))
     Yh = (Xh[0:1] * Xh[1:2] > 0).astype(float)
-    parameters, costs = dn.two_layer_model(_on(Xh), _on(Yh), (3, 7, 1), learning_rate=0.5,
-                                           num_iterations=201, print_cost=True)
+    parameters, costs = dn.two_layer_model(
+        _on(Xh), _on(Yh), (3, 7, 1), learning_rate=0.5, num_iterations=201, print_cost=True
+    )
     assert len(costs) == 3 and costs[-1] < costs[0]
     assert set(parameters) == {"W1", "b1", "W2", "b2"}
     assert "Cost after iteration 200:" in capsys.readouterr().out
@@ -297,8 +320,9 @@ def test_l_layer_model_on_the_cat_data(cat_data_dir, numpy_backend, capsys):
     train_x, train_y, test_x, test_y, classes = dn.load_catvnoncat(cat_data_dir)
     assert train_x.shape == (12288, 209) and test_x.shape == (12288, 50)
     assert train_y.shape == (1, 209) and float(train_x.max()) <= 1.0
-    parameters, costs = dn.L_layer_model(train_x, train_y, [12288, 20, 7, 5, 1],
-                                         num_iterations=2500, print_cost=True)
+    parameters, costs = dn.L_layer_model(
+        train_x, train_y, [12288, 20, 7, 5, 1], num_iterations=2500, print_cost=True
+    )
     assert costs[0] == pytest.approx(0.771749, abs=1e-6)  # the notebook's first cost
     dn.predict(train_x, train_y, parameters)
     p = dn.predict(test_x, test_y, parameters)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from array_api_compat import array_namespace, device
-from conftest import rtol_for
 
 import nnbackend
+from conftest import rtol_for
 from nnbackend import activations, losses
 
 
@@ -47,8 +47,9 @@ def test_sigmoid_limits_without_overflow(backend, dtype):
 
 def test_sigmoid_matches_an_independent_form():
     z = np.linspace(-30, 30, 101)
-    np.testing.assert_allclose(activations.sigmoid(z), _reference_sigmoid(z), rtol=1e-12,
-                               atol=1e-15)
+    np.testing.assert_allclose(
+        activations.sigmoid(z), _reference_sigmoid(z), rtol=1e-12, atol=1e-15
+    )
 
 
 @pytest.mark.parametrize("name", activations.HIDDEN_ACTIVATIONS)
@@ -56,15 +57,18 @@ def test_derivatives_from_the_output_equal_finite_differences(name):
     z = np.linspace(-3, 3, 40).reshape(4, 10) + 0.013  # no exact 0, where relu has a kink
     a = activations.activation_forward(z, name, slope=0.1)
     h = 1e-6
-    fd = (activations.activation_forward(z + h, name, slope=0.1)
-          - activations.activation_forward(z - h, name, slope=0.1)) / (2 * h)
+    fd = (
+        activations.activation_forward(z + h, name, slope=0.1)
+        - activations.activation_forward(z - h, name, slope=0.1)
+    ) / (2 * h)
     dz = activations.activation_backward(np.ones_like(z), a, name, slope=0.1)
     np.testing.assert_allclose(dz, fd, rtol=1e-7, atol=1e-9)
 
 
 def test_softmax_columns_sum_to_one_and_survive_huge_logits(backend, dtype):
-    z = nnbackend.asarray([[1000.0, -1000.0, 0.0], [0.0, 0.0, 1.0], [-5.0, 1000.0, 2.0]],
-                          dtype=dtype)
+    z = nnbackend.asarray(
+        [[1000.0, -1000.0, 0.0], [0.0, 0.0, 1.0], [-5.0, 1000.0, 2.0]], dtype=dtype
+    )
     a = _np(activations.softmax(z))
     assert np.all(np.isfinite(a))
     np.testing.assert_allclose(a.sum(axis=0), 1.0, rtol=rtol_for(dtype) * 10)
@@ -90,7 +94,8 @@ def test_saturated_predictions_give_finite_costs(backend, dtype):
     assert np.isfinite(float(losses.softmax_cross_entropy(probs, onehot)))
     zz = nnbackend.asarray([[-900.0, 0.0], [900.0, 0.0]], dtype=dtype)
     assert float(losses.softmax_cross_entropy_with_logits(zz, onehot)) == pytest.approx(
-        (1800.0 + np.log(2)) / 2, rel=1e-6)
+        (1800.0 + np.log(2)) / 2, rel=1e-6
+    )
 
 
 def test_costs_agree_across_forms_and_with_numpy(backend, dtype):
@@ -101,22 +106,27 @@ def test_costs_agree_across_forms_and_with_numpy(backend, dtype):
     from_logits = losses.binary_cross_entropy_with_logits(z, y)
     from_probs = losses.binary_cross_entropy(activations.sigmoid(z), y)
     assert from_logits.dtype == z.dtype
-    expected = -np.mean(yh * np.log(_reference_sigmoid(zh)) + (1 - yh) * np.log(
-        1 - _reference_sigmoid(zh)))
+    expected = -np.mean(
+        yh * np.log(_reference_sigmoid(zh)) + (1 - yh) * np.log(1 - _reference_sigmoid(zh))
+    )
     np.testing.assert_allclose(float(from_logits), expected, rtol=rtol_for(dtype) * 10)
     np.testing.assert_allclose(float(from_probs), expected, rtol=rtol_for(dtype) * 10)
     zk = rng.standard_normal((3, 9))
     yk = np.eye(3)[rng.integers(0, 3, 9)].T
     zk_b, yk_b = nnbackend.asarray(zk, dtype=dtype), nnbackend.asarray(yk, dtype=dtype)
     ce = -np.sum(yk * (zk - np.log(np.exp(zk).sum(axis=0)))) / 9
-    np.testing.assert_allclose(float(losses.softmax_cross_entropy_with_logits(zk_b, yk_b)), ce,
-                               rtol=rtol_for(dtype) * 10)
     np.testing.assert_allclose(
-        float(losses.softmax_cross_entropy(activations.softmax(zk_b), yk_b)), ce,
-        rtol=rtol_for(dtype) * 10)
+        float(losses.softmax_cross_entropy_with_logits(zk_b, yk_b)), ce, rtol=rtol_for(dtype) * 10
+    )
+    np.testing.assert_allclose(
+        float(losses.softmax_cross_entropy(activations.softmax(zk_b), yk_b)),
+        ce,
+        rtol=rtol_for(dtype) * 10,
+    )
     mse = np.sum((zk - yk) ** 2) / (2 * 9)
-    np.testing.assert_allclose(float(losses.mean_squared_error(zk_b, yk_b)), mse,
-                               rtol=rtol_for(dtype) * 10)
+    np.testing.assert_allclose(
+        float(losses.mean_squared_error(zk_b, yk_b)), mse, rtol=rtol_for(dtype) * 10
+    )
 
 
 def test_clip_epsilon_follows_the_dtype():

@@ -8,11 +8,11 @@ import itertools
 import numpy as np
 import pytest
 from array_api_compat import array_namespace
-from conftest import rtol_for
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nnbackend
+from conftest import rtol_for
 from nnbackend import activations, initializers, network
 
 HIDDEN = activations.HIDDEN_ACTIVATIONS
@@ -77,10 +77,17 @@ def test_gradients_equal_torch_autograd(numpy_backend, hidden, output):
     F = torch.nn.functional
     X, Y, params = _problem(output)
     tX, tY = torch.from_numpy(X), torch.from_numpy(Y)
-    tparams = [(torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True))
-               for w, b in params]
-    g = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
-         "leaky_relu": lambda z: F.leaky_relu(z, SLOPE), "identity": lambda z: z}[hidden]
+    tparams = [
+        (torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True))
+        for w, b in params
+    ]
+    g = {
+        "relu": torch.relu,
+        "tanh": torch.tanh,
+        "sigmoid": torch.sigmoid,
+        "leaky_relu": lambda z: F.leaky_relu(z, SLOPE),
+        "identity": lambda z: z,
+    }[hidden]
     a = tX
     for w, b in tparams[:-1]:
         a = g(w @ a + b)
@@ -101,8 +108,10 @@ def test_gradients_equal_torch_autograd(numpy_backend, hidden, output):
     assert rel < 1e-10
 
 
-@pytest.mark.parametrize(("hidden", "output"), [("relu", "sigmoid"), ("tanh", "softmax"),
-                                                ("leaky_relu", "identity"), ("sigmoid", "relu")])
+@pytest.mark.parametrize(
+    ("hidden", "output"),
+    [("relu", "sigmoid"), ("tanh", "softmax"), ("leaky_relu", "identity"), ("sigmoid", "relu")],
+)
 def test_every_backend_equals_numpy(backend, dtype, hidden, output):
     X, Y, params = _problem(output, seed=4)
     X, Y = X.astype(dtype), Y.astype(dtype)
@@ -110,12 +119,14 @@ def test_every_backend_equals_numpy(backend, dtype, hidden, output):
         ref_params = [(w.astype(dtype), b.astype(dtype)) for w, b in params]
         ref_cost = _cost(X, Y, ref_params, hidden, output)
         ref_grads = _flat(_grads(X, Y, ref_params, hidden, output))
-        ref_after, _ = network.gradient_step(X, Y, ref_params, 0.1, hidden=hidden, output=output,
-                                             slope=SLOPE)
+        ref_after, _ = network.gradient_step(
+            X, Y, ref_params, 0.1, hidden=hidden, output=output, slope=SLOPE
+        )
         ref_after = _flat(ref_after)
     bX, bY = nnbackend.asarray(X), nnbackend.asarray(Y)
-    bparams = [(nnbackend.asarray(w, dtype=dtype), nnbackend.asarray(b, dtype=dtype))
-               for w, b in params]
+    bparams = [
+        (nnbackend.asarray(w, dtype=dtype), nnbackend.asarray(b, dtype=dtype)) for w, b in params
+    ]
     AL, cache = network.forward(bX, bparams, hidden=hidden, output=output, slope=SLOPE)
     assert AL.dtype == bX.dtype
     cost = network.compute_cost(AL, bY, output, logits=cache.logits)
@@ -127,8 +138,9 @@ def test_every_backend_equals_numpy(backend, dtype, hidden, output):
     rtol = rtol_for(dtype)
     np.testing.assert_allclose(float(cost), ref_cost, rtol=rtol * 10)
     np.testing.assert_allclose(_flat(grads), ref_grads, rtol=rtol * 100, atol=rtol)
-    after, _ = network.gradient_step(bX, bY, bparams, 0.1, hidden=hidden, output=output,
-                                     slope=SLOPE)
+    after, _ = network.gradient_step(
+        bX, bY, bparams, 0.1, hidden=hidden, output=output, slope=SLOPE
+    )
     np.testing.assert_allclose(_flat(after), ref_after, rtol=rtol * 100, atol=rtol)
 
 
@@ -182,7 +194,7 @@ def test_logistic_regression_is_the_one_layer_case():
     X = rng.standard_normal((4, 9))
     Y = (rng.random((1, 9)) > 0.5).astype(float)
     w, b = rng.standard_normal((4, 1)), np.array([[0.3]])
-    (dw, db), = _grads(X, Y, [(w.T.copy(), b)], "relu", "sigmoid")
+    ((dw, db),) = _grads(X, Y, [(w.T.copy(), b)], "relu", "sigmoid")
     A = 1 / (1 + np.exp(-(w.T @ X + b)))
     np.testing.assert_allclose(dw.T, X @ (A - Y).T / 9, rtol=1e-12)
     np.testing.assert_allclose(db, np.sum(A - Y, keepdims=True) / 9, rtol=1e-12)
@@ -200,7 +212,7 @@ def test_parameters_are_identical_on_every_backend(backend, dtype):
 
 @pytest.mark.parametrize("init", ["he", "xavier", "small", "zeros"])
 def test_init_scales(init):
-    (w, b), = initializers.draw_parameters([400, 300], init, np.random.default_rng(0))
+    ((w, b),) = initializers.draw_parameters([400, 300], init, np.random.default_rng(0))
     expected = {"he": np.sqrt(2 / 400), "xavier": np.sqrt(1 / 400), "small": 0.01, "zeros": 0}[init]
     assert w.std() == pytest.approx(expected, rel=0.02, abs=1e-12)
     assert not b.any()

@@ -21,8 +21,9 @@ EXPECTED_FAILED: dict[str, str] = {}
 with warnings.catch_warnings():
     # nnbackend follows scikit-learn's conventions without depending on it, so its estimators
     # do not inherit BaseEstimator; scikit-learn warns about that while collecting the checks.
-    warnings.filterwarnings("ignore", message="Estimator .* does not inherit from",
-                            category=UserWarning)
+    warnings.filterwarnings(
+        "ignore", message="Estimator .* does not inherit from", category=UserWarning
+    )
     checks = sklearn_checks.parametrize_with_checks(
         ESTIMATORS, expected_failed_checks=lambda estimator: EXPECTED_FAILED
     )

@@ -8,26 +8,29 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 __all__ = ["planar_flower", "read_catvnoncat"]
 
 
-def planar_flower(n_samples: int = 400, noise: float = 0.2, seed: int | None = 1,
-                  petals: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
-    """The course's two-class "flower" in course layout, drawn with the legacy global stream.
+def planar_flower(
+    n_samples: int, noise: float, rng: Any, petals: float = 4.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The course's two-class "flower" in course layout, drawn with the legacy ``randn`` stream.
 
-    Follows the planar assignment: ``numpy.random.seed(seed)``, N = n_samples // 2 points per
-    class; for class j, t = linspace(3.12 j, 3.12 (j + 1), N) + noise·randn(N) and then
-    r = petals·sin(4t) + noise·randn(N); each point is (r sin t, r cos t).
+    Follows the planar assignment: N = n_samples // 2 points per class; for class j,
+    t = linspace(3.12 j, 3.12 (j + 1), N) + noise·randn(N), then r = petals·sin(4t) +
+    noise·randn(N); each point is (r sin t, r cos t).
 
     Parameters
     ----------
-    n_samples : int, default 400
-    noise : float, default 0.2
-    seed : int or None, default 1
-        Passed to ``numpy.random.seed``, as the notebook does (None leaves the global state).
+    n_samples : int
+    noise : float
+    rng : numpy.random.RandomState or the numpy.random module
+        Anything with the legacy ``randn``. The notebook seeds the global stream
+        (``np.random.seed(1)``), which ``RandomState(1)`` replays exactly.
     petals : float, default 4.0
         The radius scale ``a``.
 
@@ -36,15 +39,13 @@ def planar_flower(n_samples: int = 400, noise: float = 0.2, seed: int | None = 1
     X : ndarray of shape (2, n_samples)
     Y : ndarray of shape (1, n_samples), dtype uint8
     """
-    if seed is not None:
-        np.random.seed(seed)
     per_class = n_samples // 2
     X = np.zeros((per_class * 2, 2))
     Y = np.zeros((per_class * 2, 1), dtype="uint8")
     for j in range(2):
         ix = range(per_class * j, per_class * (j + 1))
-        t = np.linspace(j * 3.12, (j + 1) * 3.12, per_class) + np.random.randn(per_class) * noise
-        r = petals * np.sin(4 * t) + np.random.randn(per_class) * noise
+        t = np.linspace(j * 3.12, (j + 1) * 3.12, per_class) + rng.randn(per_class) * noise
+        r = petals * np.sin(4 * t) + rng.randn(per_class) * noise
         X[ix] = np.c_[r * np.sin(t), r * np.cos(t)]
         Y[ix] = j
     return X.T, Y.T
@@ -81,9 +82,7 @@ def read_catvnoncat(
     try:
         import h5py
     except ImportError as exc:
-        raise ImportError(
-            "reading the cat data needs h5py: pip install 'nnbackend[data]'"
-        ) from exc
+        raise ImportError("reading the cat data needs h5py: pip install 'nnbackend[data]'") from exc
     folder = Path(path)
     out = []
     for split in ("train", "test"):

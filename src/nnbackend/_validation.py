@@ -51,12 +51,15 @@ def _check_library(x: Any, name: str, backend: Backend) -> str | None:
             f"(NumPy) or arrays of {backend.name!r}, or switch with "
             f"nnbackend.set_backend({owner!r})."
         )
-    if owner is not None and backend.device is not None:
-        if not same_device(device(x), backend.device):
-            raise TypeError(
-                f"{name} is on device {device(x)!r}, but the backend computes on "
-                f"{backend.device!r}. Move it on purpose first."
-            )
+    if (
+        owner is not None
+        and backend.device is not None
+        and not same_device(device(x), backend.device)
+    ):
+        raise TypeError(
+            f"{name} is on device {device(x)!r}, but the backend computes on "
+            f"{backend.device!r}. Move it on purpose first."
+        )
     return owner
 
 
@@ -99,8 +102,7 @@ def _host_features(X: Any, name: str) -> np.ndarray:
             raise TypeError(f"{name} holds values that are not numbers: {exc}") from exc
     if arr.dtype.kind not in "biuf":
         raise TypeError(
-            f"{name} has the non-numeric dtype {arr.dtype}: expected numbers (bool, int or "
-            "float)."
+            f"{name} has the non-numeric dtype {arr.dtype}: expected numbers (bool, int or float)."
         )
     return arr
 
@@ -181,8 +183,7 @@ def check_same_length(n_x: int, y: np.ndarray, name_y: str = "y") -> None:
     n_y = int(y.shape[0])
     if n_y != n_x:
         raise ValueError(
-            f"X and {name_y} have inconsistent numbers of samples: X has {n_x}, "
-            f"{name_y} has {n_y}."
+            f"X and {name_y} have inconsistent numbers of samples: X has {n_x}, {name_y} has {n_y}."
         )
 
 
@@ -247,7 +248,7 @@ def check_labels(y: Any, name: str = "y") -> tuple[np.ndarray, np.ndarray]:
     classes, encoded = np.unique(arr, return_inverse=True)
     if classes.shape[0] < 2:
         raise ValueError(
-            f"{name} has only 1 class ({classes[0]!r}), but a classifier needs at least 2 "
+            f"{name} has only 1 class ({classes.tolist()[0]!r}), but a classifier needs at least 2 "
             "classes."
         )
     return classes, encoded.reshape(-1)
@@ -278,9 +279,7 @@ def check_regression_targets(y: Any, name: str = "y") -> np.ndarray:
         except (TypeError, ValueError) as exc:
             raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}: {exc}") from exc
     if arr.ndim not in (1, 2):
-        raise ValueError(
-            f"{name} must be 1-D or 2-D, got shape {_shape_text(arr.shape)}."
-        )
+        raise ValueError(f"{name} must be 1-D or 2-D, got shape {_shape_text(arr.shape)}.")
     if arr.size == 0:
         raise ValueError(f"{name} is empty.")
     if not np.isfinite(arr).all():

@@ -21,7 +21,7 @@ class BackendError(ImportError, RuntimeError):
 
 
 class TrainingDivergedError(FloatingPointError):
-    """The cost or a gradient became NaN or infinite during training.
+    """The cost or an update step became NaN or infinite during training.
 
     Parameters
     ----------
@@ -30,7 +30,7 @@ class TrainingDivergedError(FloatingPointError):
     last_finite_cost : float or None
         The last finite cost seen before it, or None when the very first cost was not finite.
     cost : float
-        The cost at that iteration (NaN or ±inf, or finite when a gradient overflowed).
+        The cost at that iteration (NaN or ±inf, or finite when the update step overflowed).
     """
 
     def __init__(self, iteration: int, last_finite_cost: float | None, cost: float) -> None:
@@ -39,9 +39,10 @@ class TrainingDivergedError(FloatingPointError):
         self.cost = cost
         last = "none" if last_finite_cost is None else f"{last_finite_cost:.6g}"
         super().__init__(
-            f"training diverged at iteration {iteration}: the cost or a gradient became "
-            f"NaN or infinite (cost: {cost}; last finite cost: {last}). The parameters were left at their last finite values. "
-            "Try a smaller learning_rate, standardised inputs or another init."
+            f"training diverged at iteration {iteration}: the cost or an update step became "
+            f"NaN or infinite (cost: {cost}; last finite cost: {last}). The step was not "
+            "applied, so the parameters keep their last finite values. Try a smaller "
+            "learning_rate, standardised inputs or another init."
         )
 
 

@@ -7,6 +7,7 @@ course's legacy ``RandomState`` stream can be replayed exactly.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -66,12 +67,10 @@ def draw_parameters(
     list of (W, b) NumPy arrays
     """
     params = []
-    for n_prev, n in zip(layer_dims[:-1], layer_dims[1:], strict=True):
+    for n_prev, n in itertools.pairwise(layer_dims):
         scale = _scale(init, n_prev)
-        if scale == 0.0:
-            w = np.zeros((n, n_prev))
-        else:
-            w = rng.standard_normal((n, n_prev)) * scale
+        # zeros draw nothing, so the stream stays aligned with the course's for later layers
+        w = np.zeros((n, n_prev)) if scale == 0.0 else rng.standard_normal((n, n_prev)) * scale
         params.append((w.astype(dtype), np.zeros((n, 1), dtype=dtype)))
     return params
 

@@ -129,9 +129,7 @@ def softmax_cross_entropy(a: Array, y: Array, *, xp: ModuleType | None = None) -
     return -xp.sum(y * xp.log(xp.clip(a, min=eps, max=1.0))) / _n_examples(y)
 
 
-def softmax_cross_entropy_with_logits(
-    z: Array, y: Array, *, xp: ModuleType | None = None
-) -> Array:
+def softmax_cross_entropy_with_logits(z: Array, y: Array, *, xp: ModuleType | None = None) -> Array:
     """The softmax cross-entropy from logits, through a stable log-sum-exp.
 
     L = logsumexp(z) - Σ_k y_k z_k for one-hot y, with the column maximum subtracted first.

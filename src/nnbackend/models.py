@@ -44,11 +44,11 @@ Array = Any
 ESTIMATOR_ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "leaky_relu")
 
 
-def _make_rng(random_state: Any) -> np.random.Generator:
-    if isinstance(random_state, np.random.Generator):
+def _make_rng(random_state: Any) -> np.random.Generator | np.random.RandomState:
+    # A RandomState is used as is: with init="xavier" or "small" it replays the course's
+    # legacy np.random.seed(n) + randn stream exactly.
+    if isinstance(random_state, np.random.Generator | np.random.RandomState):
         return random_state
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(2**31 - 1))
     if random_state is None or isinstance(random_state, int | np.integer):
         return np.random.default_rng(random_state)
     raise ValueError(
@@ -113,7 +113,8 @@ class _NetworkEstimator:
             name: p.default for name, p in inspect.signature(type(self).__init__).parameters.items()
         }
         changed = [
-            f"{name}={value!r}" for name, value in self.get_params().items()
+            f"{name}={value!r}"
+            for name, value in self.get_params().items()
             if not (isinstance(value, type(defaults[name])) and value == defaults[name])
         ]
         return f"{type(self).__name__}({', '.join(changed)})"
@@ -162,8 +163,10 @@ class _NetworkEstimator:
         if self.solver not in SOLVERS:
             raise ValueError(f"solver={self.solver!r} is not valid: expected one of {SOLVERS}")
         lr = self.learning_rate
-        if isinstance(lr, bool) or not isinstance(lr, int | float) or not (
-            math.isfinite(lr) and lr > 0
+        if (
+            isinstance(lr, bool)
+            or not isinstance(lr, int | float)
+            or not (math.isfinite(lr) and lr > 0)
         ):
             raise ValueError(f"learning_rate={lr!r} is not valid: expected a positive number")
         if not _is_int(self.max_iter) or self.max_iter < 1:
@@ -188,9 +191,16 @@ class _NetworkEstimator:
         dims = [int(XT.shape[0]), *config["sizes"], int(Y.shape[0])]
         params = initialize_parameters(dims, XT, init=self.init, rng=rng)
         result = train(
-            XT, Y, params, make_optimizer(self.solver, self.learning_rate),
-            hidden=config["hidden"], output=output, max_iter=self.max_iter,
-            batch_size=self.batch_size, tol=self.tol, random_state=rng,
+            XT,
+            Y,
+            params,
+            make_optimizer(self.solver, self.learning_rate),
+            hidden=config["hidden"],
+            output=output,
+            max_iter=self.max_iter,
+            batch_size=self.batch_size,
+            tol=self.tol,
+            random_state=rng,
             verbose=bool(self.verbose),
         )
         # Fitted state is written only now: a diverged fit leaves the estimator as it was.
@@ -403,9 +413,10 @@ class NeuralNetworkClassifier(_ClassifierMixin):
         None trains on the full batch, as the course does.
     tol : float or None, default 1e-4
         Stop when the cost improves by less than tol for 10 consecutive iterations.
-    random_state : int, Generator or None, default None
+    random_state : int, Generator, RandomState or None, default None
         Seeds the initialisation and the shuffling; the same seed gives the same model on every
-        backend.
+        backend. A ``numpy.random.RandomState(n)`` replays the course's legacy
+        ``np.random.seed(n)`` stream (with init "xavier" or "small", the notebooks' weights).
     dtype : {None, "float32", "float64"}, default None
         None keeps float32/float64 input and turns the rest to float64.
     verbose : bool, default False
@@ -462,7 +473,7 @@ class LogisticRegression(_ClassifierMixin):
     max_iter : int, default 1000
     batch_size : int or None, default None
     tol : float or None, default 1e-4
-    random_state : int, Generator or None, default None
+    random_state : int, Generator, RandomState or None, default None
     dtype : {None, "float32", "float64"}, default None
     verbose : bool, default False
 
@@ -605,6 +616,9 @@ class NeuralNetworkRegressor(_NetworkEstimator):
         residual = ((truth - predicted) ** 2).sum(axis=0)
         total = ((truth - truth.mean(axis=0)) ** 2).sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            r2 = np.where(total > 0, 1 - residual / np.where(total > 0, total, 1),
-                          np.where(residual == 0, 1.0, 0.0))
+            r2 = np.where(
+                total > 0,
+                1 - residual / np.where(total > 0, total, 1),
+                np.where(residual == 0, 1.0, 0.0),
+            )
         return float(r2.mean())

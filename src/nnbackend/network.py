@@ -396,8 +396,10 @@ def update(
     list of (W, b)
     """
     if not params or not is_writeable(params[0][0]):
-        return [(w - learning_rate * dw, b - learning_rate * db) for (w, b), (dw, db) in
-                zip(params, grads, strict=True)]
+        return [
+            (w - learning_rate * dw, b - learning_rate * db)
+            for (w, b), (dw, db) in zip(params, grads, strict=True)
+        ]
     for (w, b), (dw, db) in zip(params, grads, strict=True):
         if consume_grads and is_writeable(dw):
             dw *= learning_rate

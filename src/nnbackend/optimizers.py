@@ -1,8 +1,13 @@
 """Parameter update rules: plain gradient descent (the course's), momentum and Adam.
 
+Every rule is split in two: :meth:`Optimizer.direction` turns gradients into the step Δ
+(θ ← θ - Δ), and :meth:`Optimizer.apply` subtracts it. The training loop checks Δ for NaN and
+infinity in between, so an overflowing step is never applied.
+
 An optimizer holds its per-parameter state (velocities, moments) as arrays of the parameters'
-library and device. Updates happen in place where the arrays are writeable; for immutable
-arrays (JAX) and lazy ones (Dask) every rule has a functional path that returns new arrays.
+library and device. Where arrays are writeable the work happens in place, reusing the gradient
+buffers; for immutable arrays (JAX) and lazy ones (Dask) there is a functional path that
+returns new arrays.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from typing import Any
 
 from array_api_compat import array_namespace
 
-from nnbackend.network import is_writeable, update
+from nnbackend.backend import materialize
+from nnbackend.network import is_writeable
 
 __all__ = ["SOLVERS", "Adam", "GradientDescent", "Momentum", "Optimizer", "make_optimizer"]
 
@@ -24,8 +30,16 @@ Grads = list[tuple[Array, Array]]
 SOLVERS: tuple[str, ...] = ("gd", "momentum", "adam")
 
 
+def _flat(pairs: list[tuple[Array, Array]]) -> list[Array]:
+    return [a for pair in pairs for a in pair]
+
+
+def _pairs(flat: list[Array]) -> list[tuple[Array, Array]]:
+    return list(zip(flat[0::2], flat[1::2], strict=True))
+
+
 class Optimizer:
-    """Base class: ``step(params, grads)`` returns the updated parameters.
+    """Base class: ``direction`` computes the step, ``apply`` takes it, ``step`` does both.
 
     Parameters
     ----------
@@ -36,17 +50,39 @@ class Optimizer:
     def __init__(self, learning_rate: float) -> None:
         self.learning_rate = float(learning_rate)
 
-    def step(self, params: Params, grads: Grads) -> Params:  # pragma: no cover - abstract
-        """Apply one update and return the parameters."""
+    def direction(self, params: Params, grads: Grads) -> list[Array]:  # pragma: no cover
+        """The step Δ for every parameter, flat in (W1, b1, W2, b2, ...) order.
+
+        The gradient arrays may be overwritten (they are consumed).
+        """
         raise NotImplementedError
+
+    def apply(self, params: Params, deltas: list[Array]) -> Params:
+        """θ ← θ - Δ, in place where the parameters are writeable; returns the parameters."""
+        flat = _flat(params)
+        if is_writeable(flat[0]):
+            for p, d in zip(flat, deltas, strict=True):
+                p -= d
+            return params
+        return _pairs([p - d for p, d in zip(flat, deltas, strict=True)])
+
+    def step(self, params: Params, grads: Grads) -> Params:
+        """Apply one update and return the parameters."""
+        return self.apply(params, self.direction(params, grads))
 
 
 class GradientDescent(Optimizer):
-    """The course's update: θ ← θ - α dθ (see :func:`nnbackend.network.update`)."""
+    """The course's update: θ ← θ - α dθ."""
 
-    def step(self, params: Params, grads: Grads) -> Params:
-        """Apply one update; the gradients are consumed (scaled in place where possible)."""
-        return update(params, grads, self.learning_rate, consume_grads=True)
+    def direction(self, params: Params, grads: Grads) -> list[Array]:
+        """Δ = α dθ, scaled in place in the gradient buffers where they are writeable."""
+        flat = _flat(grads)
+        lr = self.learning_rate
+        if is_writeable(flat[0]):
+            for g in flat:
+                g *= lr
+            return flat
+        return [lr * g for g in flat]
 
 
 class Momentum(Optimizer):
@@ -63,25 +99,24 @@ class Momentum(Optimizer):
         self.beta = float(beta)
         self._velocity: list[Array] | None = None
 
-    def step(self, params: Params, grads: Grads) -> Params:
-        """Apply one update and return the parameters."""
-        flat_p = [p for pair in params for p in pair]
-        flat_g = [g for pair in grads for g in pair]
-        xp = array_namespace(flat_p[0])
+    def direction(self, params: Params, grads: Grads) -> list[Array]:
+        """Δ = α v after updating the velocity v."""
+        flat_g = _flat(grads)
         if self._velocity is None:
-            self._velocity = [xp.zeros_like(p) for p in flat_p]
+            xp = array_namespace(flat_g[0])
+            self._velocity = [xp.zeros_like(g) for g in flat_g]
         beta, lr = self.beta, self.learning_rate
-        if is_writeable(flat_p[0]):
-            for p, g, v in zip(flat_p, flat_g, self._velocity, strict=True):
+        if is_writeable(flat_g[0]):
+            for g, v in zip(flat_g, self._velocity, strict=True):
                 v *= beta
-                g *= 1 - beta  # gradients are discarded after the step
+                g *= 1 - beta
                 v += g
-                p -= lr * v
-            return params
-        new_v = [beta * v + (1 - beta) * g for v, g in zip(self._velocity, flat_g, strict=True)]
-        self._velocity = new_v
-        new_p = [p - lr * v for p, v in zip(flat_p, new_v, strict=True)]
-        return list(zip(new_p[0::2], new_p[1::2], strict=True))
+            return [lr * v for v in self._velocity]
+        # Lazy (Dask) state is evaluated now so that its graph does not grow every step.
+        self._velocity = materialize(
+            [beta * v + (1 - beta) * g for v, g in zip(self._velocity, flat_g, strict=True)]
+        )
+        return [lr * v for v in self._velocity]
 
 
 class Adam(Optimizer):
@@ -106,36 +141,35 @@ class Adam(Optimizer):
         self._v: list[Array] | None = None
         self.t = 0
 
-    def step(self, params: Params, grads: Grads) -> Params:
-        """Apply one update and return the parameters."""
-        flat_p = [p for pair in params for p in pair]
-        flat_g = [g for pair in grads for g in pair]
-        xp = array_namespace(flat_p[0])
+    def direction(self, params: Params, grads: Grads) -> list[Array]:
+        """Δ = α_t m / (√v + ε_t), with both bias corrections folded into α_t and ε_t."""
+        flat_g = _flat(grads)
+        xp = array_namespace(flat_g[0])
         if self._m is None or self._v is None:
-            self._m = [xp.zeros_like(p) for p in flat_p]
-            self._v = [xp.zeros_like(p) for p in flat_p]
+            self._m = [xp.zeros_like(g) for g in flat_g]
+            self._v = [xp.zeros_like(g) for g in flat_g]
         self.t += 1
         b1, b2 = self.beta1, self.beta2
-        # Fold both bias corrections into the step size: one scalar instead of two array ops.
+        # α m̂/(√v̂ + ε) = α_t m/(√v + ε_t) with α_t = α √(1-β₂ᵗ)/(1-β₁ᵗ), ε_t = ε √(1-β₂ᵗ):
+        # two scalars instead of two bias-correction passes over every array.
         lr_t = self.learning_rate * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         eps_t = self.epsilon * math.sqrt(1 - b2**self.t)
-        if is_writeable(flat_p[0]):
-            for p, g, m, v in zip(flat_p, flat_g, self._m, self._v, strict=True):
+        if is_writeable(flat_g[0]):
+            deltas = []
+            for g, m, v in zip(flat_g, self._m, self._v, strict=True):
                 m *= b1
                 m += (1 - b1) * g
                 v *= b2
                 g *= g
                 g *= 1 - b2
                 v += g
-                p -= lr_t * m / (xp.sqrt(v) + eps_t)
-            return params
-        self._m = [b1 * m + (1 - b1) * g for m, g in zip(self._m, flat_g, strict=True)]
-        self._v = [b2 * v + (1 - b2) * g * g for v, g in zip(self._v, flat_g, strict=True)]
-        new_p = [
-            p - lr_t * m / (xp.sqrt(v) + eps_t)
-            for p, m, v in zip(flat_p, self._m, self._v, strict=True)
-        ]
-        return list(zip(new_p[0::2], new_p[1::2], strict=True))
+                deltas.append(lr_t * m / (xp.sqrt(v) + eps_t))
+            return deltas
+        self._m = materialize([b1 * m + (1 - b1) * g for m, g in zip(self._m, flat_g, strict=True)])
+        self._v = materialize(
+            [b2 * v + (1 - b2) * g * g for v, g in zip(self._v, flat_g, strict=True)]
+        )
+        return [lr_t * m / (xp.sqrt(v) + eps_t) for m, v in zip(self._m, self._v, strict=True)]
 
 
 def make_optimizer(solver: str, learning_rate: float) -> Optimizer:

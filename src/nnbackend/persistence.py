@@ -158,8 +158,9 @@ def load(path: str | os.PathLike[str]) -> Any:
             if not isinstance(header, dict) or header.get("format") != FORMAT:
                 raise ModelFileError(
                     f"{source}: not an nnbackend model (format {header.get('format')!r}, "
-                    f"expected {FORMAT!r})" if isinstance(header, dict) else
-                    f"{source}: not an nnbackend model (bad header)"
+                    f"expected {FORMAT!r})"
+                    if isinstance(header, dict)
+                    else f"{source}: not an nnbackend model (bad header)"
                 )
             if header.get("version") != VERSION:
                 raise ModelFileError(
@@ -178,8 +179,11 @@ def load(path: str | os.PathLike[str]) -> Any:
                 (_read_array(zf, f"W{i}", source), _read_array(zf, f"b{i}", source))
                 for i in range(1, fitted["n_layers"] + 1)
             ]
-            classes = (_read_array(zf, "classes", source)
-                       if "arrays/classes.npy" in zf.namelist() else None)
+            classes = (
+                _read_array(zf, "classes", source)
+                if "arrays/classes.npy" in zf.namelist()
+                else None
+            )
     except zipfile.BadZipFile as exc:
         raise ModelFileError(f"{source}: truncated or corrupt model file ({exc})") from exc
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, EOFError) as exc:

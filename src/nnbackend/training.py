@@ -81,13 +81,13 @@ class _Progress:
 
 
 def _finite_or_raise(
-    cost: Array, grads: list[tuple[Array, Array]], xp: Any, iteration: int, last: float | None
+    cost: Array, deltas: list[Array], xp: Any, iteration: int, last: float | None
 ) -> float:
-    # One scalar carries both checks: a NaN or inf anywhere in the gradients makes their sum
+    # One scalar carries both checks: a NaN or inf anywhere in the steps makes their sum
     # non-finite. Reading it costs one device sync, which reading the cost needs anyway.
     total = cost
-    for dw, db in grads:
-        total = total + xp.sum(dw) + xp.sum(db)
+    for delta in deltas:
+        total = total + xp.sum(delta)
     value = float(cost)
     if not math.isfinite(float(total)):
         raise TrainingDivergedError(iteration, last, value)
@@ -107,10 +107,14 @@ def _batch_step(
     AL, cache = network.forward(X, params, xp=xp, **kwargs)
     cost = network.compute_cost(AL, Y, kwargs["output"], logits=cache.logits, xp=xp)
     grads = network.backward(AL, Y, cache, params, xp=xp, **kwargs)
-    value = _finite_or_raise(cost, grads, xp, iteration, last)
-    params = optimizer.step(params, grads)
-    flat = materialize([p for pair in params for p in pair])
-    return list(zip(flat[0::2], flat[1::2], strict=True)), value
+    deltas = optimizer.direction(params, grads)
+    value = _finite_or_raise(cost, deltas, xp, iteration, last)  # before any change to params
+    params = optimizer.apply(params, deltas)
+    flat = [p for pair in params for p in pair]
+    evaluated = materialize(flat)  # lazy (Dask) parameters: evaluate once per step
+    if evaluated is not flat:
+        params = list(zip(evaluated[0::2], evaluated[1::2], strict=True))
+    return params, value
 
 
 def train(
@@ -126,7 +130,7 @@ def train(
     batch_size: int | None = None,
     tol: float | None = None,
     n_iter_no_change: int = 10,
-    random_state: int | np.random.Generator | None = None,
+    random_state: int | np.random.Generator | np.random.RandomState | None = None,
     verbose: bool = False,
     callback: Callable[[int, float], None] | None = None,
 ) -> TrainingResult:
@@ -152,7 +156,7 @@ def train(
         Stop once the cost has failed to improve on its best value by at least ``tol`` for
         ``n_iter_no_change`` consecutive iterations. None never stops early.
     n_iter_no_change : int, default 10
-    random_state : int, Generator or None
+    random_state : int, Generator, RandomState or None
         Seeds the shuffling. It is drawn on the host, so every backend sees the same batches.
     verbose : bool, default False
         Show a tqdm progress bar with the current cost.
@@ -166,20 +170,27 @@ def train(
     Raises
     ------
     TrainingDivergedError
-        As soon as the cost or a gradient becomes NaN or infinite. The parameters are left at
-        their last finite values: the offending update is never applied.
+        As soon as the cost or an update step becomes NaN or infinite. The parameters are left
+        at their last finite values: the offending step is never applied.
     """
     xp = array_namespace(X, Y)
     kwargs = {"hidden": hidden, "output": output, "slope": slope}
     m = int(X.shape[1])
     full_batch = batch_size is None or batch_size >= m
-    rng = random_state if isinstance(random_state, np.random.Generator) else (
-        np.random.default_rng(random_state))
+    rng = (
+        random_state
+        if isinstance(random_state, np.random.Generator | np.random.RandomState)
+        else np.random.default_rng(random_state)
+    )
     result = TrainingResult(params)
     best = math.inf
     stall = 0
     last: float | None = None
     progress = _Progress(max_iter, verbose, "training")
+    # Overflow is detected below and reported as TrainingDivergedError; NumPy's own warnings
+    # about it would only be noise before that precise error.
+    errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore")
+    errstate.__enter__()
     try:
         for iteration in range(max_iter):
             if full_batch:
@@ -189,7 +200,7 @@ def train(
                 order = move_like(rng.permutation(m), X, keep_dtype=True)
                 total = 0.0
                 for start in range(0, m, batch_size):
-                    idx = order[start : start + batch_size]
+                    idx = order[start : min(start + batch_size, m)]  # in-range stop: array API
                     xb = xp.take(X, idx, axis=1)
                     yb = xp.take(Y, idx, axis=1)
                     params, batch_cost = _batch_step(
@@ -213,6 +224,7 @@ def train(
                     result.stopped_early = True
                     break
     finally:
+        errstate.__exit__(None, None, None)
         progress.close()
     result.params = params
     return result

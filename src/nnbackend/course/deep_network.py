@@ -272,8 +272,9 @@ def update_parameters(
     """
     current = [(copy(w), copy(b)) for w, b in from_dict(params)]
     updated = network.update(current, grads_from_dict(grads, len(current)), learning_rate)
-    return {key: arr for i, (w, b) in enumerate(updated, 1)
-            for key, arr in ((f"W{i}", w), (f"b{i}", b))}
+    return {
+        key: arr for i, (w, b) in enumerate(updated, 1) for key, arr in ((f"W{i}", w), (f"b{i}", b))
+    }
 
 
 def _train(
@@ -405,5 +406,10 @@ def load_catvnoncat(path: str) -> tuple[Array, Array, Array, Array, np.ndarray]:
     train_images, train_labels, test_images, test_labels, classes = read_catvnoncat(path)
     train_x = train_images.reshape(train_images.shape[0], -1).T / 255.0
     test_x = test_images.reshape(test_images.shape[0], -1).T / 255.0
-    return (asarray(train_x), asarray(train_labels.reshape(1, -1)), asarray(test_x),
-            asarray(test_labels.reshape(1, -1)), classes)
+    return (
+        asarray(train_x),
+        asarray(train_labels.reshape(1, -1)),
+        asarray(test_x),
+        asarray(test_labels.reshape(1, -1)),
+        classes,
+    )

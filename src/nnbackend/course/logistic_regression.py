@@ -206,8 +206,7 @@ def model(
     X_test = match(X_test, X_train)
     Y_train, Y_test = match(Y_train, X_train), match(Y_test, X_train)
     w = move_like(np.zeros((X_train.shape[0], 1)), X_train)
-    params, _, costs = optimize(w, 0.0, X_train, Y_train, num_iterations, learning_rate,
-                                print_cost)
+    params, _, costs = optimize(w, 0.0, X_train, Y_train, num_iterations, learning_rate, print_cost)
     Y_prediction_test = predict(params["w"], params["b"], X_test)
     Y_prediction_train = predict(params["w"], params["b"], X_train)
     if print_cost:

@@ -1,0 +1,226 @@
+"""Small data sets in scikit-learn layout: X (n_samples, n_features), y (n_samples,).
+
+Everything is returned as NumPy arrays on the host; the estimators move data to the active
+backend themselves, once, at ``fit``/``predict``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from nnbackend._sources import planar_flower, read_catvnoncat
+
+__all__ = [
+    "load_catvnoncat",
+    "make_blobs",
+    "make_classification",
+    "make_moons",
+    "make_planar",
+    "train_test_split",
+]
+
+
+def _positive(name: str, value: int, minimum: int = 1) -> None:
+    if not isinstance(value, int | np.integer) or value < minimum:
+        raise ValueError(f"{name}={value!r} is not valid: expected an int >= {minimum}")
+
+
+def make_planar(
+    n_samples: int = 400, noise: float = 0.2, seed: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """The course's two-class "flower" (the planar assignment's data).
+
+    With the defaults it is exactly the notebook's data set, transposed.
+
+    Parameters
+    ----------
+    n_samples : int, default 400
+        Rounded down to an even number (half per class).
+    noise : float, default 0.2
+    seed : int, default 1
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+    y : ndarray of shape (n_samples,), int
+    """
+    _positive("n_samples", n_samples, 2)
+    X, Y = planar_flower(n_samples, noise, np.random.RandomState(seed))
+    return X.T.copy(), Y[0].astype(np.int64)
+
+
+def make_moons(
+    n_samples: int = 200, noise: float = 0.1, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles.
+
+    Parameters
+    ----------
+    n_samples : int, default 200
+    noise : float, default 0.1
+        Standard deviation of the Gaussian noise added to each coordinate.
+    seed : int, default 0
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+    y : ndarray of shape (n_samples,), int
+    """
+    _positive("n_samples", n_samples, 2)
+    rng = np.random.default_rng(seed)
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    outer = np.linspace(0, np.pi, n_out)
+    inner = np.linspace(0, np.pi, n_in)
+    X = np.vstack(
+        [
+            np.column_stack([np.cos(outer), np.sin(outer)]),
+            np.column_stack([1 - np.cos(inner), 0.5 - np.sin(inner)]),
+        ]
+    )
+    y = np.concatenate([np.zeros(n_out, dtype=np.int64), np.ones(n_in, dtype=np.int64)])
+    X += rng.normal(scale=noise, size=X.shape)
+    order = rng.permutation(n_samples)
+    return X[order], y[order]
+
+
+def make_blobs(
+    n_samples: int = 300,
+    centers: int = 3,
+    n_features: int = 2,
+    cluster_std: float = 1.0,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian blobs around ``centers`` random centres in [-10, 10]^n_features.
+
+    Parameters
+    ----------
+    n_samples : int, default 300
+    centers : int, default 3
+    n_features : int, default 2
+    cluster_std : float, default 1.0
+    seed : int, default 0
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,), int
+    """
+    _positive("n_samples", n_samples)
+    _positive("centers", centers)
+    _positive("n_features", n_features)
+    rng = np.random.default_rng(seed)
+    middles = rng.uniform(-10, 10, size=(centers, n_features))
+    y = np.arange(n_samples) % centers
+    rng.shuffle(y)
+    X = middles[y] + rng.normal(scale=cluster_std, size=(n_samples, n_features))
+    return X, y.astype(np.int64)
+
+
+def make_classification(
+    n_samples: int = 1000,
+    n_features: int = 20,
+    n_informative: int | None = None,
+    n_classes: int = 2,
+    class_sep: float = 1.0,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A random classification problem: Gaussian classes apart in a few informative features.
+
+    Each class's mean is a random vertex of a hypercube of side 2·class_sep in the
+    ``n_informative`` first features; the other features are pure noise. Used by the
+    benchmarks to make problems of any size.
+
+    Parameters
+    ----------
+    n_samples : int, default 1000
+    n_features : int, default 20
+    n_informative : int, optional
+        Defaults to min(n_features, max(2, ceil(log2(n_classes)) + 1)).
+    n_classes : int, default 2
+    class_sep : float, default 1.0
+    seed : int, default 0
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,), int
+    """
+    _positive("n_samples", n_samples)
+    _positive("n_features", n_features)
+    _positive("n_classes", n_classes, 2)
+    if n_informative is None:
+        n_informative = min(n_features, max(2, int(np.ceil(np.log2(n_classes))) + 1))
+    _positive("n_informative", n_informative)
+    if n_informative > n_features:
+        raise ValueError(
+            f"n_informative={n_informative} is not valid: it must be <= n_features={n_features}"
+        )
+    rng = np.random.default_rng(seed)
+    vertices = rng.choice([-class_sep, class_sep], size=(n_classes, n_informative))
+    y = np.arange(n_samples) % n_classes
+    rng.shuffle(y)
+    X = rng.standard_normal((n_samples, n_features))
+    X[:, :n_informative] += vertices[y]
+    return X, y.astype(np.int64)
+
+
+def load_catvnoncat(
+    path: str | os.PathLike[str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The course's cat / non-cat images, flattened and scaled to [0, 1].
+
+    Parameters
+    ----------
+    path : path-like
+        The folder holding ``train_catvnoncat.h5`` and ``test_catvnoncat.h5``.
+
+    Returns
+    -------
+    X_train : ndarray of shape (209, 12288)
+    y_train : ndarray of shape (209,)
+    X_test : ndarray of shape (50, 12288)
+    y_test : ndarray of shape (50,)
+    classes : ndarray of bytes
+        [b"non-cat", b"cat"].
+    """
+    train_images, train_labels, test_images, test_labels, classes = read_catvnoncat(path)
+    return (
+        train_images.reshape(train_images.shape[0], -1) / 255.0,
+        train_labels.astype(np.int64),
+        test_images.reshape(test_images.shape[0], -1) / 255.0,
+        test_labels.astype(np.int64),
+        classes,
+    )
+
+
+def train_test_split(
+    X: np.ndarray, y: np.ndarray, test_size: float = 0.25, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Shuffle and split into train and test parts.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    test_size : float, default 0.25
+        The fraction of samples in the test part, in (0, 1).
+    seed : int, default 0
+
+    Returns
+    -------
+    X_train, X_test, y_train, y_test : ndarrays
+    """
+    if not 0 < test_size < 1:
+        raise ValueError(f"test_size={test_size!r} is not valid: expected a number in (0, 1)")
+    n = len(X)
+    if len(y) != n:
+        raise ValueError(
+            f"X and y have inconsistent numbers of samples: X has {n}, y has {len(y)}."
+        )
+    order = np.random.default_rng(seed).permutation(n)
+    n_test = max(1, round(n * test_size))
+    test, train = order[:n_test], order[n_test:]
+    return X[train], X[test], y[train], y[test]
