@@ -1,0 +1,1 @@
+"""pytest-benchmark options for the gradient-step suite."""
