@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import gc
 import importlib.metadata
+import itertools
 import json
 import math
 import os
@@ -109,7 +110,7 @@ def matmul_flops(layer_dims: Sequence[int], m: int) -> int:
     the first the same again for dA_prev = Wᵀ dZ. Element-wise work is not counted.
     """
     total = 0
-    for layer, (n_prev, n) in enumerate(zip(layer_dims[:-1], layer_dims[1:], strict=True)):
+    for layer, (n_prev, n) in enumerate(itertools.pairwise(layer_dims)):
         total += (4 if layer == 0 else 6) * n * n_prev * m
     return total
 
@@ -625,12 +626,7 @@ def _predicted_loop_seconds(case: Case) -> float:
     # About 60 ns per multiply-add in a CPython inner loop on these machines, and three
     # multiply-adds per weight and example (forward, dW, dA). Used only to decide whether to
     # run the loop at all: a size over budget is reported as skipped, never extrapolated.
-    return (
-        3
-        * 60e-9
-        * sum(a * b for a, b in zip(case.layer_dims[:-1], case.layer_dims[1:], strict=True))
-        * case.m
-    )
+    return 3 * 60e-9 * sum(a * b for a, b in itertools.pairwise(case.layer_dims)) * case.m
 
 
 def run(
@@ -671,6 +667,7 @@ def run(
         model = "logistic regression" if len(case.layer_dims) == 2 else "L-layer network"
         too_big = case.data_bytes * (np.dtype(dtype).itemsize / 8) * 3 > memory_limit_bytes
         loop_time: float | None = None
+        case_entries: list[Measurement] = []
         case_rates: dict[str, float | None] = {}
         if not too_big:
             say(f"{case.label}: measuring the matrix-product rate")
@@ -683,6 +680,7 @@ def run(
             device = "gpu" if impl in _GPU else "cpu"
             entry = Measurement(case.name, model, list(case.layer_dims), case.m, impl, device)
             results.append(entry)
+            case_entries.append(entry)
             if too_big:
                 entry.status = "skipped (memory)"
                 continue
@@ -714,14 +712,9 @@ def run(
                 loop_time = entry.median_s
             if impl == "nnbackend-numpy":
                 entry.peak_extra_mb, entry.memory_ratio = measure_memory(case, dtype)
-        for entry in results:
-            if (entry.case, entry.m, tuple(entry.layer_dims)) == (
-                case.name,
-                case.m,
-                case.layer_dims,
-            ):
-                if loop_time and entry.median_s:
-                    entry.speedup_vs_loop = loop_time / entry.median_s
+        for entry in case_entries:
+            if loop_time and entry.median_s:
+                entry.speedup_vs_loop = loop_time / entry.median_s
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.system()} {platform.machine()}, {_cpu_name()}, "

@@ -82,7 +82,7 @@ def logistic_regression_step(
     sigmoid, bce = _sigmoid, _bce
     for x, y in zip(xs, ys, strict=True):
         z = b
-        for wj, xj in zip(w, x):
+        for wj, xj in zip(w, x, strict=True):
             z += wj * xj
         a = sigmoid(z)
         cost += bce(a, y)
@@ -170,7 +170,7 @@ def network_step(
             new_a = []
             for row, bias in zip(weights[layer], biases[layer], strict=True):
                 z = bias
-                for wk, ak in zip(row, a):
+                for wk, ak in zip(row, a, strict=True):
                     z += wk * ak
                 new_a.append(activate(z, g, slope))
             a = new_a
