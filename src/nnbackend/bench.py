@@ -520,7 +520,7 @@ def measure_memory(case: Case, dtype: str) -> tuple[float, float]:
     itemsize = np.dtype(dtype).itemsize
     dims = case.layer_dims
     activations = sum(dims[1:]) * case.m
-    params = sum(n * (p + 1) for p, n in zip(dims[:-1], dims[1:], strict=True))
+    params = sum(n * (p + 1) for p, n in itertools.pairwise(dims))
     must_hold = (activations + 2 * params) * itemsize
     tracemalloc.start()
     try:
