@@ -10,7 +10,6 @@ import importlib.util
 import os
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import nnbackend
@@ -82,11 +81,6 @@ def numpy_backend():
 def dtype(request):
     """Both first-class float dtypes."""
     return request.param
-
-
-def rtol_for(dtype) -> float:
-    """The comparison tolerance a dtype affords, against a float64 NumPy reference."""
-    return 1e-5 if np.dtype(str(dtype).rsplit(".", 1)[-1]) == np.float32 else 1e-12
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from array_api_compat import array_namespace, device
 
 import nnbackend
-from conftest import rtol_for
+from helpers import rtol_for
 from nnbackend import activations, losses
 
 

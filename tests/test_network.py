@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nnbackend
-from conftest import rtol_for
+from helpers import rtol_for
 from nnbackend import activations, initializers, network
 
 HIDDEN = activations.HIDDEN_ACTIVATIONS
@@ -146,16 +146,25 @@ def test_every_backend_equals_numpy(backend, dtype, hidden, output):
 
 def test_first_layer_skips_the_gradient_wrt_x(monkeypatch):
     X, Y, params = _problem("sigmoid", n_out=1)
-    calls = []
-    original = network.linear_backward
+    passed_down = []
+    original = network.input_gradient
 
-    def spy(*args, **kwargs):
-        calls.append(kwargs.get("need_da_prev", True))
-        return original(*args, **kwargs)
+    def spy(dZ, w, **kwargs):
+        passed_down.append(w.shape)
+        return original(dZ, w, **kwargs)
 
-    monkeypatch.setattr(network, "linear_backward", spy)
+    monkeypatch.setattr(network, "input_gradient", spy)
     _grads(X, Y, params, "relu", "sigmoid")
-    assert calls == [True, True, False]
+    # dA is computed for layers 3 and 2 only: never W[1]ᵀ dZ[1], the gradient wrt X
+    assert passed_down == [params[2][0].shape, params[1][0].shape]
+
+
+def test_peak_memory_of_a_step_stays_near_what_it_must_hold():
+    from nnbackend import bench
+
+    case = bench.Case("wide", (784, 128, 64, 1), 2048)
+    _, ratio = bench.measure_memory(case, "float64")
+    assert ratio <= 1.25
 
 
 def test_forward_keeps_only_layer_inputs():

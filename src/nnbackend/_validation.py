@@ -12,9 +12,9 @@ import warnings
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, device
+from array_api_compat import device
 
-from nnbackend.backend import Backend, asarray, library_of, same_device, to_numpy
+from nnbackend.backend import Backend, array_namespace, asarray, library_of, same_device, to_numpy
 from nnbackend.errors import data_conversion_warning
 
 __all__ = [

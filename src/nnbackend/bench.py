@@ -315,11 +315,10 @@ def _fit_step(case: Case, dtype: str):
     # One iteration exactly as NeuralNetworkClassifier.fit runs it: the training loop's step,
     # with its cost read, divergence check and optimizer.
     from nnbackend import optimizers, training
+    from nnbackend.backend import array_namespace
 
     X, Y, host = _problem(case, dtype)
-    import array_api_compat
-
-    xp = array_api_compat.array_namespace(X)
+    xp = array_namespace(X)
     optimizer = optimizers.GradientDescent(0.01)
     kwargs = {"hidden": case.hidden, "output": "sigmoid", "slope": 0.01}
     state = {"params": [(w.copy(), b.copy()) for w, b in host]}

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, device, is_cupy_array, is_dask_array
+from array_api_compat import device, is_cupy_array, is_dask_array
+
+from nnbackend.backend import array_namespace
 
 __all__ = ["INITS", "draw_parameters", "initialize_parameters", "move_like"]
 

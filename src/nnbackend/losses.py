@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from array_api_compat import array_namespace
+from nnbackend.backend import array_namespace
 
 __all__ = [
     "binary_cross_entropy",
@@ -57,7 +57,7 @@ def softplus(z: Array, *, xp: ModuleType | None = None) -> Array:
     array
     """
     xp = xp or array_namespace(z)
-    return xp.clip(z, min=0) + xp.log1p(xp.exp(-xp.abs(z)))
+    return xp.maximum(z, 0.0) + xp.log1p(xp.exp(-xp.abs(z)))
 
 
 def binary_cross_entropy(a: Array, y: Array, *, xp: ModuleType | None = None) -> Array:

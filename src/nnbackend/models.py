@@ -18,7 +18,6 @@ import os
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace
 from array_api_compat import device as device_of
 
 from nnbackend import network
@@ -30,7 +29,15 @@ from nnbackend._validation import (
     to_backend_features,
 )
 from nnbackend.activations import sigmoid, softmax
-from nnbackend.backend import Backend, asarray, get_backend, library_of, to_backend_like, to_numpy
+from nnbackend.backend import (
+    Backend,
+    array_namespace,
+    asarray,
+    get_backend,
+    library_of,
+    to_backend_like,
+    to_numpy,
+)
 from nnbackend.errors import not_fitted_error
 from nnbackend.initializers import INITS, initialize_parameters, move_like
 from nnbackend.optimizers import SOLVERS, make_optimizer

@@ -31,10 +31,11 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, is_dask_array, is_writeable_array
+from array_api_compat import is_dask_array, is_writeable_array
 
 from nnbackend import losses
 from nnbackend.activations import HIDDEN_ACTIVATIONS, activation_backward, activation_forward
+from nnbackend.backend import array_namespace
 
 __all__ = [
     "OUTPUTS",
@@ -43,6 +44,7 @@ __all__ = [
     "compute_cost",
     "forward",
     "gradient_step",
+    "input_gradient",
     "is_writeable",
     "layer_forward",
     "linear_backward",
@@ -183,12 +185,18 @@ def forward(
     last = len(params) - 1
     for layer, (w, b) in enumerate(params):
         if layer < last:
-            a, _ = layer_forward(a, w, b, hidden, slope=slope, xp=xp)
+            # Z[l] is not kept (backward reads g' from A[l]); it dies inside the call, so Z
+            # and A of one layer are the only pair ever held together.
+            a = _activate(linear_forward(a, w, b, xp=xp), hidden, slope, xp)
             activations.append(a)
         else:
             z = linear_forward(a, w, b, xp=xp)
             a = activation_forward(z, output, xp=xp)
     return a, ForwardCache(activations, z)
+
+
+def _activate(z: Array, name: str, slope: float, xp: ModuleType) -> Array:
+    return activation_forward(z, name, slope=slope, xp=xp)
 
 
 def predict_output(
@@ -255,7 +263,9 @@ def compute_cost(
     raise ValueError(f"output={output!r} is not valid: expected one of {OUTPUTS}")
 
 
-def output_delta(AL: Array, Y: Array, output: str, *, xp: ModuleType | None = None) -> Array:
+def output_delta(
+    AL: Array, Y: Array, output: str, *, scale: float = 1.0, xp: ModuleType | None = None
+) -> Array:
     """dZ[L] = ∂J/∂Z[L] for the output paired with its cost: (A[L] - Y) / m.
 
     For a relu output (with half MSE) the ReLU derivative masks it as well.
@@ -264,6 +274,8 @@ def output_delta(AL: Array, Y: Array, output: str, *, xp: ModuleType | None = No
     ----------
     AL, Y : arrays of shape (n_L, m)
     output : {"sigmoid", "softmax", "identity", "relu"}
+    scale : float, default 1.0
+        Multiplies dZ[L], and so every gradient of the backward pass (see :func:`backward`).
     xp : module, optional
 
     Returns
@@ -272,7 +284,7 @@ def output_delta(AL: Array, Y: Array, output: str, *, xp: ModuleType | None = No
     """
     xp = xp or array_namespace(AL, Y)
     m = AL.shape[1]
-    dz = (AL - Y) / m
+    dz = (AL - Y) * (scale / m)
     if output == "relu":
         return activation_backward(dz, AL, "relu", xp=xp)
     if output not in OUTPUTS:
@@ -315,8 +327,25 @@ def linear_backward(
     if scale != 1.0:
         dw = dw * scale
         db = db * scale
-    da_prev = xp.matmul(w.T, dZ) if need_da_prev else None
+    da_prev = input_gradient(dZ, w, xp=xp) if need_da_prev else None
     return da_prev, dw, db
+
+
+def input_gradient(dZ: Array, w: Array, *, xp: ModuleType | None = None) -> Array:
+    """dA_prev = Wᵀ dZ: the gradient passed down to the previous layer.
+
+    Parameters
+    ----------
+    dZ : array of shape (n_l, m)
+    w : array of shape (n_l, n_{l-1})
+    xp : module, optional
+
+    Returns
+    -------
+    array of shape (n_{l-1}, m)
+    """
+    xp = xp or array_namespace(dZ, w)
+    return xp.matmul(w.T, dZ)
 
 
 def backward(
@@ -328,12 +357,17 @@ def backward(
     hidden: str = "relu",
     output: str = "sigmoid",
     slope: float = 0.01,
+    scale: float = 1.0,
     xp: ModuleType | None = None,
 ) -> Grads:
     """Backward propagation: the gradients of the cost with respect to every W[l] and b[l].
 
     The cache's activation list is consumed (emptied) as backward walks down the layers, so
     each A[l] is released as soon as it is no longer needed.
+
+    Every gradient is linear in dZ[L], so ``scale`` multiplies them all for the price of one
+    (n_L × m) multiplication: plain gradient descent passes its learning rate and gets the
+    steps α·dW, α·db directly, saving a pass over every parameter.
 
     Parameters
     ----------
@@ -344,6 +378,8 @@ def backward(
     params : list of (W, b)
     hidden, output, slope, xp
         As in :func:`forward`.
+    scale : float, default 1.0
+        Multiplies every gradient.
 
     Returns
     -------
@@ -353,24 +389,36 @@ def backward(
     xp = xp or array_namespace(AL, Y)
     activations = cache.activations
     grads: Grads = [None] * len(params)  # type: ignore[list-item]
-    dz = output_delta(AL, Y, output, xp=xp)
+    dz = output_delta(AL, Y, output, scale=scale, xp=xp)
     for layer in range(len(params) - 1, -1, -1):
         a_prev = activations.pop()
         w = params[layer][0]
-        da_prev, dw, db = linear_backward(dz, a_prev, w, need_da_prev=layer > 0, xp=xp)
+        _, dw, db = linear_backward(dz, a_prev, w, need_da_prev=False, xp=xp)
         grads[layer] = (dw, db)
-        if layer > 0:
-            dz = _hidden_delta(da_prev, a_prev, hidden, slope, xp)
+        if layer == 0:
+            break
+        # Shrink A[l-1] to what the chain rule still needs (a 1-byte sign mask for the ReLU
+        # family) and drop it before dA[l-1] is allocated, so that A, dZ and dA never all
+        # live at once: the step's peak memory stays near what it must hold.
+        source = a_prev > 0 if hidden in ("relu", "leaky_relu") else a_prev
+        a_prev = None
+        da = input_gradient(dz, w, xp=xp)
+        dz = None
+        dz = _hidden_delta(da, source, hidden, slope, xp)
     return grads
 
 
-def _hidden_delta(da: Array, a: Array, hidden: str, slope: float, xp: ModuleType) -> Array:
-    # da is a fresh matmul result that nobody else holds: where the library allows, scale it in
-    # place instead of allocating dz beside it (this is the step's largest temporary).
-    if hidden == "relu" and isinstance(da, np.ndarray):
-        da *= a > 0
-        return da
-    return activation_backward(da, a, hidden, slope=slope, xp=xp)
+def _hidden_delta(da: Array, source: Array, hidden: str, slope: float, xp: ModuleType) -> Array:
+    # ``source`` is the sign mask (ReLU family) or A itself. ``da`` is a fresh matmul result
+    # that nobody else holds: scale it in place where the library allows.
+    if hidden == "relu":
+        if is_writeable(da):
+            da *= xp.astype(source, da.dtype) if not isinstance(da, np.ndarray) else source
+            return da
+        return da * xp.astype(source, da.dtype)
+    if hidden == "leaky_relu":
+        return xp.where(source, da, slope * da)
+    return activation_backward(da, source, hidden, slope=slope, xp=xp)
 
 
 def update(
@@ -401,7 +449,10 @@ def update(
             for (w, b), (dw, db) in zip(params, grads, strict=True)
         ]
     for (w, b), (dw, db) in zip(params, grads, strict=True):
-        if consume_grads and is_writeable(dw):
+        if learning_rate == 1.0:  # the gradients are already the steps (see backward's scale)
+            w -= dw
+            b -= db
+        elif consume_grads and is_writeable(dw):
             dw *= learning_rate
             db *= learning_rate
             w -= dw
@@ -446,8 +497,10 @@ def gradient_step(
     xp = xp or array_namespace(X, Y)
     AL, cache = forward(X, params, hidden=hidden, output=output, slope=slope, xp=xp)
     cost = compute_cost(AL, Y, output, logits=cache.logits, xp=xp)
-    grads = backward(AL, Y, cache, params, hidden=hidden, output=output, slope=slope, xp=xp)
-    return update(params, grads, learning_rate, consume_grads=True), cost
+    steps = backward(
+        AL, Y, cache, params, hidden=hidden, output=output, slope=slope, scale=learning_rate, xp=xp
+    )
+    return update(params, steps, 1.0), cost
 
 
 def layer_dims_of(params: Sequence[tuple[Array, Array]]) -> list[int]:

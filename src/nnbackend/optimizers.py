@@ -15,9 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from array_api_compat import array_namespace
-
-from nnbackend.backend import materialize
+from nnbackend.backend import array_namespace, materialize
 from nnbackend.network import is_writeable
 
 __all__ = ["SOLVERS", "Adam", "GradientDescent", "Momentum", "Optimizer", "make_optimizer"]
@@ -47,15 +45,33 @@ class Optimizer:
         The step size α.
     """
 
+    #: The factor this rule would like the gradients computed with (see
+    #: :func:`nnbackend.network.backward`'s ``scale``); 1.0 means plain gradients.
+    preferred_grad_scale: float = 1.0
+
     def __init__(self, learning_rate: float) -> None:
         self.learning_rate = float(learning_rate)
 
-    def direction(self, params: Params, grads: Grads) -> list[Array]:  # pragma: no cover
+    def direction(
+        self, params: Params, grads: Grads, *, grad_scale: float = 1.0
+    ) -> list[Array]:  # pragma: no cover
         """The step Δ for every parameter, flat in (W1, b1, W2, b2, ...) order.
 
-        The gradient arrays may be overwritten (they are consumed).
+        Parameters
+        ----------
+        params : list of (W, b)
+        grads : list of (dW, db)
+            Consumed: the arrays may be overwritten.
+        grad_scale : float, default 1.0
+            The factor the gradients were computed with.
         """
         raise NotImplementedError
+
+    @staticmethod
+    def _unscaled(flat: list[Array], grad_scale: float) -> list[Array]:
+        if grad_scale == 1.0:
+            return flat
+        return [g / grad_scale for g in flat]
 
     def apply(self, params: Params, deltas: list[Array]) -> Params:
         """θ ← θ - Δ, in place where the parameters are writeable; returns the parameters."""
@@ -72,12 +88,22 @@ class Optimizer:
 
 
 class GradientDescent(Optimizer):
-    """The course's update: θ ← θ - α dθ."""
+    """The course's update: θ ← θ - α dθ.
 
-    def direction(self, params: Params, grads: Grads) -> list[Array]:
+    It asks for gradients already multiplied by α (``preferred_grad_scale``), which backward
+    produces for the price of one small multiplication: they are then the steps themselves.
+    """
+
+    @property
+    def preferred_grad_scale(self) -> float:  # type: ignore[override]
+        return self.learning_rate
+
+    def direction(self, params: Params, grads: Grads, *, grad_scale: float = 1.0) -> list[Array]:
         """Δ = α dθ, scaled in place in the gradient buffers where they are writeable."""
         flat = _flat(grads)
-        lr = self.learning_rate
+        lr = self.learning_rate / grad_scale
+        if lr == 1.0:
+            return flat
         if is_writeable(flat[0]):
             for g in flat:
                 g *= lr
@@ -99,9 +125,9 @@ class Momentum(Optimizer):
         self.beta = float(beta)
         self._velocity: list[Array] | None = None
 
-    def direction(self, params: Params, grads: Grads) -> list[Array]:
+    def direction(self, params: Params, grads: Grads, *, grad_scale: float = 1.0) -> list[Array]:
         """Δ = α v after updating the velocity v."""
-        flat_g = _flat(grads)
+        flat_g = self._unscaled(_flat(grads), grad_scale)
         if self._velocity is None:
             xp = array_namespace(flat_g[0])
             self._velocity = [xp.zeros_like(g) for g in flat_g]
@@ -141,9 +167,9 @@ class Adam(Optimizer):
         self._v: list[Array] | None = None
         self.t = 0
 
-    def direction(self, params: Params, grads: Grads) -> list[Array]:
+    def direction(self, params: Params, grads: Grads, *, grad_scale: float = 1.0) -> list[Array]:
         """Δ = α_t m / (√v + ε_t), with both bias corrections folded into α_t and ε_t."""
-        flat_g = _flat(grads)
+        flat_g = self._unscaled(_flat(grads), grad_scale)
         xp = array_namespace(flat_g[0])
         if self._m is None or self._v is None:
             self._m = [xp.zeros_like(g) for g in flat_g]

@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace
 
 from nnbackend import network
-from nnbackend.backend import materialize
+from nnbackend.backend import array_namespace, materialize_params, total_sum
 from nnbackend.errors import TrainingDivergedError
 from nnbackend.initializers import move_like
 from nnbackend.optimizers import Optimizer
@@ -85,11 +84,8 @@ def _finite_or_raise(
 ) -> float:
     # One scalar carries both checks: a NaN or inf anywhere in the steps makes their sum
     # non-finite. Reading it costs one device sync, which reading the cost needs anyway.
-    total = cost
-    for delta in deltas:
-        total = total + xp.sum(delta)
     value = float(cost)
-    if not math.isfinite(float(total)):
+    if not math.isfinite(float(total_sum(deltas, xp) + cost)):
         raise TrainingDivergedError(iteration, last, value)
     return value
 
@@ -106,15 +102,12 @@ def _batch_step(
 ) -> tuple[Params, float]:
     AL, cache = network.forward(X, params, xp=xp, **kwargs)
     cost = network.compute_cost(AL, Y, kwargs["output"], logits=cache.logits, xp=xp)
-    grads = network.backward(AL, Y, cache, params, xp=xp, **kwargs)
-    deltas = optimizer.direction(params, grads)
+    scale = optimizer.preferred_grad_scale
+    grads = network.backward(AL, Y, cache, params, scale=scale, xp=xp, **kwargs)
+    deltas = optimizer.direction(params, grads, grad_scale=scale)
     value = _finite_or_raise(cost, deltas, xp, iteration, last)  # before any change to params
-    params = optimizer.apply(params, deltas)
-    flat = [p for pair in params for p in pair]
-    evaluated = materialize(flat)  # lazy (Dask) parameters: evaluate once per step
-    if evaluated is not flat:
-        params = list(zip(evaluated[0::2], evaluated[1::2], strict=True))
-    return params, value
+    # lazy (Dask) parameters are evaluated once per step, so the task graph does not grow
+    return materialize_params(optimizer.apply(params, deltas)), value
 
 
 def train(

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace
 
-from nnbackend.backend import asarray, library_of, materialize
+from nnbackend.backend import array_namespace, asarray, library_of, materialize
 from nnbackend.initializers import draw_parameters, move_like
 
 Array = Any

@@ -11,11 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace
 
 from nnbackend import activations, losses, network
 from nnbackend._sources import read_catvnoncat
-from nnbackend.backend import asarray
+from nnbackend.backend import array_namespace, asarray
 from nnbackend.course._common import (
     as_float_array,
     copy,

@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace
 
 from nnbackend import activations, network
-from nnbackend.backend import asarray, library_of, materialize
+from nnbackend.backend import array_namespace, asarray, library_of, materialize
 from nnbackend.course._common import as_float_array, copy, match, print_cost_line
 from nnbackend.initializers import move_like
 

@@ -1,1 +1,0 @@
-"""pytest-benchmark options for the gradient-step suite."""
