@@ -21,8 +21,14 @@ BACKENDS = {
 def tests(session: nox.Session, backend: str) -> None:
     """The whole suite with NNBACKEND set, so default-backend code paths run on it too."""
     session.install(*BACKENDS[backend], ".[test]")
-    session.run("python", "-m", "pytest", "--benchmark-disable", *session.posargs,
-                env={"NNBACKEND": backend})
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "--benchmark-disable",
+        *session.posargs,
+        env={"NNBACKEND": backend},
+    )
 
 
 @nox.session(python=PYTHONS[1])

@@ -36,10 +36,10 @@ __all__ = [
 
 Array = Any
 
-#: Activations a hidden layer may use.
 HIDDEN_ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "leaky_relu", "identity")
-#: Every activation name :func:`activation_forward` knows.
+"""Activations a hidden layer may use."""
 ACTIVATIONS: tuple[str, ...] = (*HIDDEN_ACTIVATIONS, "softmax")
+"""Every activation name :func:`activation_forward` knows."""
 
 
 def sigmoid(z: Array, *, xp: ModuleType | None = None) -> Array:

@@ -32,7 +32,6 @@ __all__ = [
     "BACKEND_NAMES",
     "VALID_NAMES",
     "Backend",
-    "BackendError",
     "array_namespace",
     "asarray",
     "get_backend",
@@ -46,10 +45,10 @@ __all__ = [
     "use_backend",
 ]
 
-#: The array libraries nnbackend can compute with, in the order ``nnbackend info`` lists them.
 BACKEND_NAMES: tuple[str, ...] = ("numpy", "cupy", "torch", "jax", "dask", "array_api_strict")
-#: Every value ``NNBACKEND`` accepts (the empty string also means ``numpy``).
+"""The array libraries nnbackend can compute with, in the order ``nnbackend info`` lists them."""
 VALID_NAMES: tuple[str, ...] = (*BACKEND_NAMES, "auto")
+"""Every value ``NNBACKEND`` accepts (the empty string also means ``numpy``)."""
 
 _IMPORT_NAME = {
     "numpy": "numpy",

@@ -41,8 +41,6 @@ __all__ = [
     "run_from_cli",
 ]
 
-#: Implementation names, in table order. "nnbackend-X" is the library's own code on backend X;
-#: "torch-eager" / "jax-jit" are idiomatic peers written directly in those libraries.
 IMPLEMENTATIONS = (
     "loop",
     "numpy-course",
@@ -56,6 +54,11 @@ IMPLEMENTATIONS = (
     "torch-eager-cuda",
     "jax-jit-gpu",
 )
+"""Implementation names, in table order.
+
+"nnbackend-X" is the library's own code on backend X; "torch-eager" and "jax-jit" are idiomatic
+peers written directly in those libraries.
+"""
 _GPU = {"nnbackend-cupy", "torch-eager-cuda", "jax-jit-gpu"}
 _LIBRARY = {
     "numpy-course": "numpy",
@@ -767,7 +770,10 @@ def format_table(report: dict[str, Any]) -> str:
 def scaling_slope(
     report: dict[str, Any], n_x: int = 2, implementation: str = "nnbackend-numpy"
 ) -> float | None:
-    """The log-log slope of time per step against m for logistic regression (1 = linear)."""
+    """The log-log slope of time per step against m for logistic regression (1 = linear).
+
+    Fitted over m ≥ 10⁴, where the fixed cost of each call no longer dominates.
+    """
     points = [
         (r["m"], r["median_s"])
         for r in report["results"]
@@ -775,7 +781,7 @@ def scaling_slope(
         and r["layer_dims"][0] == n_x
         and r["implementation"] == implementation
         and r["median_s"]
-        and r["m"] >= 1_000
+        and r["m"] >= 10_000
     ]
     if len(points) < 2:
         return None

@@ -22,13 +22,13 @@ __all__ = ["INITS", "draw_parameters", "initialize_parameters", "move_like"]
 Array = Any
 Params = list[tuple[Array, Array]]
 
-#: Initialisation schemes and the standard deviation each gives W[l] (n_prev = n_{l-1}).
 INITS: dict[str, str] = {
     "he": "sqrt(2 / n_prev): for ReLU-family hidden layers",
     "xavier": "sqrt(1 / n_prev): for tanh/sigmoid; the course's L_layer_model uses it",
     "small": "0.01: the course's randn * 0.01",
     "zeros": "0: shows the symmetry problem; fine for logistic regression only",
 }
+"""Initialisation schemes and the standard deviation each gives W[l] (n_prev = n_{l-1})."""
 
 
 def _scale(init: str, n_prev: int) -> float:

@@ -47,8 +47,8 @@ __all__ = ["LogisticRegression", "NeuralNetworkClassifier", "NeuralNetworkRegres
 
 Array = Any
 
-#: Hidden activations the estimators accept.
 ESTIMATOR_ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "leaky_relu")
+"""Hidden activations the estimators accept."""
 
 
 def _make_rng(random_state: Any) -> np.random.Generator | np.random.RandomState:

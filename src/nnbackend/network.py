@@ -58,9 +58,12 @@ Array = Any
 Params = list[tuple[Array, Array]]
 Grads = list[tuple[Array, Array]]
 
-#: Output activations, each paired with its cost: sigmoid → binary cross-entropy, softmax →
-#: softmax cross-entropy, identity (linear) and relu → half mean squared error.
 OUTPUTS: tuple[str, ...] = ("sigmoid", "softmax", "identity", "relu")
+"""Output activations, each paired with its cost.
+
+sigmoid → binary cross-entropy, softmax → softmax cross-entropy, identity (linear) and relu →
+half mean squared error.
+"""
 
 
 @dataclass

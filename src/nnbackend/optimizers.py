@@ -24,8 +24,8 @@ Array = Any
 Params = list[tuple[Array, Array]]
 Grads = list[tuple[Array, Array]]
 
-#: Solver names the estimators accept.
 SOLVERS: tuple[str, ...] = ("gd", "momentum", "adam")
+"""Solver names the estimators accept."""
 
 
 def _flat(pairs: list[tuple[Array, Array]]) -> list[Array]:

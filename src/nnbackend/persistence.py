@@ -28,7 +28,9 @@ from nnbackend.backend import asarray, to_numpy
 __all__ = ["FORMAT", "VERSION", "ModelFileError", "load", "save"]
 
 FORMAT = "nnbackend.model"
+"""The ``format`` value in every model file's header."""
 VERSION = 1
+"""The model file format version this nnbackend writes and reads."""
 
 
 class ModelFileError(ValueError):
