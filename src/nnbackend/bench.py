@@ -280,12 +280,13 @@ def _numpy_course_step(case: Case, dtype: str):
     X, Y, host = _problem(case, dtype)
     params = [(w.copy(), b.copy()) for w, b in host]
     m = case.m
-    act = {
+    activations_by_name: dict[str, Callable[[np.ndarray], np.ndarray]] = {
         "relu": lambda z: np.maximum(z, 0),
-        "tanh": np.tanh,
+        "tanh": lambda z: np.tanh(z),
         "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
-    }[case.hidden]
-    deriv = {
+    }
+    act = activations_by_name[case.hidden]
+    deriv: Callable[[np.ndarray], np.ndarray] = {
         "relu": lambda a: (a > 0).astype(a.dtype),
         "tanh": lambda a: 1 - a**2,
         "sigmoid": lambda a: a * (1 - a),

@@ -75,6 +75,7 @@ def _train(args: argparse.Namespace) -> int:
         verbose=not args.quiet,
         batch_size=args.batch_size,
     )
+    model: nnbackend.LogisticRegression | nnbackend.NeuralNetworkClassifier
     if args.model == "logistic":
         model = nnbackend.LogisticRegression(**common)
     else:

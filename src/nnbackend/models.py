@@ -72,6 +72,16 @@ class _NetworkEstimator:
     """Shared machinery: parameters, validation, fitting, prediction plumbing, persistence."""
 
     _output_kind = "classifier"
+    # The constructor arguments the subclasses store (declared for type checkers only).
+    init: str
+    solver: str
+    learning_rate: float
+    max_iter: int
+    batch_size: int | None
+    tol: float | None
+    random_state: Any
+    dtype: str | None
+    verbose: bool
 
     # ----------------------------------------------------------- scikit-learn protocol
     @classmethod
@@ -400,7 +410,38 @@ class _ClassifierMixin(_NetworkEstimator):
         return float(np.mean(predicted == to_numpy(y).reshape(predicted.shape)))
 
 
-class NeuralNetworkClassifier(_ClassifierMixin):
+class _LayeredNetwork(_NetworkEstimator):
+    """The constructor shared by the two multi-layer estimators (same parameters, same
+    meaning); scikit-learn reads the parameter names from this signature."""
+
+    def __init__(
+        self,
+        hidden_layer_sizes: tuple[int, ...] = (100,),
+        activation: str = "relu",
+        init: str = "he",
+        solver: str = "adam",
+        learning_rate: float = 0.01,
+        max_iter: int = 200,
+        batch_size: int | None = None,
+        tol: float | None = 1e-4,
+        random_state: Any = None,
+        dtype: str | None = None,
+        verbose: bool = False,
+    ) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.init = init
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.tol = tol
+        self.random_state = random_state
+        self.dtype = dtype
+        self.verbose = verbose
+
+
+class NeuralNetworkClassifier(_ClassifierMixin, _LayeredNetwork):
     """A dense network classifier: sigmoid output for two classes, softmax for more.
 
     Parameters
@@ -438,32 +479,6 @@ class NeuralNetworkClassifier(_ClassifierMixin):
     n_iter_ : int
     n_features_in_ : int
     """
-
-    def __init__(
-        self,
-        hidden_layer_sizes: tuple[int, ...] = (100,),
-        activation: str = "relu",
-        init: str = "he",
-        solver: str = "adam",
-        learning_rate: float = 0.01,
-        max_iter: int = 200,
-        batch_size: int | None = None,
-        tol: float | None = 1e-4,
-        random_state: Any = None,
-        dtype: str | None = None,
-        verbose: bool = False,
-    ) -> None:
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.init = init
-        self.solver = solver
-        self.learning_rate = learning_rate
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.tol = tol
-        self.random_state = random_state
-        self.dtype = dtype
-        self.verbose = verbose
 
 
 class LogisticRegression(_ClassifierMixin):
@@ -527,7 +542,7 @@ class LogisticRegression(_ClassifierMixin):
         return self._params[0][1][:, 0]
 
 
-class NeuralNetworkRegressor(_NetworkEstimator):
+class NeuralNetworkRegressor(_LayeredNetwork):
     """A dense network regressor: linear output, half mean squared error.
 
     Parameters
@@ -542,32 +557,6 @@ class NeuralNetworkRegressor(_NetworkEstimator):
     """
 
     _output_kind = "regressor"
-
-    def __init__(
-        self,
-        hidden_layer_sizes: tuple[int, ...] = (100,),
-        activation: str = "relu",
-        init: str = "he",
-        solver: str = "adam",
-        learning_rate: float = 0.01,
-        max_iter: int = 200,
-        batch_size: int | None = None,
-        tol: float | None = 1e-4,
-        random_state: Any = None,
-        dtype: str | None = None,
-        verbose: bool = False,
-    ) -> None:
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.init = init
-        self.solver = solver
-        self.learning_rate = learning_rate
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.tol = tol
-        self.random_state = random_state
-        self.dtype = dtype
-        self.verbose = verbose
 
     def fit(self, X: Any, y: Any) -> NeuralNetworkRegressor:
         """Train on X (n_samples, n_features) and targets y (n_samples,) or (n_samples, k).

@@ -173,7 +173,7 @@ def load(path: str | os.PathLike[str]) -> Any:
                 "LogisticRegression": models.LogisticRegression,
                 "NeuralNetworkClassifier": models.NeuralNetworkClassifier,
                 "NeuralNetworkRegressor": models.NeuralNetworkRegressor,
-            }.get(header.get("estimator"))
+            }.get(str(header.get("estimator")))
             if estimator_cls is None:
                 raise ModelFileError(f"{source}: unknown estimator {header.get('estimator')!r}")
             fitted = header["fitted"]
