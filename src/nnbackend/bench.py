@@ -540,6 +540,8 @@ def measure_memory(case: Case, dtype: str) -> tuple[float, float]:
 def matmul_rate(case: Case, dtype: str, device: str, budget_s: float) -> float | None:
     """GFLOP/s of a plain matrix product the size of the case's largest layer, on ``device``.
 
+    The rate of the fastest of its repeats.
+
     ``device`` is "cpu" (NumPy) or "gpu" (CuPy, else torch CUDA).
     """
     dims = case.layer_dims
@@ -576,8 +578,10 @@ def matmul_rate(case: Case, dtype: str, device: str, budget_s: float) -> float |
             torch.cuda.synchronize()
     else:
         return None
-    times = time_step(step, sync, budget_s)
-    return 2 * n * k * m / statistics.median(times) / 1e9
+    # The best of the repeats: this is the device's attainable rate, so interference from
+    # other work on a shared machine must not lower it.
+    times = time_step(step, sync, budget_s, min_rounds=5)
+    return 2 * n * k * m / min(times) / 1e9
 
 
 # ------------------------------------------------------------------ the run
@@ -849,6 +853,12 @@ def run_from_cli(args: Any) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.plot:
+        import importlib.util
+
+        if importlib.util.find_spec("matplotlib") is None:
+            print("error: --plot needs matplotlib: pip install 'nnbackend[plot]'", file=sys.stderr)
+            return 2
     implementations, missing = available_implementations(backends)
     for name, why in missing.items():
         print(f"skipping {name}: {why}", file=sys.stderr)

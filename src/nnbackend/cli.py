@@ -64,6 +64,12 @@ def _train(args: argparse.Namespace) -> int:
     import nnbackend
     from nnbackend.errors import TrainingDivergedError
 
+    if args.plot:
+        import importlib.util
+
+        if importlib.util.find_spec("matplotlib") is None:
+            print("error: --plot needs matplotlib: pip install 'nnbackend[plot]'", file=sys.stderr)
+            return 2
     X_train, X_test, y_train, y_test = _load_data(args)
     common = dict(
         solver=args.solver,
