@@ -182,42 +182,40 @@ def train(
     progress = _Progress(max_iter, verbose, "training")
     # Overflow is detected below and reported as TrainingDivergedError; NumPy's own warnings
     # about it would only be noise before that precise error.
-    errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore")
-    errstate.__enter__()
-    try:
-        for iteration in range(max_iter):
-            if full_batch:
-                params, cost = _batch_step(X, Y, params, optimizer, kwargs, xp, iteration, last)
-            else:
-                assert batch_size is not None
-                order = move_like(rng.permutation(m), X, keep_dtype=True)
-                total = 0.0
-                for start in range(0, m, batch_size):
-                    idx = order[start : min(start + batch_size, m)]  # in-range stop: array API
-                    xb = xp.take(X, idx, axis=1)
-                    yb = xp.take(Y, idx, axis=1)
-                    params, batch_cost = _batch_step(
-                        xb, yb, params, optimizer, kwargs, xp, iteration, last
-                    )
-                    total += batch_cost * int(xb.shape[1])
-                cost = total / m
-            last = cost
-            result.loss_curve.append(cost)
-            result.n_iter = iteration + 1
-            progress.update(iteration, cost)
-            if callback is not None:
-                callback(iteration, cost)
-            if tol is not None:
-                if cost < best - tol:
-                    stall = 0
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        try:
+            for iteration in range(max_iter):
+                if full_batch:
+                    params, cost = _batch_step(X, Y, params, optimizer, kwargs, xp, iteration, last)
                 else:
-                    stall += 1
-                best = min(best, cost)
-                if stall >= n_iter_no_change:
-                    result.stopped_early = True
-                    break
-    finally:
-        errstate.__exit__(None, None, None)
-        progress.close()
+                    assert batch_size is not None
+                    order = move_like(rng.permutation(m), X, keep_dtype=True)
+                    total = 0.0
+                    for start in range(0, m, batch_size):
+                        idx = order[start : min(start + batch_size, m)]  # in-range stop: array API
+                        xb = xp.take(X, idx, axis=1)
+                        yb = xp.take(Y, idx, axis=1)
+                        params, batch_cost = _batch_step(
+                            xb, yb, params, optimizer, kwargs, xp, iteration, last
+                        )
+                        total += batch_cost * int(xb.shape[1])
+                    cost = total / m
+                last = cost
+                result.loss_curve.append(cost)
+                result.n_iter = iteration + 1
+                progress.update(iteration, cost)
+                if callback is not None:
+                    callback(iteration, cost)
+                if tol is not None:
+                    if cost < best - tol:
+                        stall = 0
+                    else:
+                        stall += 1
+                    best = min(best, cost)
+                    if stall >= n_iter_no_change:
+                        result.stopped_early = True
+                        break
+        finally:
+            progress.close()
     result.params = params
     return result
