@@ -796,49 +796,92 @@ def scaling_slope(
 
 
 def plot(report: dict[str, Any], path: str) -> None:
-    """A PNG of time per step against m, one line per implementation, log-log."""
+    """A PNG of time per step: against m for each logistic-regression width (log-log, one line
+    per implementation), and per network case (bars)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     results = [r for r in report["results"] if r["median_s"]]
-    groups = sorted(
-        {(r["case"], tuple(r["layer_dims"])) for r in results},
-        key=lambda g: (g[0] != "logreg", g[1]),
-    )
-    fig, ax = plt.subplots(figsize=(8, 5.5))
-    markers = "os^vD<>px*"
-    for i, impl in enumerate(IMPLEMENTATIONS):
-        for j, (case, dims) in enumerate(groups):
+    widths = sorted({r["layer_dims"][0] for r in results if r["case"] == "logreg"})
+    networks = []
+    for r in results:
+        key = (r["case"], tuple(r["layer_dims"]), r["m"])
+        if r["case"] != "logreg" and key not in networks:
+            networks.append(key)
+    panels = len(widths) + (1 if networks else 0)
+    fig, axes = plt.subplots(1, max(panels, 1), figsize=(5.2 * max(panels, 1), 4.6), squeeze=False)
+    colour = {impl: f"C{i}" for i, impl in enumerate(IMPLEMENTATIONS)}
+    for ax, n_x in zip(axes[0], widths, strict=False):
+        for impl in IMPLEMENTATIONS:
             pts = sorted(
                 (r["m"], r["median_s"])
                 for r in results
                 if r["implementation"] == impl
-                and r["case"] == case
-                and tuple(r["layer_dims"]) == dims
+                and r["case"] == "logreg"
+                and r["layer_dims"][0] == n_x
             )
-            if not pts:
-                continue
-            label = f"{impl} · {case} [{','.join(map(str, dims))}]"
-            style = "-" if case == "logreg" else ""
-            ax.plot(
-                [p[0] for p in pts],
-                [p[1] for p in pts],
-                style,
-                marker=markers[j % len(markers)],
-                color=f"C{i}",
-                label=label,
+            if pts:
+                ax.plot(
+                    [p[0] for p in pts],
+                    [p[1] for p in pts],
+                    "-o",
+                    color=colour[impl],
+                    label=impl,
+                    markersize=4,
+                )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("m (examples)")
+        ax.set_ylabel("median time per step (s)")
+        ax.set_title(f"logistic regression, n_x = {n_x}", fontsize=10)
+        ax.grid(True, which="both", alpha=0.3)
+    if networks:
+        ax = axes[0][panels - 1]
+        present = [
+            i
+            for i in IMPLEMENTATIONS
+            if any(r["implementation"] == i and r["case"] != "logreg" for r in results)
+        ]
+        width = 0.8 / max(len(present), 1)
+        for j, impl in enumerate(present):
+            heights = []
+            for case, dims, m in networks:
+                match = [
+                    r["median_s"]
+                    for r in results
+                    if r["implementation"] == impl
+                    and (r["case"], tuple(r["layer_dims"]), r["m"]) == (case, dims, m)
+                ]
+                heights.append(match[0] if match else np.nan)
+            ax.bar(
+                np.arange(len(networks)) + j * width, heights, width, color=colour[impl], label=impl
             )
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("m (examples)")
-    ax.set_ylabel("median time per gradient step (s)")
+        ax.set_xticks(np.arange(len(networks)) + 0.4 - width / 2)
+        ax.set_xticklabels([f"{c}\nm={m:,}" for c, _, m in networks], fontsize=8)
+        ax.set_yscale("log")
+        ax.set_ylabel("median time per step (s)")
+        ax.set_title("networks", fontsize=10)
+        ax.grid(True, axis="y", which="both", alpha=0.3)
+    handles: dict[str, Any] = {}
+    for ax in axes[0]:
+        for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, h)
+    fig.legend(
+        list(handles.values()),
+        list(handles),
+        loc="lower center",
+        ncol=min(len(handles), 5),
+        fontsize=8,
+        frameon=False,
+    )
     meta = report["meta"]
-    ax.set_title(f"One gradient step, {meta['dtype']} — {meta['date'][:10]}", fontsize=10)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=6, ncol=2, loc="upper left")
-    fig.savefig(path, dpi=120, bbox_inches="tight")
+    fig.suptitle(
+        f"One gradient step, {meta['dtype']} — {meta['date'][:10]} — {meta['machine']}", fontsize=10
+    )
+    fig.tight_layout(rect=(0, 0.12, 1, 0.95))
+    fig.savefig(path, dpi=120)
     plt.close(fig)
 
 
