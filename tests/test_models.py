@@ -8,6 +8,8 @@ import zipfile
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import nnbackend
 from nnbackend import datasets, network, optimizers, training
@@ -602,3 +604,62 @@ def test_cli_train_logistic_on_moons(capsys):
 def test_cli_catvnoncat_needs_a_path():
     with pytest.raises(SystemExit, match="--data PATH"):
         cli_main(["train", "--dataset", "catvnoncat"])
+
+
+# ------------------------------------------------------------------ property tests
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n_samples=st.integers(2, 12),
+    n_features=st.integers(1, 5),
+    bad=st.sampled_from(["nan", "inf", "-inf"]),
+    row=st.integers(0, 11),
+    col=st.integers(0, 4),
+)
+def test_any_non_finite_value_in_X_is_named(n_samples, n_features, bad, row, col):
+    X = np.zeros((n_samples, n_features))
+    X[row % n_samples, col % n_features] = float(bad)
+    y = np.arange(n_samples) % 2
+    with pytest.raises(ValueError, match="Input X contains NaN or infinity"):
+        nnbackend.LogisticRegression(max_iter=1).fit(X, y)
+
+
+@settings(max_examples=30, deadline=None)
+@given(n_fit=st.integers(1, 6), n_predict=st.integers(1, 6))
+def test_feature_count_mismatch_names_both_numbers(n_fit, n_predict):
+    rng = np.random.default_rng(0)
+    model = nnbackend.LogisticRegression(max_iter=2).fit(
+        rng.standard_normal((8, n_fit)), np.arange(8) % 2
+    )
+    if n_fit == n_predict:
+        assert model.predict(rng.standard_normal((3, n_predict))).shape == (3,)
+    else:
+        with pytest.raises(
+            ValueError,
+            match=f"X has {n_predict} features, but LogisticRegression is expecting {n_fit}",
+        ):
+            model.predict(rng.standard_normal((3, n_predict)))
+
+
+@settings(max_examples=30, deadline=None)
+@given(n_x=st.integers(1, 6), n_y=st.integers(1, 6))
+def test_length_mismatch_names_both_counts(n_x, n_y):
+    X = np.zeros((n_x, 2))
+    y = np.arange(n_y) % 2
+    if n_x == n_y:
+        return
+    with pytest.raises(ValueError, match=f"X has {n_x}, y has {n_y}"):
+        nnbackend.NeuralNetworkRegressor(max_iter=1).fit(X, y.astype(float))
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 6), m=st.integers(1, 9))
+def test_bias_broadcasts_over_the_examples(n, m):
+    rng = np.random.default_rng(n * 10 + m)
+    A = rng.standard_normal((3, m))
+    W = rng.standard_normal((n, 3))
+    b = rng.standard_normal((n, 1))
+    Z = network.linear_forward(A, W, b)
+    assert Z.shape == (n, m)
+    np.testing.assert_allclose(Z - W @ A, np.repeat(b, m, axis=1), atol=1e-12)
