@@ -233,8 +233,10 @@ def test_bad_names_are_reported():
         initializers.draw_parameters([2, 1], "glorot", np.random.default_rng(0))
     with pytest.raises(ValueError, match="output='tanh' is not valid"):
         network.compute_cost(np.zeros((1, 2)), np.zeros((1, 2)), "tanh")
-    with pytest.raises(ValueError, match="hidden='swish' is not valid"):
-        network.check_activation_names("swish", "sigmoid")
+    with pytest.raises(ValueError, match="activation='swish' is not valid"):
+        network.forward(
+            np.zeros((2, 3)), [(np.zeros((2, 2)), np.zeros((2, 1)))] * 2, hidden="swish"
+        )
 
 
 @settings(max_examples=25, deadline=None)

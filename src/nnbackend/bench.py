@@ -16,7 +16,6 @@ import gc
 import importlib.metadata
 import itertools
 import json
-import math
 import os
 import platform
 import statistics
@@ -934,8 +933,3 @@ def run_from_cli(args: Any) -> int:
         plot(report, args.plot)
         print(f"wrote {args.plot}")
     return 0
-
-
-def gflops_of(case: Case, seconds: float) -> float:
-    """GFLOP/s of one step of ``case`` taking ``seconds``."""
-    return matmul_flops(case.layer_dims, case.m) / seconds / 1e9 if seconds > 0 else math.nan

@@ -25,7 +25,6 @@ Every function resolves the array namespace once per call, or takes it as ``xp``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -34,7 +33,7 @@ import numpy as np
 from array_api_compat import is_dask_array, is_writeable_array
 
 from nnbackend import losses
-from nnbackend.activations import HIDDEN_ACTIVATIONS, activation_backward, activation_forward
+from nnbackend.activations import activation_backward, activation_forward
 from nnbackend.backend import array_namespace
 
 __all__ = [
@@ -504,16 +503,3 @@ def gradient_step(
         AL, Y, cache, params, hidden=hidden, output=output, slope=slope, scale=learning_rate, xp=xp
     )
     return update(params, steps, 1.0), cost
-
-
-def layer_dims_of(params: Sequence[tuple[Array, Array]]) -> list[int]:
-    """[n_x, n_1, ..., n_L] read off the parameter shapes."""
-    return [int(params[0][0].shape[1]), *(int(w.shape[0]) for w, _ in params)]
-
-
-def check_activation_names(hidden: str, output: str) -> None:
-    """Raise ValueError naming the bad value when ``hidden`` or ``output`` is unknown."""
-    if hidden not in HIDDEN_ACTIVATIONS:
-        raise ValueError(f"hidden={hidden!r} is not valid: expected one of {HIDDEN_ACTIVATIONS}")
-    if output not in OUTPUTS:
-        raise ValueError(f"output={output!r} is not valid: expected one of {OUTPUTS}")
