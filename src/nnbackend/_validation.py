@@ -187,14 +187,19 @@ def check_same_length(n_x: int, y: np.ndarray, name_y: str = "y") -> None:
         )
 
 
-def _host_targets(y: Any, name: str) -> np.ndarray:
+def _targets_to_host(y: Any, name: str) -> np.ndarray:
+    # Targets are small: they come to the host (labels may be strings), checked there once.
     if y is None:
         raise ValueError(
             f"This estimator requires {name} to be passed, but the target {name} is None: "
             "call fit(X, y)."
         )
     _reject_sparse(y, name)
-    arr = to_numpy(y) if library_of(y) is not None else np.asarray(y)
+    return to_numpy(y)
+
+
+def _host_targets(y: Any, name: str) -> np.ndarray:
+    arr = _targets_to_host(y, name)
     if arr.ndim == 2 and arr.shape[1] == 1:
         warnings.warn(
             "A column-vector y was passed when a 1d array was expected. Please change the "
@@ -266,13 +271,7 @@ def check_regression_targets(y: Any, name: str = "y") -> np.ndarray:
     -------
     ndarray of shape (n_samples, n_outputs)
     """
-    if y is None:
-        raise ValueError(
-            f"This estimator requires {name} to be passed, but the target {name} is None: "
-            "call fit(X, y)."
-        )
-    _reject_sparse(y, name)
-    arr = to_numpy(y) if library_of(y) is not None else np.asarray(y)
+    arr = _targets_to_host(y, name)
     if arr.dtype.kind not in "biuf":
         try:
             arr = arr.astype(np.float64)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from nnbackend import network
 from nnbackend.backend import array_namespace, asarray, library_of, materialize
 from nnbackend.initializers import draw_parameters, move_like
 
@@ -60,6 +61,17 @@ def from_dict(parameters: dict[str, Array]) -> list[tuple[Array, Array]]:
     """The core's list of (W, b) from a course parameter dict."""
     n_layers = len(parameters) // 2
     return [(parameters[f"W{layer}"], parameters[f"b{layer}"]) for layer in range(1, n_layers + 1)]
+
+
+def updated_parameters(
+    parameters: dict[str, Array], grads: dict[str, Array], learning_rate: float
+) -> dict[str, Array]:
+    """The course's ``update_parameters``: new arrays θ - α dθ, the learner's left untouched."""
+    current = [(copy(w), copy(b)) for w, b in from_dict(parameters)]
+    updated = network.update(current, grads_from_dict(grads, len(current)), learning_rate)
+    return {
+        key: arr for i, (w, b) in enumerate(updated, 1) for key, arr in ((f"W{i}", w), (f"b{i}", b))
+    }
 
 
 def grads_from_dict(grads: dict[str, Array], n_layers: int) -> list[tuple[Array, Array]]:

@@ -17,14 +17,13 @@ from nnbackend._sources import read_catvnoncat
 from nnbackend.backend import array_namespace, asarray
 from nnbackend.course._common import (
     as_float_array,
-    copy,
     from_dict,
-    grads_from_dict,
     legacy_parameters,
     match,
     materialize_dict,
     print_cost_line,
     to_dict,
+    updated_parameters,
 )
 
 __all__ = [
@@ -269,11 +268,7 @@ def update_parameters(
     parameters : dict
         New arrays; the ones passed in are left as they were.
     """
-    current = [(copy(w), copy(b)) for w, b in from_dict(params)]
-    updated = network.update(current, grads_from_dict(grads, len(current)), learning_rate)
-    return {
-        key: arr for i, (w, b) in enumerate(updated, 1) for key, arr in ((f"W{i}", w), (f"b{i}", b))
-    }
+    return updated_parameters(params, grads, learning_rate)
 
 
 def _train(

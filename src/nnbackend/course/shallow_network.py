@@ -15,13 +15,12 @@ from nnbackend._sources import planar_flower
 from nnbackend.backend import array_namespace, asarray
 from nnbackend.course._common import (
     as_float_array,
-    copy,
-    from_dict,
     legacy_parameters,
     match,
     materialize_dict,
     print_cost_line,
     to_dict,
+    updated_parameters,
 )
 
 __all__ = [
@@ -174,15 +173,7 @@ def update_parameters(
     parameters : dict
         New arrays; the ones passed in are left as they were.
     """
-    params = [(copy(w), copy(b)) for w, b in from_dict(parameters)]
-    updated = network.update(
-        params,
-        [(grads[f"dW{i}"], grads[f"db{i}"]) for i in range(1, len(params) + 1)],
-        learning_rate,
-    )
-    return {
-        key: arr for i, (w, b) in enumerate(updated, 1) for key, arr in ((f"W{i}", w), (f"b{i}", b))
-    }
+    return updated_parameters(parameters, grads, learning_rate)
 
 
 def nn_model(
