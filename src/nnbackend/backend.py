@@ -41,6 +41,7 @@ __all__ = [
     "materialize_params",
     "set_backend",
     "to_numpy",
+    "reduce_sum",
     "total_sum",
     "use_backend",
 ]
@@ -577,24 +578,54 @@ def materialize(arrays: list[Any]) -> list[Any]:
 
 def materialize_params(params: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
     """:func:`materialize` for a list of (W, b) pairs; returns the same list when eager."""
-    if not params or not array_api_compat.is_dask_array(params[0][0]):
+    if not params or isinstance(params[0][0], np.ndarray):
+        return params
+    if not array_api_compat.is_dask_array(params[0][0]):
         return params
     flat = materialize([a for pair in params for a in pair])
     return list(zip(flat[0::2], flat[1::2], strict=True))
 
 
+def reduce_sum(x: Any, xp: ModuleType, axis: int | None = None, keepdims: bool = False) -> Any:
+    """``xp.sum(x, axis=axis, keepdims=keepdims)``, minus NumPy's Python wrapper.
+
+    ``np.sum`` spends about 0.5 µs in Python before its ``ufunc.reduce`` does the work: on the
+    small arrays of a small network, where the training loop sums a few arrays every step, that
+    is half of each call. Other libraries get their own ``sum``.
+
+    Parameters
+    ----------
+    x : array
+    xp : module
+        The namespace of ``x``.
+    axis : int, optional
+        None sums every element.
+    keepdims : bool, default False
+
+    Returns
+    -------
+    array
+    """
+    if xp is np:
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)
+    return xp.sum(x, axis=axis, keepdims=keepdims)
+
+
 def total_sum(arrays: list[Any], xp: ModuleType) -> Any:
     """Σ over every element of every array, as one 0-d value (for finiteness checks).
 
-    NumPy's ``ufunc.reduce`` skips the ``np.sum`` wrapper: half the per-array cost on the
-    small arrays of a small network, where this check runs every training step.
+    Parameters
+    ----------
+    arrays : list of arrays
+    xp : module
+
+    Returns
+    -------
+    array
     """
-    if xp is np:
-        reduce = np.add.reduce
-        return sum(reduce(a, axis=None) for a in arrays)
-    total = xp.sum(arrays[0])
+    total = reduce_sum(arrays[0], xp)
     for a in arrays[1:]:
-        total = total + xp.sum(a)
+        total = total + reduce_sum(a, xp)
     return total
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from nnbackend.backend import array_namespace
+from nnbackend.backend import array_namespace, reduce_sum
 
 __all__ = [
     "binary_cross_entropy",
@@ -83,7 +83,7 @@ def binary_cross_entropy(a: Array, y: Array, *, xp: ModuleType | None = None) ->
     eps = clip_epsilon(a.dtype, xp)
     a = xp.clip(a, min=eps, max=1 - eps)
     losses = y * xp.log(a) + (1 - y) * xp.log(1 - a)
-    return -xp.sum(losses) / _n_examples(y)
+    return -reduce_sum(losses, xp) / _n_examples(y)
 
 
 def binary_cross_entropy_with_logits(z: Array, y: Array, *, xp: ModuleType | None = None) -> Array:
@@ -105,7 +105,7 @@ def binary_cross_entropy_with_logits(z: Array, y: Array, *, xp: ModuleType | Non
         The cost, 0-d.
     """
     xp = xp or array_namespace(z, y)
-    return xp.sum(softplus(z, xp=xp) - y * z) / _n_examples(y)
+    return reduce_sum(softplus(z, xp=xp) - y * z, xp) / _n_examples(y)
 
 
 def softmax_cross_entropy(a: Array, y: Array, *, xp: ModuleType | None = None) -> Array:
@@ -126,7 +126,7 @@ def softmax_cross_entropy(a: Array, y: Array, *, xp: ModuleType | None = None) -
     """
     xp = xp or array_namespace(a, y)
     eps = clip_epsilon(a.dtype, xp)
-    return -xp.sum(y * xp.log(xp.clip(a, min=eps, max=1.0))) / _n_examples(y)
+    return -reduce_sum(y * xp.log(xp.clip(a, min=eps, max=1.0)), xp) / _n_examples(y)
 
 
 def softmax_cross_entropy_with_logits(z: Array, y: Array, *, xp: ModuleType | None = None) -> Array:
@@ -148,8 +148,10 @@ def softmax_cross_entropy_with_logits(z: Array, y: Array, *, xp: ModuleType | No
     """
     xp = xp or array_namespace(z, y)
     zmax = xp.max(z, axis=0, keepdims=True)
-    logsumexp = xp.log(xp.sum(xp.exp(z - zmax), axis=0, keepdims=True)) + zmax
-    total = xp.sum(logsumexp * xp.sum(y, axis=0, keepdims=True)) - xp.sum(y * z)
+    logsumexp = xp.log(reduce_sum(xp.exp(z - zmax), xp, axis=0, keepdims=True)) + zmax
+    total = reduce_sum(logsumexp * reduce_sum(y, xp, axis=0, keepdims=True), xp) - reduce_sum(
+        y * z, xp
+    )
     return total / _n_examples(y)
 
 
@@ -172,4 +174,4 @@ def mean_squared_error(a: Array, y: Array, *, xp: ModuleType | None = None) -> A
     """
     xp = xp or array_namespace(a, y)
     d = a - y
-    return xp.sum(d * d) / (2 * _n_examples(y))
+    return reduce_sum(d * d, xp) / (2 * _n_examples(y))

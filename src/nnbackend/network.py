@@ -32,15 +32,16 @@ from typing import Any
 import numpy as np
 from array_api_compat import is_dask_array, is_writeable_array
 
-from nnbackend import losses
+from nnbackend import _numpy_kernels, losses
 from nnbackend.activations import activation_backward, activation_forward
-from nnbackend.backend import array_namespace
+from nnbackend.backend import array_namespace, reduce_sum
 
 __all__ = [
     "OUTPUTS",
     "ForwardCache",
     "backward",
     "compute_cost",
+    "cost_and_gradients",
     "forward",
     "gradient_step",
     "input_gradient",
@@ -56,6 +57,10 @@ __all__ = [
 Array = Any
 Params = list[tuple[Array, Array]]
 Grads = list[tuple[Array, Array]]
+
+# Below this many output elements the fused NumPy output kernel's fixed costs exceed the
+# passes and allocations it saves (measured on 2-feature logistic regression, float32).
+_FUSED_MIN_ELEMENTS = 16384
 
 OUTPUTS: tuple[str, ...] = ("sigmoid", "softmax", "identity", "relu")
 """Output activations, each paired with its cost.
@@ -182,23 +187,25 @@ def forward(
         What :func:`backward` needs.
     """
     xp = xp or array_namespace(X)
+    cache = _hidden_forward(X, params, hidden, slope, xp)
+    return activation_forward(cache.logits, output, xp=xp), cache
+
+
+def _hidden_forward(
+    X: Array, params: Params, hidden: str, slope: float, xp: ModuleType
+) -> ForwardCache:
+    # Layers 1..L-1 and the output's linear part: everything forward does before g[L].
     activations = [X]
     a = X
-    last = len(params) - 1
-    for layer, (w, b) in enumerate(params):
-        if layer < last:
-            # Z[l] is not kept (backward reads g' from A[l]); it dies inside the call, so Z
-            # and A of one layer are the only pair ever held together.
-            a = _activate(linear_forward(a, w, b, xp=xp), hidden, slope, xp)
-            activations.append(a)
-        else:
-            z = linear_forward(a, w, b, xp=xp)
-            a = activation_forward(z, output, xp=xp)
-    return a, ForwardCache(activations, z)
-
-
-def _activate(z: Array, name: str, slope: float, xp: ModuleType) -> Array:
-    return activation_forward(z, name, slope=slope, xp=xp)
+    for w, b in params[:-1]:
+        # Z[l] is not kept (backward reads g' from A[l]); it dies here, so Z and A of one layer
+        # are the only pair ever held together, and on NumPy not even that (A overwrites Z).
+        z = linear_forward(a, w, b, xp=xp)
+        inplace = _numpy_kernels.applies(z) and _numpy_kernels.activate_inplace(z, hidden, slope)
+        a = z if inplace else activation_forward(z, hidden, slope=slope, xp=xp)
+        activations.append(a)
+    w, b = params[-1]
+    return ForwardCache(activations, linear_forward(a, w, b, xp=xp))
 
 
 def predict_output(
@@ -325,7 +332,7 @@ def linear_backward(
     """
     xp = xp or array_namespace(dZ, a_prev, w)
     dw = xp.matmul(dZ, a_prev.T)
-    db = xp.sum(dZ, axis=1, keepdims=True)
+    db = reduce_sum(dZ, xp, axis=1, keepdims=True)
     if scale != 1.0:
         dw = dw * scale
         db = db * scale
@@ -389,9 +396,15 @@ def backward(
         In layer order, with the shapes of ``params``.
     """
     xp = xp or array_namespace(AL, Y)
-    activations = cache.activations
-    grads: Grads = [None] * len(params)  # type: ignore[list-item]
     dz = output_delta(AL, Y, output, scale=scale, xp=xp)
+    return _backpropagate(dz, cache.activations, params, hidden, slope, xp)
+
+
+def _backpropagate(
+    dz: Array, activations: list[Array], params: Params, hidden: str, slope: float, xp: ModuleType
+) -> Grads:
+    # From dZ[L] down to layer 1, popping each A[l-1] off ``activations`` as it is used.
+    grads: Grads = [None] * len(params)  # type: ignore[list-item]
     for layer in range(len(params) - 1, -1, -1):
         a_prev = activations.pop()
         w = params[layer][0]
@@ -408,6 +421,55 @@ def backward(
         dz = None
         dz = _hidden_delta(da, source, hidden, slope, xp)
     return grads
+
+
+def cost_and_gradients(
+    X: Array,
+    Y: Array,
+    params: Params,
+    *,
+    hidden: str = "relu",
+    output: str = "sigmoid",
+    slope: float = 0.01,
+    scale: float = 1.0,
+    xp: ModuleType | None = None,
+) -> tuple[Array, Grads]:
+    """The cost and every gradient for (X, Y): forward, cost and backward in one call.
+
+    The same numbers as :func:`forward`, :func:`compute_cost` (from the logits) and
+    :func:`backward`, for less work: since nobody sees A[L], the output layer's activation,
+    cost and dZ[L] are computed together. On NumPy with a sigmoid output that is one fused,
+    multi-threaded pass over Z[L] that writes dZ[L] over it (see
+    :mod:`nnbackend._numpy_kernels`), instead of a dozen passes with a fresh array each.
+
+    Parameters
+    ----------
+    X : array of shape (n_x, m)
+    Y : array of shape (n_L, m)
+    params : list of (W, b)
+    hidden, output, slope, xp
+        As in :func:`forward`.
+    scale : float, default 1.0
+        Multiplies every gradient, as in :func:`backward`.
+
+    Returns
+    -------
+    cost : array
+        0-d.
+    grads : list of (dW, db)
+    """
+    xp = xp or array_namespace(X, Y)
+    cache = _hidden_forward(X, params, hidden, slope, xp)
+    z = cache.logits
+    if output == "sigmoid" and _numpy_kernels.applies(z, Y) and z.size >= _FUSED_MIN_ELEMENTS:
+        cost = _numpy_kernels.sigmoid_cross_entropy_delta(z, Y, scale)
+        dz = z
+    else:
+        AL = activation_forward(z, output, xp=xp)
+        cost = compute_cost(AL, Y, output, logits=z, xp=xp)
+        dz = output_delta(AL, Y, output, scale=scale, xp=xp)
+    cache.logits = z = None
+    return cost, _backpropagate(dz, cache.activations, params, hidden, slope, xp)
 
 
 def _hidden_delta(da: Array, source: Array, hidden: str, slope: float, xp: ModuleType) -> Array:
@@ -496,10 +558,7 @@ def gradient_step(
     cost : array
         The cost before the update, 0-d.
     """
-    xp = xp or array_namespace(X, Y)
-    AL, cache = forward(X, params, hidden=hidden, output=output, slope=slope, xp=xp)
-    cost = compute_cost(AL, Y, output, logits=cache.logits, xp=xp)
-    steps = backward(
-        AL, Y, cache, params, hidden=hidden, output=output, slope=slope, scale=learning_rate, xp=xp
+    cost, steps = cost_and_gradients(
+        X, Y, params, hidden=hidden, output=output, slope=slope, scale=learning_rate, xp=xp
     )
     return update(params, steps, 1.0), cost

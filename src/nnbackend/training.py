@@ -100,10 +100,8 @@ def _batch_step(
     iteration: int,
     last: float | None,
 ) -> tuple[Params, float]:
-    AL, cache = network.forward(X, params, xp=xp, **kwargs)
-    cost = network.compute_cost(AL, Y, kwargs["output"], logits=cache.logits, xp=xp)
     scale = optimizer.preferred_grad_scale
-    grads = network.backward(AL, Y, cache, params, scale=scale, xp=xp, **kwargs)
+    cost, grads = network.cost_and_gradients(X, Y, params, scale=scale, xp=xp, **kwargs)
     deltas = optimizer.direction(params, grads, grad_scale=scale)
     value = _finite_or_raise(cost, deltas, xp, iteration, last)  # before any change to params
     # lazy (Dask) parameters are evaluated once per step, so the task graph does not grow
