@@ -139,10 +139,36 @@ def test_every_backend_equals_numpy(backend, dtype, hidden, output):
     # float64: 1e-12 relative (atol 1e-12 for entries near zero); float32: 1e-5.
     np.testing.assert_allclose(float(cost), ref_cost, rtol=rtol)
     np.testing.assert_allclose(_flat(grads), ref_grads, rtol=rtol, atol=rtol)
+    both_cost, both_grads = network.cost_and_gradients(
+        bX, bY, bparams, hidden=hidden, output=output, slope=SLOPE
+    )
+    np.testing.assert_allclose(float(both_cost), ref_cost, rtol=rtol)
+    np.testing.assert_allclose(_flat(both_grads), ref_grads, rtol=rtol, atol=rtol)
     after, _ = network.gradient_step(
         bX, bY, bparams, 0.1, hidden=hidden, output=output, slope=SLOPE
     )
     np.testing.assert_allclose(_flat(after), ref_after, rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("hidden", ["relu", "tanh"])
+def test_every_backend_equals_numpys_fused_output_path(backend, dtype, hidden):
+    # m large enough for NumPy's fused, threaded output kernel; the other libraries take the
+    # generic path, so this compares the two
+    m = 300_000
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((3, m)).astype(dtype)
+    Y = (rng.random((1, m)) > 0.5).astype(dtype)
+    params = initializers.draw_parameters([3, 4, 1], "xavier", np.random.default_rng(0), dtype)
+    with nnbackend.use_backend("numpy"):
+        ref_params = [(w.copy(), b.copy()) for w, b in params]
+        ref_cost, ref_grads = network.cost_and_gradients(X, Y, ref_params, hidden=hidden)
+    bparams = [(nnbackend.asarray(w), nnbackend.asarray(b)) for w, b in params]
+    cost, grads = network.cost_and_gradients(
+        nnbackend.asarray(X), nnbackend.asarray(Y), bparams, hidden=hidden
+    )
+    rtol = rtol_for(dtype)
+    np.testing.assert_allclose(float(cost), float(ref_cost), rtol=rtol)
+    np.testing.assert_allclose(_flat(grads), _flat(ref_grads), rtol=rtol, atol=rtol)
 
 
 def test_first_layer_skips_the_gradient_wrt_x(monkeypatch):
