@@ -39,9 +39,9 @@ __all__ = [
     "installed_backends",
     "materialize",
     "materialize_params",
+    "reduce_sum",
     "set_backend",
     "to_numpy",
-    "reduce_sum",
     "total_sum",
     "use_backend",
 ]
