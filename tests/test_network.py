@@ -152,8 +152,8 @@ def test_every_backend_equals_numpy(backend, dtype, hidden, output):
 
 @pytest.mark.parametrize("hidden", ["relu", "tanh"])
 def test_every_backend_equals_numpys_fused_output_path(backend, dtype, hidden):
-    # m large enough for NumPy's fused, threaded output kernel; the other libraries take the
-    # generic path, so this compares the two
+    # m large enough for NumPy's fused output kernel (several blocks); the other libraries take
+    # the generic path, so this compares the two
     m = 300_000
     rng = np.random.default_rng(8)
     X = rng.standard_normal((3, m)).astype(dtype)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import sys
-
 import numpy as np
 import pytest
 
@@ -53,7 +50,7 @@ def test_softmax_has_no_in_place_kernel_and_is_left_alone():
 @pytest.mark.parametrize(
     ("rows", "m"),
     [(1, 7), (1, 50_000), (3, 40_000), (1, 300_000)],
-    ids=["one-block", "several-blocks", "three-outputs", "threads"],
+    ids=["one-block", "two-blocks", "three-outputs", "many-blocks"],
 )
 def test_fused_sigmoid_cost_and_delta_equal_the_generic_path(dtype, rows, m):
     z = _logits((rows, m), dtype, seed=m)
@@ -81,14 +78,14 @@ def test_fused_kernel_with_soft_targets():
 
 
 def test_fused_kernel_overflow_is_silent_but_other_errors_follow_the_callers_state():
-    z = np.full((1, 300_000), -1000.0)
+    z = np.full((1, 100_000), -1000.0)
     y = np.zeros_like(z)
     # exp(1000) overflows silently, as the generic sigmoid's clip never overflows (underflow,
     # which both paths meet in exp(-|z|), stays the caller's business)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         kernels.sigmoid_cross_entropy_delta(z.copy(), y, 1.0)
     bad = z.copy()
-    bad[0, -1] = np.inf  # inf - inf in the last thread's block: invalid
+    bad[0, -1] = np.inf  # inf - inf in the last block: invalid
     with np.errstate(invalid="raise"), pytest.raises(FloatingPointError):
         kernels.sigmoid_cross_entropy_delta(bad, np.ones_like(z), 1.0)
 
@@ -104,35 +101,6 @@ def test_applies_only_to_writeable_numpy_floats_of_one_dtype():
     assert not kernels.applies(np.ma.masked_array(a))  # a subclass may not honour out=
     strict = pytest.importorskip("array_api_strict")
     assert not kernels.applies(strict.asarray([1.0, 2.0]))
-
-
-def test_worker_count_follows_omp_num_threads(monkeypatch):
-    monkeypatch.setenv("OMP_NUM_THREADS", "3")
-    assert kernels.worker_count() == 3
-    monkeypatch.setenv("OMP_NUM_THREADS", "not a number")
-    assert kernels.worker_count() >= 1
-    monkeypatch.delenv("OMP_NUM_THREADS")
-    assert kernels.worker_count() >= 1
-
-
-def _fused_cost_in_child(queue):
-    z = np.linspace(-5, 5, 300_000).reshape(1, -1)
-    queue.put(float(kernels.sigmoid_cross_entropy_delta(z, np.ones_like(z), 1.0)))
-
-
-@pytest.mark.skipif(sys.platform != "linux", reason="fork is the default start method on Linux")
-def test_threads_work_in_a_forked_child(monkeypatch):
-    monkeypatch.setenv("OMP_NUM_THREADS", "2")
-    z = np.linspace(-5, 5, 300_000).reshape(1, -1)
-    expected = float(kernels.sigmoid_cross_entropy_delta(z.copy(), np.ones_like(z), 1.0))
-    assert kernels._POOL is not None  # the parent has started its threads
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-    child = context.Process(target=_fused_cost_in_child, args=(queue,))
-    child.start()
-    child.join(timeout=60)
-    assert child.exitcode == 0, "the child hung or failed on the inherited thread pool"
-    assert queue.get(timeout=5) == pytest.approx(expected, rel=1e-14)
 
 
 @pytest.mark.parametrize("hidden", activations.HIDDEN_ACTIVATIONS)

@@ -13,25 +13,24 @@ compare every kernel with the generic path.
 
 from __future__ import annotations
 
-import itertools
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
-__all__ = ["activate_inplace", "applies", "sigmoid_cross_entropy_delta", "worker_count"]
+__all__ = ["activate_inplace", "applies", "sigmoid_cross_entropy_delta"]
 
-# Elements per block of the fused output kernel. Each NumPy call costs about 1 µs of Python,
-# run under the GIL, so small blocks serialise the threads (8192-element blocks: 3.6 ms for
-# 10⁶ logits on two threads, 49152: 1.4 ms). Two 49152-element scratch buffers per thread
-# (192 KiB each in float32) stay in the L2 cache and, at m = 10⁶ on two threads, add a fifth of
-# the logits' size to the step's peak memory.
+# Elements per block of the fused output kernel: two 49152-element scratch buffers (192 KiB
+# each in float32) and the block's slices of Z and Y stay in a 1 MiB L2 cache, and each NumPy
+# call's Python overhead (about 1 µs) stays small next to its work. At m = 10⁶ the scratch
+# adds a tenth of the logits' size to the step's peak memory.
+#
+# The blocks run on one thread. Two threads (a thread pool over halves of the columns) were
+# measured and dropped: each thread needs the GIL between its NumPy calls, and on the 2-core
+# development VM a thread woken for the GIL arrived after the other had taken it back, so the
+# halves ran one after the other (gradient step at m = 10⁶: 2.42 ms on one thread, 2.55 ms
+# on two).
 _BLOCK_ELEMENTS = 49152
-# Below this many elements a second thread costs more than it saves (10⁵ logits: 0.22 ms on
-# one thread, 0.28 ms on two).
-_PARALLEL_MIN_ELEMENTS = 262144
 
 
 def applies(*arrays: Any) -> bool:
@@ -105,7 +104,7 @@ def _sigmoid_inplace(z: np.ndarray) -> None:
 def sigmoid_cross_entropy_delta(z: np.ndarray, y: np.ndarray, scale: float) -> np.ndarray:
     """Cost and dZ of a sigmoid output with binary cross-entropy, fused, overwriting ``z``.
 
-    Computes, in cache-sized blocks and on every core (see :func:`worker_count`):
+    Computes, in cache-sized blocks:
 
     * J = (1/m) Σ softplus(z) - y z, the cost from logits of
       :func:`nnbackend.losses.binary_cross_entropy_with_logits`;
@@ -132,36 +131,15 @@ def sigmoid_cross_entropy_delta(z: np.ndarray, y: np.ndarray, scale: float) -> n
     numpy.ndarray
         The cost, 0-d, of z's dtype.
     """
-    m = z.shape[1]
-    ranges = _split(m, worker_count() if z.size >= _PARALLEL_MIN_ELEMENTS else 1)
-    factor = scale / m
-    errors = np.geterr()
-    if len(ranges) == 1:
-        total = _sigmoid_cross_entropy_range(z, y, factor, 0, m, errors)
-    else:
-        pool = _pool()
-        futures = [
-            pool.submit(_sigmoid_cross_entropy_range, z, y, factor, start, stop, errors)
-            for start, stop in ranges[1:]
-        ]
-        total = _sigmoid_cross_entropy_range(z, y, factor, *ranges[0], errors)
-        total += sum(f.result() for f in futures)
-    return np.asarray(total / m, dtype=z.dtype)
-
-
-def _sigmoid_cross_entropy_range(
-    z: np.ndarray, y: np.ndarray, factor: float, first: int, last: int, errors: dict[str, str]
-) -> float:
-    # Columns first..last-1 of sigmoid_cross_entropy_delta. NumPy's error state is per thread,
-    # so a worker runs under the caller's, plus a silent overflow for exp(-z) (see above).
-    rows = z.shape[0]
+    rows, m = z.shape
     width = max(1, _BLOCK_ELEMENTS // max(rows, 1))
-    shape = (rows, min(width, last - first))
+    shape = (rows, min(width, m))
     first_buffer, second_buffer = np.empty(shape, z.dtype), np.empty(shape, z.dtype)
+    factor = scale / m
     total = 0.0
-    with np.errstate(**{**errors, "over": "ignore"}):  # type: ignore[arg-type]
-        for start in range(first, last, width):
-            stop = min(start + width, last)
+    with np.errstate(over="ignore"):  # exp(-z) for z < -88 (float32): see above
+        for start in range(0, m, width):
+            stop = min(start + width, m)
             zb, yb = z[:, start:stop], y[:, start:stop]
             v, w = first_buffer[:, : stop - start], second_buffer[:, : stop - start]
             # loss = max(z, 0) + log1p(exp(-|z|)) - y z; NumPy's maximum with a scalar is a
@@ -183,49 +161,4 @@ def _sigmoid_cross_entropy_range(
             np.divide(1, v, out=v)
             np.subtract(v, yb, out=zb)
             np.multiply(zb, factor, out=zb)
-    return total
-
-
-def _split(m: int, parts: int) -> list[tuple[int, int]]:
-    parts = max(1, min(parts, m))
-    bounds = [m * i // parts for i in range(parts + 1)]
-    return list(itertools.pairwise(bounds))
-
-
-def worker_count() -> int:
-    """Threads the fused kernels use: ``OMP_NUM_THREADS`` when set, else the usable cores.
-
-    The same convention as OpenBLAS and PyTorch, so that NumPy's element-wise work runs on as
-    many cores as their matrix products do.
-
-    Returns
-    -------
-    int
-        At least 1.
-    """
-    setting = os.environ.get("OMP_NUM_THREADS", "").strip()
-    if setting.isdigit() and int(setting) > 0:
-        return int(setting)
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
-
-
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=worker_count(), thread_name_prefix="nnbackend")
-    return _POOL
-
-
-def _forget_pool() -> None:
-    # a forked child inherits the executor object but none of its threads
-    global _POOL
-    _POOL = None
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
+    return np.asarray(total / m, dtype=z.dtype)
