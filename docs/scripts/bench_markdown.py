@@ -23,10 +23,11 @@ def summary(report: dict) -> str:
     """The run's machine, date and dtype, in one line."""
     meta = report["meta"]
     gpu = meta.get("gpu") or "none available to this run (the GPU column is empty)"
+    blas = f" with {meta['numpy_blas']}" if meta.get("numpy_blas") else ""
     return (
         f"Measured {meta['date'][:10]} on {meta['machine']}; GPU: {gpu}; dtype "
         f"{meta['dtype']}; nnbackend {meta['versions'].get('nnbackend', '?')}, NumPy "
-        f"{meta['versions'].get('numpy', '?')}."
+        f"{meta['versions'].get('numpy', '?')}{blas}."
     )
 
 
@@ -65,11 +66,13 @@ def render(path: Path) -> str:
     report = json.loads(path.read_text())
     parts = [summary(report), "", format_table(report), ""]
     slope = scaling_slope(report)
-    if slope is not None:
+    slope_large = scaling_slope(report, min_m=100_000)
+    if slope is not None and slope_large is not None:
         parts.append(
-            f"Logistic regression's time per step grows as m^{slope:.2f} "
-            "(nnbackend-numpy, n_x = 2, fitted over m = 10⁴ … 10⁶; below that the "
-            "fixed cost of each call dominates)."
+            f"Logistic regression's time per step grows as m^{slope:.2f} over m = 10⁴ … 10⁶ "
+            f"and as m^{slope_large:.2f} over m = 10⁵ … 10⁶ (nnbackend-numpy, n_x = 2, "
+            "least-squares fits of the log-log points): linear, once the fixed cost of each "
+            "call stops weighing on the smaller sizes."
         )
         parts.append("")
     parts.append(mermaid_chart(report))

@@ -607,7 +607,8 @@ def reduce_sum(x: Any, xp: ModuleType, axis: int | None = None, keepdims: bool =
     array
     """
     if xp is np:
-        return np.add.reduce(x, axis=axis, keepdims=keepdims)
+        # numpy's stubs type keepdims only as a literal True/False
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)  # type: ignore[call-overload]
     return xp.sum(x, axis=axis, keepdims=keepdims)
 
 
