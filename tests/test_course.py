@@ -334,3 +334,34 @@ def test_cat_loader_names_a_missing_path(tmp_path):
     pytest.importorskip("h5py")
     with pytest.raises(FileNotFoundError, match=str(tmp_path)):
         dn.load_catvnoncat(tmp_path)
+
+
+def test_host_numpy_data_meets_parameters_on_the_active_backend(backend, capsys):
+    # The notebooks load their data as NumPy arrays and make parameters with initialize_*,
+    # which land on the active backend: every step function must accept that mix.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 20))
+    Y = (rng.random((1, 20)) > 0.5).astype(float)
+
+    def run_weeks():
+        p = dn.initialize_parameters_deep([3, 4, 1])
+        AL, caches = dn.L_model_forward(X, p)
+        cost_deep = dn.compute_cost(AL, Y)
+        p = dn.update_parameters(p, dn.L_model_backward(AL, Y, caches), 0.1)
+        q = sn.initialize_parameters(3, 4, 1)
+        A2, cache = sn.forward_propagation(X, q)
+        q = sn.update_parameters(q, sn.backward_propagation(q, cache, X, Y))
+        w, b = lr.initialize_with_zeros(3)
+        grads, cost_lr = lr.propagate(w, b, X, Y)
+        return [
+            _np(p["W1"]),
+            _np(sn.predict(q, X)),
+            _np(grads["dw"]),
+            np.array([cost_deep, float(cost_lr)]),
+        ]
+
+    got = run_weeks()
+    with nnbackend.use_backend("numpy"):
+        expected = run_weeks()
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12)

@@ -8,16 +8,26 @@ from typing import Any
 import numpy as np
 
 from nnbackend import network
-from nnbackend.backend import array_namespace, asarray, library_of, materialize
+from nnbackend.backend import array_namespace, asarray, get_backend, library_of, materialize
 from nnbackend.initializers import draw_parameters, move_like
 
 Array = Any
 
 
 def as_float_array(x: Any) -> Array:
-    """Python scalars and lists become float64 NumPy arrays; arrays pass through."""
+    """Host data at the façade's edge: on the active backend, arrays of any library as they are.
+
+    Python scalars and lists become float64 arrays. NumPy arrays, which is how the notebooks
+    load their data, move to the active backend when that is another library, so that data
+    made on the host meets parameters made by ``initialize_*`` on the GPU (``NNBACKEND=cupy``).
+    Arrays of another library pass through: their library rules.
+    """
     if isinstance(x, int | float | list | tuple):
-        return np.asarray(x, dtype=float)
+        x = np.asarray(x, dtype=float)
+    if isinstance(x, np.ndarray):
+        backend = get_backend()
+        if backend.name != "numpy":
+            return asarray(x, backend=backend)
     return x
 
 
