@@ -45,6 +45,9 @@ def _run_shell(line: str, cwd: Path) -> None:
     while words and re.fullmatch(r"[A-Z_]+=.*", words[0]):
         key, value = words.pop(0).split("=", 1)
         assignments[key] = value
+    if "NNBACKEND" in assignments and "NNBACKEND_DEVICE" not in assignments:
+        # a device chosen for the suite's backend means nothing to the command's own backend
+        env.pop("NNBACKEND_DEVICE", None)
     env.update(assignments)
     result = subprocess.run(words, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, f"{line!r} failed:\n{result.stdout}\n{result.stderr}"

@@ -8,26 +8,29 @@ from typing import Any
 import numpy as np
 
 from nnbackend import network
-from nnbackend.backend import array_namespace, asarray, get_backend, library_of, materialize
+from nnbackend.backend import array_namespace, asarray, library_of, materialize
 from nnbackend.initializers import draw_parameters, move_like
 
 Array = Any
 
 
 def as_float_array(x: Any) -> Array:
-    """Host data at the façade's edge: on the active backend, arrays of any library as they are.
-
-    Python scalars and lists become float64 arrays. NumPy arrays, which is how the notebooks
-    load their data, move to the active backend when that is another library, so that data
-    made on the host meets parameters made by ``initialize_*`` on the GPU (``NNBACKEND=cupy``).
-    Arrays of another library pass through: their library rules.
-    """
+    """Python scalars and lists become float64 NumPy arrays; arrays pass through."""
     if isinstance(x, int | float | list | tuple):
-        x = np.asarray(x, dtype=float)
-    if isinstance(x, np.ndarray):
-        backend = get_backend()
-        if backend.name != "numpy":
-            return asarray(x, backend=backend)
+        return np.asarray(x, dtype=float)
+    return x
+
+
+def on_parameters(x: Any, like: Array) -> Array:
+    """Host data ``x`` on the library and device of the parameter ``like``, when that is not NumPy.
+
+    The notebooks load their data as NumPy arrays, while ``initialize_*`` makes the parameters
+    on the active backend: with ``NNBACKEND=cupy`` the two meet here, and the data moves to the
+    GPU. When both are NumPy, or ``x`` is already an array of a library, ``x`` is left as it is.
+    """
+    x = as_float_array(x)
+    if library_of(x) is None and library_of(like) is not None:
+        return move_like(np.asarray(x), like)
     return x
 
 

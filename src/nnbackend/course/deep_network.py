@@ -21,6 +21,7 @@ from nnbackend.course._common import (
     legacy_parameters,
     match,
     materialize_dict,
+    on_parameters,
     print_cost_line,
     to_dict,
     updated_parameters,
@@ -105,7 +106,7 @@ def linear_forward(A: Array, W: Array, b: Array) -> tuple[Array, LinearCache]:
     cache : tuple
         (A, W, b).
     """
-    A = as_float_array(A)
+    A = on_parameters(A, W)
     return network.linear_forward(A, W, b), (A, W, b)
 
 
@@ -128,7 +129,7 @@ def linear_activation_forward(
         (linear_cache, activation_cache) = ((A_prev, W, b), Z).
     """
     _check_activation(activation)
-    A_prev = as_float_array(A_prev)
+    A_prev = on_parameters(A_prev, W)
     A, Z = network.layer_forward(A_prev, W, b, activation)
     return A, ((A_prev, W, b), Z)
 
@@ -148,7 +149,7 @@ def L_model_forward(X: Array, parameters: dict[str, Array]) -> tuple[Array, list
     caches : list
         One cache per layer, from :func:`linear_activation_forward`.
     """
-    A = as_float_array(X)
+    A = on_parameters(X, parameters["W1"])
     caches = []
     params = from_dict(parameters)
     for layer, (W, b) in enumerate(params, start=1):
@@ -371,7 +372,7 @@ def predict(X: Array, y: Array, parameters: dict[str, Array]) -> Array:
     p : array of shape (1, m)
         0/1 predictions in X's float dtype.
     """
-    X = as_float_array(X)
+    X = on_parameters(X, parameters["W1"])
     xp = array_namespace(X)
     probas, _ = L_model_forward(X, parameters)
     p = xp.astype(probas > 0.5, X.dtype)

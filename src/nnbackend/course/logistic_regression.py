@@ -13,7 +13,7 @@ import numpy as np
 
 from nnbackend import activations, network
 from nnbackend.backend import array_namespace, asarray, library_of, materialize
-from nnbackend.course._common import as_float_array, copy, match, print_cost_line
+from nnbackend.course._common import as_float_array, copy, match, on_parameters, print_cost_line
 from nnbackend.initializers import move_like
 
 __all__ = ["initialize_with_zeros", "model", "optimize", "predict", "propagate", "sigmoid"]
@@ -90,7 +90,7 @@ def propagate(w: Array, b: Any, X: Array, Y: Array) -> tuple[dict[str, Any], flo
     cost : float
         The negative log-likelihood cost.
     """
-    X = as_float_array(X)
+    X = on_parameters(X, w)
     Y, w = match(Y, X), match(w, X)
     dw, db, cost = _propagate(w, _bias_array(b, X), X, Y)
     return {"dw": dw, "db": float(db[0, 0])}, float(cost)
@@ -127,7 +127,7 @@ def optimize(
     costs : list of float
         The cost every 100 iterations (i % 100 == 0).
     """
-    X = as_float_array(X)
+    X = on_parameters(X, w)
     Y = match(Y, X)
     W = copy(match(w, X)).T  # the core's (1, n_x) layout; a copy, so the learner's w is kept
     bias = copy(_bias_array(b, X))
@@ -161,7 +161,7 @@ def predict(w: Array, b: Any, X: Array) -> Array:
     Y_prediction : array of shape (1, m)
         1.0 where the activation is > 0.5, else 0.0, in X's float dtype.
     """
-    X = as_float_array(X)
+    X = on_parameters(X, w)
     w = match(w, X)
     xp = array_namespace(X)
     A = network.predict_output(X, [(w.T, _bias_array(b, X))], output="sigmoid", xp=xp)

@@ -18,6 +18,7 @@ from nnbackend.course._common import (
     legacy_parameters,
     match,
     materialize_dict,
+    on_parameters,
     print_cost_line,
     to_dict,
     updated_parameters,
@@ -100,7 +101,7 @@ def forward_propagation(X: Array, parameters: dict[str, Array]) -> tuple[Array, 
     cache : dict
         ``Z1``, ``A1``, ``Z2``, ``A2``.
     """
-    X = as_float_array(X)
+    X = on_parameters(X, parameters["W1"])
     xp = array_namespace(X)
     A1, Z1 = network.layer_forward(X, parameters["W1"], parameters["b1"], "tanh", xp=xp)
     A2, Z2 = network.layer_forward(A1, parameters["W2"], parameters["b2"], "sigmoid", xp=xp)
@@ -144,7 +145,7 @@ def backward_propagation(
     grads : dict
         ``dW1``, ``db1``, ``dW2``, ``db2``.
     """
-    X = as_float_array(X)
+    X = on_parameters(X, parameters["W1"])
     xp = array_namespace(X)
     A1, A2 = cache["A1"], cache["A2"]
     m = X.shape[1]
