@@ -35,8 +35,10 @@ def tests(session: nox.Session, backend: str) -> None:
 def lint(session: nox.Session) -> None:
     """ruff, lint and format."""
     session.install("ruff")
-    session.run("ruff", "check", "src", "tests", "benchmarks", "docs", "noxfile.py")
-    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "docs", "noxfile.py")
+    session.run("ruff", "check", "src", "tests", "benchmarks", "docs", "tools", "noxfile.py")
+    session.run(
+        "ruff", "format", "--check", "src", "tests", "benchmarks", "docs", "tools", "noxfile.py"
+    )
 
 
 @nox.session(python=PYTHONS[1])

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The GPU check, in one call on a lent device machine (see README, "The GPU check").
+#
+# Prepare here, once per session (the wheels are not committed: .whl/ is ignored):
+#   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 \
+#     --implementation cp --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+#     -d .whl array-api-compat array-api-strict
+# then run, with carry [".whl"]:  bash tools/gpu_check.sh
+#
+# It writes to $OUT: machine.txt, probe.txt, tests-cupy.log, bench.log, bench-gpu.json and
+# bench-gpu.png. The device image has CuPy, PyTorch, JAX, pytest, hypothesis, scikit-learn,
+# h5py and matplotlib; the docs build test skips there (no MkDocs).
+set -uo pipefail
+OUT=${OUT:-gpu-check-out}
+mkdir -p "$OUT"
+if compgen -G ".whl/*.whl" >/dev/null; then
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+        --target /tmp/site .whl/*.whl || exit 1
+    export PYTHONPATH=/tmp/site
+fi
+export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+# the docs' shell examples call the console script, which only an install would create
+mkdir -p /tmp/nnbackend-bin
+printf '#!/bin/sh\nexec python3 -m nnbackend "$@"\n' >/tmp/nnbackend-bin/nnbackend
+chmod +x /tmp/nnbackend-bin/nnbackend
+export PATH="/tmp/nnbackend-bin:$PATH"
+
+{ date -u; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
+  python3 -m nnbackend info; } 2>&1 | tee "$OUT/machine.txt"
+timeout 120 python3 tools/gpu_probe.py 2>&1 | tee "$OUT/probe.txt"
+NNBACKEND=cupy timeout 330 python3 -m pytest -q --benchmark-disable -p no:cacheprovider \
+    2>&1 | tee "$OUT/tests-cupy.log"
+timeout 240 python3 -m nnbackend bench --backends numpy,cupy,torch,jax \
+    --json "$OUT/bench-gpu.json" --plot "$OUT/bench-gpu.png" 2>&1 | tee "$OUT/bench.log"
