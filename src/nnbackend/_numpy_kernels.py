@@ -13,10 +13,11 @@ compare every kernel with the generic path.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
+
+from nnbackend.activations import _exp_bound
 
 __all__ = ["activate_inplace", "applies", "sigmoid_cross_entropy_delta"]
 
@@ -55,10 +56,6 @@ def applies(*arrays: Any) -> bool:
     return all(type(a) is np.ndarray and a.dtype == dtype for a in arrays[1:])
 
 
-def _exp_bound(dtype: np.dtype) -> float:
-    return float(math.floor(math.log(float(np.finfo(dtype).max))))
-
-
 def activate_inplace(z: np.ndarray, name: str, slope: float = 0.01) -> bool:
     """Overwrite ``z`` with g(z) for a hidden activation, where a kernel exists.
 
@@ -95,7 +92,7 @@ def activate_inplace(z: np.ndarray, name: str, slope: float = 0.01) -> bool:
 def _sigmoid_inplace(z: np.ndarray) -> None:
     # the generic sigmoid's operations in its order: 1 / (1 + exp(min(-z, bound)))
     np.negative(z, out=z)
-    np.minimum(z, _exp_bound(z.dtype), out=z)
+    np.minimum(z, _exp_bound(z.dtype, np), out=z)  # the generic sigmoid's own bound
     np.exp(z, out=z)
     np.add(z, 1, out=z)
     np.divide(1, z, out=z)
