@@ -21,19 +21,19 @@ CASES = [
     bench.Case("wide", (784, 512, 256, 1), 4096),
     bench.Case("large", (1024, 1024, 1024, 1), 8192),
 ]
-RUNNABLE, MISSING = bench.available_implementations(["numpy", "cupy", "torch", "jax"])
+RUNNABLE, MISSING = bench.available_implementations(bench.benchmarked_backends())
 LOOP_BUDGET_S = 1.0
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("implementation", bench.IMPLEMENTATIONS)
+@pytest.mark.parametrize("implementation", bench.implementation_names())
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.label.replace(" ", ""))
 def test_gradient_step(benchmark, case, implementation, dtype):
     if implementation in MISSING:
         pytest.skip(f"{implementation}: {MISSING[implementation]}")
     if implementation not in RUNNABLE:
         pytest.skip(f"{implementation} not requested")
-    if implementation == "loop" and bench._predicted_loop_seconds(case) > LOOP_BUDGET_S:
+    if implementation == "loop" and bench.predicted_loop_seconds(case) > LOOP_BUDGET_S:
         pytest.skip("skipped (budget): the loop would take over a second per step")
     if (
         implementation not in ("nnbackend-numpy", "loop", "numpy-course")
@@ -45,7 +45,7 @@ def test_gradient_step(benchmark, case, implementation, dtype):
     benchmark.group = f"{case.label} {dtype}"
     benchmark.extra_info.update(
         implementation=implementation,
-        device="gpu" if implementation in bench._GPU else "cpu",
+        device=bench.device_of(implementation),
         gflop_per_step=bench.matmul_flops(case.layer_dims, case.m) / 1e9,
     )
 

@@ -6,23 +6,25 @@ for a GPU: device mixing and non-standard calls fail there as they would on CuPy
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 
 import pytest
 
 import nnbackend
+from nnbackend import backends
 from nnbackend.backend import BackendError
 
-# (id, backend name, device, reason to skip when the library is missing)
+
+def _case_id(name: str) -> str:
+    device = backends.get(name).test_device
+    return name if device is None else f"{name}-{device}"
+
+
+# (id, backend name, device): one case per registered adapter, on the device the adapter names
+# for tests (array_api_strict on "device1", standing in for a GPU).
 BACKEND_CASES = [
-    ("numpy", "numpy", None),
-    ("array_api_strict-device1", "array_api_strict", "device1"),
-    ("torch-cpu", "torch", "cpu"),
-    ("jax", "jax", None),
-    ("dask", "dask", None),
-    ("cupy", "cupy", None),
+    (_case_id(name), name, backends.get(name).test_device) for name in backends.registered()
 ]
 CAT_DATA = Path(
     os.environ.get(
@@ -33,8 +35,7 @@ CAT_DATA = Path(
 
 
 def _installed(name: str) -> bool:
-    top = {"dask": "dask"}.get(name, name)
-    return importlib.util.find_spec(top) is not None
+    return backends.get(name).is_installed()
 
 
 def _strict_flags(on: bool) -> None:

@@ -11,13 +11,16 @@ import pytest
 
 import nnbackend
 from nnbackend import backend as backend_module
-from nnbackend.backend import VALID_NAMES, BackendError
+from nnbackend import backends
+from nnbackend.backend import BackendError
+
+VALID_NAMES = backend_module.valid_names()
 
 
 @pytest.fixture
 def fresh_env(monkeypatch):
-    """Forget the active backend so that the next get_backend() reads the environment."""
-    monkeypatch.setattr(backend_module, "_active", None)
+    """Forget the process default so that the next get_backend() reads the environment."""
+    monkeypatch.setattr(backend_module, "_default", None)
     monkeypatch.delenv("NNBACKEND", raising=False)
     monkeypatch.delenv("NNBACKEND_DEVICE", raising=False)
     return monkeypatch
@@ -58,7 +61,9 @@ def test_backend_error_is_catchable_as_import_and_runtime_error(fresh_env):
 
 
 def test_uninstalled_backend_says_how_to_install(fresh_env, monkeypatch):
-    monkeypatch.setattr(backend_module, "_is_installed", lambda name: name == "numpy")
+    monkeypatch.setattr(
+        backends.Adapter, "is_installed", lambda self: isinstance(self, backends.NumpyAdapter)
+    )
     fresh_env.setenv("NNBACKEND", "torch")
     with pytest.raises(BackendError) as info:
         nnbackend.get_backend()
@@ -192,7 +197,7 @@ def test_importtime_shows_no_optional_library():
 def test_info_lists_every_backend(numpy_backend):
     report = nnbackend.info()
     assert report["active"] == "numpy"
-    assert set(report["backends"]) == set(backend_module.BACKEND_NAMES)
+    assert tuple(report["backends"]) == backends.registered()
     assert report["backends"]["numpy"]["installed"] is True
     assert report["backends"]["numpy"]["devices"] == ["cpu"]
     assert report["numpy_blas"]

@@ -12,9 +12,9 @@ import warnings
 from typing import Any
 
 import numpy as np
-from array_api_compat import device
 
-from nnbackend.backend import Backend, array_namespace, asarray, library_of, same_device, to_numpy
+from nnbackend._arrays import array_namespace
+from nnbackend.backend import Backend, asarray, backend_of, to_numpy
 from nnbackend.errors import data_conversion_warning
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "check_labels",
     "check_regression_targets",
     "check_same_length",
+    "compute_backend",
     "resolve_dtype",
     "to_backend_features",
 ]
@@ -42,23 +43,44 @@ def _reject_sparse(x: Any, name: str) -> None:
         )
 
 
-def _check_library(x: Any, name: str, backend: Backend) -> str | None:
-    owner = library_of(x)
-    if owner is not None and owner != backend.name:
+def compute_backend(X: Any, active: Backend, name: str = "X") -> Backend:
+    """Where to compute for input ``X``: its own library and device, or the active backend.
+
+    scikit-learn's array-API rule: everything follows X. An array of a supported library (a
+    torch tensor, a CuPy or JAX array...) computes on that library and device whatever
+    ``NNBACKEND`` says; host data (NumPy, lists, pandas) goes to the active backend.
+
+    Parameters
+    ----------
+    X : object
+    active : Backend
+        The active backend, for host data.
+    name : str, default "X"
+
+    Returns
+    -------
+    Backend
+    """
+    owner = backend_of(X)
+    return active if owner is None else owner
+
+
+def _check_library(x: Any, name: str, backend: Backend, where: str) -> Backend | None:
+    owner = backend_of(x)
+    if owner is None:
+        return None
+    if owner.name != backend.name:
         raise TypeError(
-            f"{name} is an array of library {owner!r}, but the active backend is "
-            f"{backend.name!r}. nnbackend never mixes libraries silently: pass host data "
-            f"(NumPy) or arrays of {backend.name!r}, or switch with "
-            f"nnbackend.set_backend({owner!r})."
+            f"{name} is an array of library {owner.name!r}, but the computation runs on "
+            f"{backend.name!r} ({where}). nnbackend never mixes libraries silently: pass "
+            f"{name} as host data (nnbackend.to_numpy({name})) or as a {backend.name!r} array, "
+            f"or run on {owner.name!r} from the start: nnbackend.use_backend({owner.name!r}) "
+            f"or NNBACKEND={owner.name}."
         )
-    if (
-        owner is not None
-        and backend.device is not None
-        and not same_device(device(x), backend.device)
-    ):
+    if backend.device is not None and not owner.adapter.same_device(owner.device, backend.device):
         raise TypeError(
-            f"{name} is on device {device(x)!r}, but the backend computes on "
-            f"{backend.device!r}. Move it on purpose first."
+            f"{name} is on device {owner.device!r}, but the computation runs on "
+            f"{backend.device!r} ({where}). Move it there on purpose first."
         )
     return owner
 
@@ -128,7 +150,7 @@ def _check_shape(shape: tuple[int, ...], name: str) -> None:
 
 
 def to_backend_features(
-    X: Any, backend: Backend, dtype: str | None, name: str = "X"
+    X: Any, backend: Backend, dtype: str | None, name: str = "X", *, where: str = "where X is"
 ) -> tuple[Array, str | None]:
     """Validate X of shape (n_samples, n_features) and return it in course layout.
 
@@ -141,6 +163,8 @@ def to_backend_features(
         As :func:`resolve_dtype` takes it.
     name : str, default "X"
         The argument's name, for error messages.
+    where : str, default "where X is"
+        Why the computation runs on ``backend``, for error messages.
 
     Returns
     -------
@@ -157,14 +181,16 @@ def to_backend_features(
         Complex, not 2-D, empty, or holding NaN or infinity.
     """
     _reject_sparse(X, name)
-    owner = _check_library(X, name, backend)
-    if owner is None:
+    library = _check_library(X, name, backend, where)
+    owner = None if library is None else library.name
+    if library is None:
         arr = _host_features(X, name)
         _check_shape(arr.shape, name)
         if not np.isfinite(arr).all():
             raise ValueError(f"Input {name} contains NaN or infinity.")
         target = resolve_dtype(dtype, arr.dtype)
         return asarray(np.ascontiguousarray(arr.T, dtype=target), backend=backend), owner
+    X = library.adapter.check_input(X, name)
     xp = array_namespace(X)
     _check_shape(tuple(X.shape), name)
     if xp.isdtype(X.dtype, "complex floating"):

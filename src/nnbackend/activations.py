@@ -19,7 +19,7 @@ import math
 from types import ModuleType
 from typing import Any
 
-from nnbackend.backend import array_namespace
+from nnbackend._arrays import array_namespace
 
 __all__ = [
     "ACTIVATIONS",

@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from array_api_compat import device, is_cupy_array, is_dask_array
 
-from nnbackend.backend import array_namespace
+from nnbackend.backend import move_like
 
 __all__ = ["INITS", "draw_parameters", "initialize_parameters", "move_like"]
 
@@ -75,32 +74,6 @@ def draw_parameters(
         w = np.zeros((n, n_prev)) if scale == 0.0 else rng.standard_normal((n, n_prev)) * scale
         params.append((w.astype(dtype), np.zeros((n, 1), dtype=dtype)))
     return params
-
-
-def move_like(host: np.ndarray, like: Array, *, keep_dtype: bool = False) -> Array:
-    """Copy a host array to the library and device of ``like``.
-
-    Parameters
-    ----------
-    host : numpy.ndarray
-    like : array
-    keep_dtype : bool, default False
-        False casts to ``like``'s dtype; True keeps ``host``'s (for index arrays).
-
-    Returns
-    -------
-    array
-    """
-    xp = array_namespace(like)
-    if isinstance(like, np.ndarray):
-        return np.asarray(host, dtype=None if keep_dtype else like.dtype)
-    dtype = getattr(xp, host.dtype.name) if keep_dtype else like.dtype
-    if is_cupy_array(like):
-        with device(like):
-            return xp.asarray(host, dtype=dtype)
-    if is_dask_array(like):
-        return xp.asarray(host, dtype=dtype)
-    return xp.asarray(host, dtype=dtype, device=device(like))
 
 
 def initialize_parameters(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from nnbackend.backend import array_namespace, reduce_sum
+from nnbackend._arrays import array_namespace, reduce_sum
 
 __all__ = [
     "binary_cross_entropy",

@@ -18,37 +18,35 @@ import os
 from typing import Any
 
 import numpy as np
-from array_api_compat import device as device_of
 
 from nnbackend import network
+from nnbackend._arrays import array_namespace, dtype_name
 from nnbackend._validation import (
     check_feature_count,
     check_labels,
     check_regression_targets,
     check_same_length,
+    compute_backend,
     to_backend_features,
 )
-from nnbackend.activations import sigmoid, softmax
+from nnbackend.activations import HIDDEN_ACTIVATIONS, sigmoid, softmax
 from nnbackend.backend import (
     Backend,
-    array_namespace,
     asarray,
+    backend_of,
     get_backend,
-    library_of,
-    to_backend_like,
+    move_like,
     to_numpy,
 )
+from nnbackend.backends import DEFAULT_BACKEND
 from nnbackend.errors import not_fitted_error
-from nnbackend.initializers import INITS, initialize_parameters, move_like
+from nnbackend.initializers import INITS, initialize_parameters
 from nnbackend.optimizers import SOLVERS, make_optimizer
 from nnbackend.training import train
 
 __all__ = ["LogisticRegression", "NeuralNetworkClassifier", "NeuralNetworkRegressor"]
 
 Array = Any
-
-ESTIMATOR_ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "leaky_relu")
-"""Hidden activations the estimators accept."""
 
 
 def _make_rng(random_state: Any) -> np.random.Generator | np.random.RandomState:
@@ -171,9 +169,9 @@ class _NetworkEstimator:
 
     def _check_config(self) -> dict[str, Any]:
         activation = getattr(self, "activation", "relu")
-        if activation not in ESTIMATOR_ACTIVATIONS:
+        if activation not in HIDDEN_ACTIVATIONS:
             raise ValueError(
-                f"activation={activation!r} is not valid: expected one of {ESTIMATOR_ACTIVATIONS}"
+                f"activation={activation!r} is not valid: expected one of {HIDDEN_ACTIVATIONS}"
             )
         if self.init not in INITS:
             raise ValueError(f"init={self.init!r} is not valid: expected one of {tuple(INITS)}")
@@ -241,14 +239,17 @@ class _NetworkEstimator:
 
     def _params_backend(self) -> Backend:
         w = self._params[0][0]
-        name = library_of(w) or "numpy"
-        dev = None if name in ("numpy", "dask") else device_of(w)
-        return Backend(name, array_namespace(w), dev)
+        return backend_of(w) or Backend(DEFAULT_BACKEND, array_namespace(w))
 
     def _features(self, X: Any) -> tuple[Array, str | None]:
         self._check_fitted()
         w = self._params[0][0]
-        XT, owner = to_backend_features(X, self._params_backend(), str(w.dtype).rsplit(".", 1)[-1])
+        XT, owner = to_backend_features(
+            X,
+            self._params_backend(),
+            dtype_name(w.dtype),
+            where="where this model's parameters are, from its fit or load",
+        )
         check_feature_count(int(XT.shape[0]), self.n_features_in_, type(self).__name__)
         return XT, owner
 
@@ -321,7 +322,7 @@ class _ClassifierMixin(_NetworkEstimator):
             When the cost becomes NaN or infinite; the estimator is then left unfitted.
         """
         config = self._check_config()
-        XT, _ = to_backend_features(X, get_backend(), self.dtype)
+        XT, _ = to_backend_features(X, compute_backend(X, get_backend()), self.dtype)
         classes, encoded = check_labels(y)
         check_same_length(int(XT.shape[1]), encoded)
         if classes.shape[0] == 2:
@@ -392,7 +393,7 @@ class _ClassifierMixin(_NetworkEstimator):
         labels = self.classes_[to_numpy(index).astype(np.intp)]
         if owner is None or labels.dtype.kind not in "biuf":
             return labels
-        return to_backend_like(labels, X)
+        return move_like(labels, X, keep_dtype=True)
 
     def score(self, X: Any, y: Any) -> float:
         """Mean accuracy of ``predict(X)`` against ``y``.
@@ -571,7 +572,7 @@ class NeuralNetworkRegressor(_LayeredNetwork):
         self
         """
         config = self._check_config()
-        XT, _ = to_backend_features(X, get_backend(), self.dtype)
+        XT, _ = to_backend_features(X, compute_backend(X, get_backend()), self.dtype)
         targets = check_regression_targets(y)
         check_same_length(int(XT.shape[1]), targets)
         self._single_output = np.ndim(to_numpy(y)) == 1

@@ -30,11 +30,11 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
-from array_api_compat import is_dask_array, is_writeable_array
 
 from nnbackend import _numpy_kernels, losses
+from nnbackend._arrays import array_namespace, reduce_sum
 from nnbackend.activations import activation_backward, activation_forward
-from nnbackend.backend import array_namespace, reduce_sum
+from nnbackend.backend import is_writeable
 
 __all__ = [
     "OUTPUTS",
@@ -85,25 +85,6 @@ class ForwardCache:
 
     activations: list[Array]
     logits: Array
-
-
-def is_writeable(x: Array) -> bool:
-    """Whether ``x`` may be updated in place (False for JAX and Dask arrays, read-only views).
-
-    Dask arrays accept ``+=``, but only by rebinding the name to a new lazy array: the object
-    held elsewhere (in a parameter list) would not change, so they count as not writeable.
-
-    Parameters
-    ----------
-    x : array
-
-    Returns
-    -------
-    bool
-    """
-    if isinstance(x, np.ndarray):  # the common case, without the generic checks' cost
-        return bool(x.flags.writeable)
-    return bool(is_writeable_array(x)) and not is_dask_array(x)
 
 
 def linear_forward(a_prev: Array, w: Array, b: Array, *, xp: ModuleType | None = None) -> Array:

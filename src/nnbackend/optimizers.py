@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from nnbackend.backend import array_namespace, materialize
-from nnbackend.network import is_writeable
+from nnbackend._arrays import array_namespace
+from nnbackend.backend import is_writeable, materialize
 
 __all__ = ["SOLVERS", "Adam", "GradientDescent", "Momentum", "Optimizer", "make_optimizer"]
 

@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 
 from nnbackend import network
-from nnbackend.backend import array_namespace, materialize_params, total_sum
+from nnbackend._arrays import array_namespace, total_sum
+from nnbackend.backend import materialize_params, move_like
 from nnbackend.errors import TrainingDivergedError
-from nnbackend.initializers import move_like
 from nnbackend.optimizers import Optimizer
 
-__all__ = ["TrainingResult", "train"]
+__all__ = ["TrainingResult", "train", "training_step"]
 
 Array = Any
 Params = list[tuple[Array, Array]]
@@ -106,6 +106,46 @@ def _batch_step(
     value = _finite_or_raise(cost, deltas, xp, iteration, last)  # before any change to params
     # lazy (Dask) parameters are evaluated once per step, so the task graph does not grow
     return materialize_params(optimizer.apply(params, deltas)), value
+
+
+def training_step(
+    X: Array,
+    Y: Array,
+    params: Params,
+    optimizer: Optimizer,
+    *,
+    hidden: str = "relu",
+    output: str = "sigmoid",
+    slope: float = 0.01,
+    iteration: int = 0,
+    last_cost: float | None = None,
+    xp: Any = None,
+) -> tuple[Params, float]:
+    """One iteration exactly as :func:`train` runs it on a full batch.
+
+    Cost and gradients, the optimizer's step, the divergence check and the update: the unit the
+    benchmark's "fit step" row times.
+
+    Parameters
+    ----------
+    X, Y, params, optimizer, hidden, output, slope
+        As in :func:`train`.
+    iteration : int, default 0
+        Reported by :class:`TrainingDivergedError`.
+    last_cost : float, optional
+        The previous iteration's cost, reported by :class:`TrainingDivergedError`.
+    xp : module, optional
+        The namespace of X; resolved when omitted.
+
+    Returns
+    -------
+    params : list of (W, b)
+    cost : float
+        The cost before the update.
+    """
+    xp = xp or array_namespace(X, Y)
+    kwargs = {"hidden": hidden, "output": output, "slope": slope}
+    return _batch_step(X, Y, params, optimizer, kwargs, xp, iteration, last_cost)
 
 
 def train(

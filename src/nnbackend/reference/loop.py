@@ -12,8 +12,9 @@ This module does exactly that, with loops over examples, and over features and u
 per-example arithmetic, in plain Python floats (double precision, whatever dtype the vectorized
 code uses). It is written as well as plain Python allows (local names, ``zip`` instead of
 indexing, no repeated attribute look-ups), so the benchmark's loop-vs-vectorized ratio is not a
-strawman. It depends on nothing else in nnbackend, which also makes it an independent oracle for
-the vectorized gradients.
+strawman. It shares no code with the vectorized math, which makes it an independent oracle for
+the vectorized gradients: from nnbackend it reads only the names of the hidden activations (the
+project's one list of them), to validate ``hidden`` as every other entry point does.
 
 Data layout: ``xs`` is a list of m examples, each a list of n_x floats; ``ys`` a list of m
 targets (a float each, one output unit). Parameters: ``weights[l]`` is a list of n_l rows of
@@ -25,9 +26,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["logistic_regression_step", "network_step", "to_examples", "to_lists"]
+from nnbackend.activations import HIDDEN_ACTIVATIONS
 
-_HIDDEN = ("relu", "tanh", "sigmoid", "leaky_relu", "identity")
+__all__ = ["logistic_regression_step", "network_step", "to_examples", "to_lists"]
 
 
 def to_examples(X: Any) -> list[list[float]]:
@@ -152,7 +153,7 @@ def network_step(
         J before the update.
     grads : list of (dW, db) per layer, nested lists
     """
-    if hidden not in _HIDDEN or output not in ("sigmoid", "identity"):
+    if hidden not in HIDDEN_ACTIVATIONS or output not in ("sigmoid", "identity"):
         raise ValueError(f"hidden={hidden!r} / output={output!r} is not supported by the loop")
     n_layers = len(weights)
     m = len(xs)

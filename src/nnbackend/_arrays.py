@@ -1,0 +1,118 @@
+"""Stateless array helpers that every layer may use: the namespace look-up, sums, dtype names.
+
+Nothing here knows a library by name or holds state. The one ``Array`` alias lives here too.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import array_api_compat
+import numpy as np
+
+__all__ = ["Array", "array_namespace", "dtype_name", "numpy_dtype", "reduce_sum", "total_sum"]
+
+Array = Any
+"""Any array of a supported library (the array API standard has no common base class)."""
+
+# NumPy 2.1 and later implement the array API standard themselves (clip with min/max, astype,
+# isdtype...). Handing out NumPy itself skips array-api-compat's Python wrappers, which cost
+# several microseconds per call (clip: 5.8 µs wrapped, 2.0 µs native, on a (4, 400) array):
+# that is most of a small network's step.
+_NUMPY_IS_STANDARD = tuple(int(p) for p in np.__version__.split(".")[:2]) >= (2, 1)
+
+
+def array_namespace(*arrays: Any) -> ModuleType:
+    """The array-API namespace of ``arrays``, resolved once per call by the math functions.
+
+    The same as ``array_api_compat.array_namespace``, except that NumPy arrays get NumPy itself
+    when NumPy is 2.1 or later (standard-compliant, and much faster on small arrays).
+
+    Parameters
+    ----------
+    *arrays : arrays of one library
+
+    Returns
+    -------
+    module
+    """
+    if _NUMPY_IS_STANDARD and all(isinstance(a, np.ndarray | np.generic) for a in arrays):
+        return np
+    return array_api_compat.array_namespace(*arrays)
+
+
+def numpy_dtype(dtype: Any) -> np.dtype:
+    """The NumPy dtype of the same name as ``dtype`` (a string or any library's dtype).
+
+    Parameters
+    ----------
+    dtype : str or dtype
+
+    Returns
+    -------
+    numpy.dtype
+    """
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        # A dtype object of another namespace (torch.float32...): go through its name.
+        return np.dtype(str(dtype).rsplit(".", 1)[-1])
+
+
+def dtype_name(dtype: Any) -> str:
+    """The standard name of a dtype of any library: ``"float32"``, ``"int64"``...
+
+    Parameters
+    ----------
+    dtype : str or dtype
+
+    Returns
+    -------
+    str
+    """
+    return numpy_dtype(dtype).name
+
+
+def reduce_sum(x: Any, xp: ModuleType, axis: int | None = None, keepdims: bool = False) -> Any:
+    """``xp.sum(x, axis=axis, keepdims=keepdims)``, minus NumPy's Python wrapper.
+
+    ``np.sum`` spends about 0.5 µs in Python before its ``ufunc.reduce`` does the work: on the
+    small arrays of a small network, where the training loop sums a few arrays every step, that
+    is half of each call. Other libraries get their own ``sum``.
+
+    Parameters
+    ----------
+    x : array
+    xp : module
+        The namespace of ``x``.
+    axis : int, optional
+        None sums every element.
+    keepdims : bool, default False
+
+    Returns
+    -------
+    array
+    """
+    if xp is np:
+        # numpy's stubs type keepdims only as a literal True/False
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)  # type: ignore[call-overload]
+    return xp.sum(x, axis=axis, keepdims=keepdims)
+
+
+def total_sum(arrays: list[Any], xp: ModuleType) -> Any:
+    """Σ over every element of every array, as one 0-d value (for finiteness checks).
+
+    Parameters
+    ----------
+    arrays : list of arrays
+    xp : module
+
+    Returns
+    -------
+    array
+    """
+    total = reduce_sum(arrays[0], xp)
+    for a in arrays[1:]:
+        total = total + reduce_sum(a, xp)
+    return total

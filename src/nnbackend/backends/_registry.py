@@ -1,0 +1,114 @@
+"""The registry of adapters: the only list of backends nnbackend has."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nnbackend.backends._adapter import Adapter
+from nnbackend.errors import BackendError
+
+__all__ = ["adapter_of", "get", "register", "registered", "unregister"]
+
+_ADAPTERS: dict[str, Adapter] = {}
+
+
+def register(adapter: Adapter) -> Adapter:
+    """Add ``adapter`` to the registry, so ``NNBACKEND`` and :func:`use_backend` accept its name.
+
+    Parameters
+    ----------
+    adapter : Adapter
+        An instance whose ``name`` is a non-empty identifier not registered yet.
+
+    Returns
+    -------
+    Adapter
+        ``adapter``, so that the call can decorate or chain.
+
+    Raises
+    ------
+    TypeError
+        When ``adapter`` is not an :class:`Adapter`.
+    ValueError
+        When its name is empty, reserved ("auto") or already registered.
+    """
+    if not isinstance(adapter, Adapter):
+        raise TypeError(f"adapter={adapter!r} is not valid: expected an Adapter instance")
+    name = adapter.name
+    if not isinstance(name, str) or not name.isidentifier() or name == "auto":
+        raise ValueError(
+            f"adapter name {name!r} is not valid: expected a Python identifier other than 'auto'"
+        )
+    if name in _ADAPTERS:
+        raise ValueError(
+            f"a backend named {name!r} is already registered ({_ADAPTERS[name]!r}); "
+            "unregister it first or choose another name"
+        )
+    _ADAPTERS[name] = adapter
+    return adapter
+
+
+def unregister(name: str) -> None:
+    """Remove the adapter called ``name`` (for tests and plug-ins that replace one).
+
+    Parameters
+    ----------
+    name : str
+    """
+    _ADAPTERS.pop(name, None)
+
+
+def registered() -> tuple[str, ...]:
+    """The registered backend names, in registration order.
+
+    Returns
+    -------
+    tuple of str
+    """
+    return tuple(_ADAPTERS)
+
+
+def get(name: str) -> Adapter:
+    """The adapter called ``name``.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    Adapter
+
+    Raises
+    ------
+    BackendError
+        For a name that is not registered; the message lists the registered ones.
+    """
+    try:
+        return _ADAPTERS[name]
+    except (KeyError, TypeError):
+        raise BackendError(
+            f"no backend named {name!r} is registered: expected one of {', '.join(_ADAPTERS)}"
+        ) from None
+
+
+def adapter_of(x: Any, prefer: Adapter | None = None) -> Adapter | None:
+    """The adapter whose library owns array ``x``, or None for Python scalars, lists and others.
+
+    Parameters
+    ----------
+    x : object
+    prefer : Adapter, optional
+        Asked first: when two adapters own the same array type (a NumPy subclass registered
+        under a new name, say), the active one wins.
+
+    Returns
+    -------
+    Adapter or None
+    """
+    if prefer is not None and prefer.owns(x):
+        return prefer
+    for adapter in _ADAPTERS.values():
+        if adapter.owns(x):
+            return adapter
+    return None

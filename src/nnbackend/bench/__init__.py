@@ -1,0 +1,60 @@
+"""The benchmark: one gradient step, timed as loops, vectorized CPU, GPU and peers.
+
+Shared by ``nnbackend bench`` and the pytest-benchmark suite in ``benchmarks/``: both build
+the same :class:`Case` objects and the same step callables from :func:`make_step`.
+
+What is timed is one full step (forward + cost + backward + update) on fixed data, after a
+warm-up. GPU steps synchronise the device before the clock is read. Every implementation gets
+the same shapes, the same initial parameters (drawn on the host) and the same dtype; the
+loop baseline always computes in Python floats (double precision).
+
+The package has one module per job: :mod:`~nnbackend.bench.cases` (the problems),
+:mod:`~nnbackend.bench.implementations` (one registry row per implementation),
+:mod:`~nnbackend.bench.peers` (the hand-written steps), :mod:`~nnbackend.bench.measure`,
+:mod:`~nnbackend.bench.report` and :mod:`~nnbackend.bench.runner`.
+"""
+
+from __future__ import annotations
+
+from nnbackend.bench.cases import (
+    Case,
+    default_cases,
+    matmul_flops,
+    predicted_loop_seconds,
+    quick_cases,
+)
+from nnbackend.bench.implementations import (
+    Implementation,
+    available_implementations,
+    device_of,
+    implementation_names,
+    implementations,
+    make_step,
+)
+from nnbackend.bench.measure import matmul_rate, measure_memory, time_step
+from nnbackend.bench.report import format_table, plot, scaling_slope
+from nnbackend.bench.runner import Measurement, benchmarked_backends, run, run_from_cli
+
+__all__ = [
+    "Case",
+    "Implementation",
+    "Measurement",
+    "available_implementations",
+    "benchmarked_backends",
+    "default_cases",
+    "device_of",
+    "format_table",
+    "implementation_names",
+    "implementations",
+    "make_step",
+    "matmul_flops",
+    "matmul_rate",
+    "measure_memory",
+    "plot",
+    "predicted_loop_seconds",
+    "quick_cases",
+    "run",
+    "run_from_cli",
+    "scaling_slope",
+    "time_step",
+]

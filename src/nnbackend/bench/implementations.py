@@ -1,0 +1,240 @@
+"""The implementations the benchmark times: one registry row each.
+
+nnbackend's own rows come from the backend registry (every adapter with a
+``benchmark_device``); the hand-written peers come from :mod:`nnbackend.bench.peers`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+from nnbackend import backends, network, optimizers, training
+from nnbackend._arrays import array_namespace
+from nnbackend.backend import asarray, use_backend
+from nnbackend.bench import peers
+from nnbackend.bench.cases import Case, problem
+from nnbackend.bench.peers import Step, sync_none
+
+__all__ = [
+    "Implementation",
+    "available_implementations",
+    "device_of",
+    "implementation_names",
+    "implementations",
+    "make_step",
+    "nnbackend_step",
+]
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """One row of the benchmark.
+
+    Attributes
+    ----------
+    name : str
+        "loop", "nnbackend-<backend>", or a peer's name ("torch-eager", "jax-jit"...).
+    library : str or None
+        The registered backend whose library it runs on (None for the pure-Python loop);
+        ``--backends`` selects rows by it.
+    device : {"cpu", "gpu"}
+    build : callable
+        ``build(case, dtype)`` returns ``(step, sync)``.
+    unavailable : callable
+        Returns None when the row can run here, else the reason it cannot.
+    """
+
+    name: str
+    library: str | None
+    device: str
+    build: Callable[[Case, str], Step]
+    unavailable: Callable[[], str | None]
+
+
+def nnbackend_step(case: Case, dtype: str, backend: str, device: str | None) -> Step:
+    """nnbackend's :func:`~nnbackend.network.gradient_step` on one backend and device.
+
+    Parameters
+    ----------
+    case : Case
+    dtype : {"float32", "float64"}
+    backend : str
+        A registered backend name.
+    device : str or None
+
+    Returns
+    -------
+    (step, sync)
+    """
+    X, Y, host = problem(case, dtype)
+    with use_backend(backend, device) as active:
+        Xb, Yb = asarray(X), asarray(Y)
+        params = [(asarray(w), asarray(b)) for w, b in host]
+    xp = active.xp
+    state = {"params": params}
+
+    def step() -> None:
+        state["params"], _ = network.gradient_step(
+            Xb, Yb, state["params"], 0.01, hidden=case.hidden, output="sigmoid", xp=xp
+        )
+
+    def sync() -> None:
+        active.adapter.synchronize(active.device, [state["params"][-1][0]])
+
+    return step, sync if not active.adapter.host else sync_none
+
+
+def _fit_step(case: Case, dtype: str) -> Step:
+    # One iteration exactly as NeuralNetworkClassifier.fit runs it on NumPy: the training
+    # loop's step, with its cost read, divergence check and optimizer.
+    X, Y, host = problem(case, dtype)
+    xp = array_namespace(X)
+    optimizer = optimizers.GradientDescent(0.01)
+    state = {"params": [(w.copy(), b.copy()) for w, b in host]}
+
+    def step() -> None:
+        state["params"], _ = training.training_step(
+            X, Y, state["params"], optimizer, hidden=case.hidden, output="sigmoid", xp=xp
+        )
+
+    return step, sync_none
+
+
+def _unavailable(
+    library: str | None, probe: Callable[[], bool] | None = None
+) -> Callable[[], str | None]:
+    def unavailable() -> str | None:
+        if library is not None and not backends.get(library).is_installed():
+            return f"{library} is not installed"
+        if probe is not None and not probe():
+            return "no usable GPU"
+        return None
+
+    return unavailable
+
+
+def _nnbackend_row(name: str) -> Implementation:
+    adapter = backends.get(name)
+    return Implementation(
+        f"nnbackend-{name}",
+        name,
+        "gpu" if adapter.accelerator else "cpu",
+        partial(nnbackend_step, backend=name, device=adapter.benchmark_device),
+        _unavailable(name, adapter.usable if adapter.accelerator else None),
+    )
+
+
+def _peer_row(peer: peers.Peer) -> Implementation:
+    return Implementation(
+        peer.name, peer.library, peer.device, peer.build, _unavailable(peer.library, peer.probe)
+    )
+
+
+def implementations() -> list[Implementation]:
+    """Every row, in table order: the loop and the host rows, the other CPU rows, the GPU rows.
+
+    Each group holds nnbackend's rows first, then the hand-written peers on the same libraries.
+
+    Returns
+    -------
+    list of Implementation
+    """
+    benched = [backends.get(n) for n in backends.registered()]
+    benched = [a for a in benched if a.benchmark_device is not None]
+
+    def group(adapters: list, peer_test: Callable[[peers.Peer], bool]) -> list[Implementation]:
+        own = [_nnbackend_row(a.name) for a in adapters]
+        return own + [_peer_row(p) for p in peers.PEERS if peer_test(p)]
+
+    def is_host(library: str | None) -> bool:
+        return library is not None and backends.get(library).host
+
+    host = [a for a in benched if a.host]
+    rows = [_peer_row(p) for p in peers.PEERS if p.library is None]
+    rows += group(host, lambda p: p.device == "cpu" and is_host(p.library))
+    rows.append(
+        Implementation(
+            "nnbackend-fit-step", backends.DEFAULT_BACKEND, "cpu", _fit_step, lambda: None
+        )
+    )
+    cpu = [a for a in benched if not a.host and not a.accelerator]
+    rows += group(
+        cpu, lambda p: p.device == "cpu" and p.library is not None and not is_host(p.library)
+    )
+    gpu = [a for a in benched if a.accelerator]
+    rows += group(gpu, lambda p: p.device == "gpu")
+    return rows
+
+
+def implementation_names() -> tuple[str, ...]:
+    """The rows' names, in table order.
+
+    Returns
+    -------
+    tuple of str
+    """
+    return tuple(row.name for row in implementations())
+
+
+def _row(name: str) -> Implementation:
+    for row in implementations():
+        if row.name == name:
+            return row
+    raise ValueError(
+        f"implementation={name!r} is not valid: expected one of {implementation_names()}"
+    )
+
+
+def make_step(case: Case, implementation: str, dtype: str = "float32") -> Step:
+    """Build ``(step, sync)`` for one implementation on one case.
+
+    Parameters
+    ----------
+    case : Case
+    implementation : str
+        A name from :func:`implementation_names`.
+    dtype : {"float32", "float64"}
+
+    Returns
+    -------
+    step : callable
+        Runs one gradient step.
+    sync : callable
+        Waits for the device to finish (a no-op on the CPU).
+    """
+    return _row(implementation).build(case, dtype)
+
+
+def device_of(implementation: str) -> str:
+    """ "cpu" or "gpu": where an implementation runs."""
+    return _row(implementation).device
+
+
+def available_implementations(libraries: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """Which implementations can run here for the requested libraries.
+
+    Parameters
+    ----------
+    libraries : sequence of str
+        Registered backend names ("numpy", "cupy", "torch", "jax"...).
+
+    Returns
+    -------
+    runnable : list of str
+        Always starts with "loop".
+    missing : dict
+        Implementation → why it cannot run here.
+    """
+    runnable, missing = [], {}
+    wanted = set(libraries)
+    for row in implementations():
+        if row.library is not None and row.library not in wanted:
+            continue
+        why = row.unavailable()
+        if why is None:
+            runnable.append(row.name)
+        else:
+            missing[row.name] = why
+    return runnable, missing

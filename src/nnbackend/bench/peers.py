@@ -1,0 +1,280 @@
+"""Hand-written peers: the steps nnbackend is compared with, written directly in each library.
+
+This is the benchmark's only code that names libraries: an explicit Python loop, a NumPy step as
+the course's notebooks write it, a PyTorch eager step with autograd and a ``jax.jit`` step, plus
+plain matrix products for each device's attainable rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from nnbackend.bench.cases import Case, problem
+
+__all__ = [
+    "PEERS",
+    "Peer",
+    "Step",
+    "gpu_name",
+    "has_cuda_cupy",
+    "has_cuda_torch",
+    "has_jax_gpu",
+    "jax_step",
+    "loop_step",
+    "matmul_step",
+    "numpy_course_step",
+    "sync_none",
+    "torch_step",
+]
+
+Step = tuple[Callable[[], None], Callable[[], None]]
+"""A step callable and the callable that waits for its device (a no-op on the CPU)."""
+
+
+def sync_none() -> None:
+    """Nothing to wait for: CPU work is finished when the call returns."""
+    return None
+
+
+def torch_step(case: Case, dtype: str, device: str):
+    import torch
+
+    X, Y, host = problem(case, dtype)
+    dev = torch.device(device)
+    tX, tY = torch.from_numpy(X).to(dev), torch.from_numpy(Y).to(dev)
+    params = [
+        torch.from_numpy(a.copy()).to(dev).requires_grad_(True) for pair in host for a in pair
+    ]
+    act = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}[case.hidden]
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+
+    def step() -> None:
+        a = tX
+        for i in range(0, len(params) - 2, 2):
+            a = act(torch.addmm(params[i + 1], params[i], a))
+        z = torch.addmm(params[-1], params[-2], a)
+        loss = bce(z, tY, reduction="sum") / tY.shape[1]
+        grads = torch.autograd.grad(loss, params)
+        with torch.no_grad():
+            torch._foreach_add_(params, grads, alpha=-0.01)
+
+    def sync() -> None:
+        if dev.type == "cuda":
+            torch.cuda.synchronize(dev)
+
+    return step, sync
+
+
+def jax_step(case: Case, dtype: str, platform_name: str):
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    dev = jax.devices(platform_name)[0]
+    X, Y, host = problem(case, dtype)
+    jX, jY = jax.device_put(X, dev), jax.device_put(Y, dev)
+    params = [jax.device_put(a, dev) for pair in host for a in pair]
+    act = {"relu": jax.nn.relu, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid}[case.hidden]
+
+    def loss(ps):
+        a = jX
+        for i in range(0, len(ps) - 2, 2):
+            a = act(ps[i] @ a + ps[i + 1])
+        z = ps[-2] @ a + ps[-1]
+        return jnp.sum(jax.nn.softplus(z) - jY * z) / jY.shape[1]
+
+    @jax.jit
+    def update(ps):
+        grads = jax.grad(loss)(ps)
+        return [p - 0.01 * g for p, g in zip(ps, grads, strict=True)]
+
+    state = {"params": params}
+
+    def step() -> None:
+        state["params"] = update(state["params"])
+
+    def sync() -> None:
+        state["params"][-1].block_until_ready()
+
+    return step, sync
+
+
+def numpy_course_step(case: Case, dtype: str):
+    # A plain NumPy step written the way the course's notebooks write it: the hand-written
+    # baseline that the library's own step is compared with.
+    X, Y, host = problem(case, dtype)
+    params = [(w.copy(), b.copy()) for w, b in host]
+    m = case.m
+    activations_by_name: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+        "relu": lambda z: np.maximum(z, 0),
+        "tanh": lambda z: np.tanh(z),
+        "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+    }
+    act = activations_by_name[case.hidden]
+    deriv: Callable[[np.ndarray], np.ndarray] = {
+        "relu": lambda a: (a > 0).astype(a.dtype),
+        "tanh": lambda a: 1 - a**2,
+        "sigmoid": lambda a: a * (1 - a),
+    }[case.hidden]
+
+    def step() -> None:
+        activations = [X]
+        a = X
+        for w, b in params[:-1]:
+            a = act(np.dot(w, a) + b)
+            activations.append(a)
+        w, b = params[-1]
+        AL = 1 / (1 + np.exp(-(np.dot(w, a) + b)))
+        cost = -np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / m
+        dZ = AL - Y
+        for layer in range(len(params) - 1, -1, -1):
+            w, b = params[layer]
+            a_prev = activations[layer]
+            dW = np.dot(dZ, a_prev.T) / m
+            db = np.sum(dZ, axis=1, keepdims=True) / m
+            if layer > 0:
+                dZ = np.dot(w.T, dZ) * deriv(a_prev)
+            params[layer] = (w - 0.01 * dW, b - 0.01 * db)
+        float(cost)
+
+    return step, sync_none
+
+
+def loop_step(case: Case, dtype: str):
+    from nnbackend.reference import loop
+
+    X, Y, host = problem(case, dtype)
+    xs = loop.to_examples(X.astype(np.float64))
+    weights, biases = loop.to_lists(host)
+    state: dict[str, Any] = {"w": weights, "b": biases}
+    if len(case.layer_dims) == 2:
+        ys = Y[0].astype(np.float64).tolist()
+        state["w1"], state["b1"] = weights[0][0], biases[0][0]
+
+        def step() -> None:
+            state["w1"], state["b1"], *_ = loop.logistic_regression_step(
+                state["w1"], state["b1"], xs, ys, 0.01
+            )
+    else:
+        ys2 = Y.T.astype(np.float64).tolist()
+
+        def step() -> None:
+            state["w"], state["b"], *_ = loop.network_step(
+                state["w"], state["b"], xs, ys2, 0.01, hidden=case.hidden
+            )
+
+    return step, sync_none
+
+
+def has_cuda_cupy() -> bool:
+    try:
+        import cupy
+
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+def has_cuda_torch() -> bool:
+    try:
+        import torch
+
+        return bool(torch.cuda.is_available())
+    except Exception:
+        return False
+
+
+def has_jax_gpu() -> bool:
+    try:
+        import jax
+
+        return bool(jax.devices("gpu"))
+    except Exception:
+        return False
+
+
+def gpu_name() -> str | None:
+    if has_cuda_cupy():
+        import cupy
+
+        props = cupy.cuda.runtime.getDeviceProperties(0)
+        name = props["name"]
+        return name.decode() if isinstance(name, bytes) else str(name)
+    if has_cuda_torch():
+        import torch
+
+        return str(torch.cuda.get_device_name(0))
+    return None
+
+
+def matmul_step(case: Case, dtype: str, device: str) -> Step | None:
+    """A plain product the size of the case's largest layer, on "cpu" (NumPy) or "gpu".
+
+    The GPU product runs on CuPy, else torch CUDA; None when there is no GPU.
+
+    Returns
+    -------
+    (step, sync) or None
+    """
+    dims = case.layer_dims
+    n, k = max(zip(dims[1:], dims[:-1], strict=True), key=lambda nk: nk[0] * nk[1])
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, k)).astype(dtype)
+    b = rng.standard_normal((k, case.m)).astype(dtype)
+    if device == "cpu":
+
+        def step() -> None:
+            np.matmul(a, b)
+
+        return step, sync_none
+    if has_cuda_cupy():
+        import cupy
+
+        ga, gb = cupy.asarray(a), cupy.asarray(b)
+
+        def gpu_step() -> None:
+            cupy.matmul(ga, gb)
+
+        def sync() -> None:
+            cupy.cuda.Device().synchronize()
+
+        return gpu_step, sync
+    if has_cuda_torch():
+        import torch
+
+        ta, tb = torch.from_numpy(a).cuda(), torch.from_numpy(b).cuda()
+
+        def torch_gpu_step() -> None:
+            torch.matmul(ta, tb)
+
+        def torch_sync() -> None:
+            torch.cuda.synchronize()
+
+        return torch_gpu_step, torch_sync
+    return None
+
+
+class Peer(NamedTuple):
+    """A hand-written implementation: its name, library, device, builder and GPU probe."""
+
+    name: str
+    library: str | None
+    device: str
+    build: Callable[[Case, str], Step]
+    probe: Callable[[], bool] | None = None
+
+
+PEERS: tuple[Peer, ...] = (
+    Peer("loop", None, "cpu", loop_step),
+    Peer("numpy-course", "numpy", "cpu", numpy_course_step),
+    Peer("torch-eager", "torch", "cpu", partial(torch_step, device="cpu")),
+    Peer("jax-jit", "jax", "cpu", partial(jax_step, platform_name="cpu")),
+    Peer("torch-eager-cuda", "torch", "gpu", partial(torch_step, device="cuda"), has_cuda_torch),
+    Peer("jax-jit-gpu", "jax", "gpu", partial(jax_step, platform_name="gpu"), has_jax_gpu),
+)
+"""Every hand-written peer; :mod:`nnbackend.bench.implementations` puts them in table order."""
