@@ -194,6 +194,22 @@ def test_the_literal_check_would_catch_one(tmp_path, monkeypatch):
     assert len(_library_names_in("nnbackend.fake")) == 2
 
 
+def test_the_benchmark_imports_no_private_name():
+    private = []
+    for name, path in MODULES.items():
+        if not name.startswith("nnbackend.bench"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("nnbackend"):
+                module_parts = (node.module or "").split(".")
+                names = [alias.name for alias in node.names]
+                if any(p.startswith("_") for p in module_parts) or any(
+                    n.startswith("_") for n in names
+                ):
+                    private.append(f"{name}:{node.lineno}: from {node.module} import {names}")
+    assert not private, "\n".join(private)
+
+
 # ----------------------------------------------------------------------- adding a backend
 class CountingNumpyAdapter(backends.NumpyAdapter):
     """NumPy under another name, counting the arrays it converts from the host."""
