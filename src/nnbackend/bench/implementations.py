@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from nnbackend import backends, network, optimizers, training
-from nnbackend.backend import array_namespace
-from nnbackend.backend import asarray, use_backend
+from nnbackend.backend import array_namespace, asarray, use_backend
 from nnbackend.bench import peers
 from nnbackend.bench.cases import Case, problem
 from nnbackend.bench.peers import Step, sync_none
