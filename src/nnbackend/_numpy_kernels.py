@@ -19,7 +19,7 @@ import numpy as np
 
 from nnbackend.activations import _exp_bound
 
-__all__ = ["activate_inplace", "applies", "sigmoid_cross_entropy_delta"]
+__all__ = ["activate_inplace", "applies", "sigmoid_cross_entropy_delta", "subtract_over"]
 
 # Elements per block of the fused output kernel: two 49152-element scratch buffers (192 KiB
 # each in float32) and the block's slices of Z and Y stay in a 1 MiB L2 cache, and each NumPy
@@ -53,7 +53,11 @@ def applies(*arrays: Any) -> bool:
     if type(first) is not np.ndarray or not first.flags.writeable or first.dtype.kind != "f":
         return False
     dtype = first.dtype
-    return all(type(a) is np.ndarray and a.dtype == dtype for a in arrays[1:])
+    # a plain loop: a generator in all() costs a Python call on every training step
+    for a in arrays[1:]:  # noqa: SIM110
+        if type(a) is not np.ndarray or a.dtype != dtype:
+            return False
+    return True
 
 
 def activate_inplace(z: np.ndarray, name: str, slope: float = 0.01) -> bool:
@@ -87,6 +91,29 @@ def activate_inplace(z: np.ndarray, name: str, slope: float = 0.01) -> bool:
     elif name != "identity":
         return False
     return True
+
+
+def subtract_over(minuends: list[np.ndarray], subtrahends: list[np.ndarray]) -> list[np.ndarray]:
+    """``[a - b for a, b in zip(minuends, subtrahends)]``, each written over its ``b``.
+
+    θ - Δ computed into Δ's buffer costs the one pass of an in-place ``θ -= Δ`` and allocates
+    nothing, while θ itself is left untouched. The results equal ``a - b`` bit for bit.
+
+    Parameters
+    ----------
+    minuends : list of numpy.ndarray
+    subtrahends : list of numpy.ndarray
+        Writeable, owned by the caller, each of its minuend's shape and dtype (see
+        :func:`applies`); they hold the differences afterwards.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        ``subtrahends``.
+    """
+    for a, b in zip(minuends, subtrahends, strict=True):
+        np.subtract(a, b, out=b)
+    return subtrahends
 
 
 def _sigmoid_inplace(z: np.ndarray) -> None:

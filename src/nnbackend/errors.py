@@ -7,6 +7,7 @@ above it.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 __all__ = ["BackendError", "DataConversionWarning", "NotFittedError", "TrainingDivergedError"]
 
@@ -21,29 +22,48 @@ class BackendError(ImportError, RuntimeError):
 
 
 class TrainingDivergedError(FloatingPointError):
-    """The cost or an update step became NaN or infinite during training.
+    """The cost or the updated parameters became NaN or infinite during training.
 
     Parameters
     ----------
     iteration : int
-        The iteration (0-based) whose cost was not finite.
+        The iteration (0-based) whose cost or update was not finite.
     last_finite_cost : float or None
         The last finite cost seen before it, or None when the very first cost was not finite.
     cost : float
-        The cost at that iteration (NaN or ±inf, or finite when the update step overflowed).
+        The cost at that iteration (NaN or ±inf, or finite when the update overflowed).
+    params : list of (W, b), optional
+        The last finite parameters: those the failed update started from.
+
+    Attributes
+    ----------
+    iteration, last_finite_cost, cost, params
+        As given.
     """
 
-    def __init__(self, iteration: int, last_finite_cost: float | None, cost: float) -> None:
+    def __init__(
+        self,
+        iteration: int,
+        last_finite_cost: float | None,
+        cost: float,
+        params: list[tuple[Any, Any]] | None = None,
+    ) -> None:
         self.iteration = iteration
         self.last_finite_cost = last_finite_cost
         self.cost = cost
+        self.params = params
         last = "none" if last_finite_cost is None else f"{last_finite_cost:.6g}"
         super().__init__(
-            f"training diverged at iteration {iteration}: the cost or an update step became "
-            f"NaN or infinite (cost: {cost}; last finite cost: {last}). The step was not "
-            "applied, so the parameters keep their last finite values. Try a smaller "
+            f"training diverged at iteration {iteration}: the cost or the updated parameters "
+            f"became NaN or infinite (cost: {cost}; last finite cost: {last}). The update was "
+            "not applied: training stopped at the last finite parameters. Try a smaller "
             "learning_rate, standardised inputs or another init."
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from the constructor's arguments (an exception pickles its args, here the
+        # message only); the parameters stay behind, as they may be GPU buffers.
+        return (type(self), (self.iteration, self.last_finite_cost, self.cost))
 
 
 class NotFittedError(ValueError, AttributeError):

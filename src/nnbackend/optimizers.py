@@ -1,8 +1,10 @@
 """Parameter update rules: plain gradient descent (the course's), momentum and Adam.
 
 Every rule is split in two: :meth:`Optimizer.direction` turns gradients into the step Δ
-(θ ← θ - Δ), and :meth:`Optimizer.apply` subtracts it. The training loop checks Δ for NaN and
-infinity in between, so an overflowing step is never applied.
+(θ ← θ - Δ), and :meth:`Optimizer.apply` subtracts it in place. The training loop takes the
+step with :meth:`Optimizer.propose` instead, which builds θ - Δ as new arrays: it checks them
+for NaN and infinity and keeps them only when they are finite, so a diverging step never
+replaces the last finite parameters.
 
 An optimizer holds its per-parameter state (velocities, moments) as arrays of the parameters'
 library and device. Where arrays are writeable the work happens in place, reusing the gradient
@@ -15,6 +17,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from nnbackend import _numpy_kernels
 from nnbackend._arrays import array_namespace
 from nnbackend.backend import is_writeable, materialize
 
@@ -64,6 +67,11 @@ class Optimizer:
             Consumed: the arrays may be overwritten.
         grad_scale : float, default 1.0
             The factor the gradients were computed with.
+
+        Returns
+        -------
+        list of arrays
+            The caller's to overwrite (:meth:`propose` does): never the optimizer's own state.
         """
         raise NotImplementedError
 
@@ -80,6 +88,30 @@ class Optimizer:
             for p, d in zip(flat, deltas, strict=True):
                 p -= d
             return params
+        return _pairs([p - d for p, d in zip(flat, deltas, strict=True)])
+
+    def propose(self, params: Params, deltas: list[Array]) -> Params:
+        """θ - Δ as new parameters, leaving ``params`` untouched.
+
+        On writeable NumPy steps the difference is written over Δ's own buffers: the same one
+        pass as an in-place ``θ -= Δ``, and no allocation. Other libraries get ``θ - Δ`` as
+        fresh arrays (the functional path; their allocators cache).
+
+        Parameters
+        ----------
+        params : list of (W, b)
+        deltas : list of arrays
+            From :meth:`direction`; consumed (they may be overwritten).
+
+        Returns
+        -------
+        list of (W, b)
+            New arrays; ``params`` keeps its values.
+        """
+        flat = _flat(params)
+        # one check for all: direction makes every Δ the same way, so the first stands for all
+        if _numpy_kernels.applies(deltas[0], flat[0]):
+            return _pairs(_numpy_kernels.subtract_over(flat, deltas))
         return _pairs([p - d for p, d in zip(flat, deltas, strict=True)])
 
     def step(self, params: Params, grads: Grads) -> Params:

@@ -79,15 +79,29 @@ class _Progress:
             self.bar.close()
 
 
+def _all_finite(arrays: list[Array], xp: Any) -> bool:
+    return all(bool(xp.all(xp.isfinite(a))) for a in arrays)
+
+
 def _finite_or_raise(
-    cost: Array, deltas: list[Array], xp: Any, iteration: int, last: float | None
+    cost: Array,
+    updated: Params,
+    xp: Any,
+    iteration: int,
+    last: float | None,
+    previous: Params,
 ) -> float:
-    # One scalar carries both checks: a NaN or inf anywhere in the steps makes their sum
-    # non-finite. Reading it costs one device sync, which reading the cost needs anyway.
+    # One reduction checks every updated parameter: a NaN or inf anywhere makes the sum
+    # non-finite. Reading it costs one device sync, as reading the cost does. A non-finite
+    # sum of finite parameters (large ones overflowing float32 together) is no divergence:
+    # only then is each array checked on its own.
     value = float(cost)
-    if not math.isfinite(float(total_sum(deltas, xp) + cost)):
-        raise TrainingDivergedError(iteration, last, value)
-    return value
+    flat = [a for pair in updated for a in pair]
+    if math.isfinite(value) and (
+        math.isfinite(float(total_sum(flat, xp))) or _all_finite(flat, xp)
+    ):
+        return value
+    raise TrainingDivergedError(iteration, last, value, params=previous)
 
 
 def _batch_step(
@@ -103,9 +117,16 @@ def _batch_step(
     scale = optimizer.preferred_grad_scale
     cost, grads = network.cost_and_gradients(X, Y, params, scale=scale, xp=xp, **kwargs)
     deltas = optimizer.direction(params, grads, grad_scale=scale)
-    value = _finite_or_raise(cost, deltas, xp, iteration, last)  # before any change to params
-    # lazy (Dask) parameters are evaluated once per step, so the task graph does not grow
-    return materialize_params(optimizer.apply(params, deltas)), value
+    # The update is checked as it lands, on the parameters it produces, and it lands in new
+    # arrays that replace ``params`` only once found finite. Updating in place and undoing
+    # on failure (θ += Δ) cannot work: where θ - Δ overflowed or Δ was NaN the old value is
+    # gone, and elsewhere (θ - Δ) + Δ rounds to a neighbour of θ. Copying θ before each step
+    # would cost a pass over every parameter; propose writes θ - Δ over Δ's own buffers
+    # instead (NumPy), one pass like θ -= Δ, and ``params`` is never touched. Lazy (Dask)
+    # results are evaluated before the check reads them, once per step, so that the task
+    # graph does not grow.
+    updated = materialize_params(optimizer.propose(params, deltas))
+    return updated, _finite_or_raise(cost, updated, xp, iteration, last, params)
 
 
 def training_step(
@@ -140,8 +161,14 @@ def training_step(
     Returns
     -------
     params : list of (W, b)
+        The updated parameters, as new arrays: the ones passed in are not written to.
     cost : float
         The cost before the update.
+
+    Raises
+    ------
+    TrainingDivergedError
+        When the cost or the updated parameters are NaN or infinite.
     """
     xp = xp or array_namespace(X, Y)
     kwargs = {"hidden": hidden, "output": output, "slope": slope}
@@ -174,7 +201,8 @@ def train(
     Y : array of shape (n_L, m)
         Targets (one-hot for a softmax output).
     params : list of (W, b)
-        Initial parameters; updated in place where the arrays allow.
+        Initial parameters. They are never written to: every update makes new arrays, so a
+        failed or interrupted run leaves them as they were.
     optimizer : Optimizer
     hidden, output, slope
         As in :func:`nnbackend.network.forward`.
@@ -201,8 +229,9 @@ def train(
     Raises
     ------
     TrainingDivergedError
-        As soon as the cost or an update step becomes NaN or infinite. The parameters are left
-        at their last finite values: the offending step is never applied.
+        As soon as the cost or the updated parameters become NaN or infinite, with the
+        iteration; the offending update is never kept, and the error's ``params`` holds the
+        last finite parameters.
     """
     xp = array_namespace(X, Y)
     kwargs = {"hidden": hidden, "output": output, "slope": slope}
