@@ -8,6 +8,7 @@ library are refused: mixing libraries is an error, never a silent copy.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from typing import Any
 
@@ -19,6 +20,7 @@ from nnbackend.errors import data_conversion_warning
 
 __all__ = [
     "check_feature_count",
+    "check_label_values",
     "check_labels",
     "check_regression_targets",
     "check_same_length",
@@ -241,24 +243,44 @@ def _host_targets(y: Any, name: str) -> np.ndarray:
     return arr
 
 
-def check_labels(y: Any, name: str = "y") -> tuple[np.ndarray, np.ndarray]:
-    """Classification labels: encode to indices 0..k-1 and check there are at least 2 classes.
+def _reject_complex(arr: np.ndarray, name: str) -> None:
+    # NumPy would compare complex labels and drop the imaginary part of targets silently
+    if arr.dtype.kind == "c" or (
+        arr.dtype == object
+        and any(isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real) for v in arr)
+    ):
+        raise ValueError(
+            f"Complex data not supported: {name} holds complex numbers (dtype {arr.dtype}); "
+            "expected real labels or targets."
+        )
+
+
+def check_label_values(y: Any, name: str = "y") -> np.ndarray:
+    """Classification labels checked as ``fit`` checks them, without encoding them.
+
+    ``score`` uses this: its y may hold a single class, but it must be labels as fit's are.
 
     Parameters
     ----------
     y : array_like of shape (n_samples,)
-        Any labels (ints, strings...).
+        A column vector is accepted with a warning, as scikit-learn does.
     name : str, default "y"
 
     Returns
     -------
-    classes : ndarray of shape (n_classes,)
-        Sorted unique labels.
-    encoded : ndarray of shape (n_samples,), int
+    ndarray of shape (n_samples,)
+
+    Raises
+    ------
+    ValueError
+        Not 1-D, empty, complex, NaN or infinite, or continuous.
+    TypeError
+        Labels of mixed Python types.
     """
     arr = _host_targets(y, name)
     if arr.size == 0:
         raise ValueError(f"{name} is empty: at least 2 samples of 2 classes are required.")
+    _reject_complex(arr, name)
     if arr.dtype.kind == "f":
         if not np.isfinite(arr).all():
             raise ValueError(f"Input {name} contains NaN or infinity.")
@@ -276,6 +298,25 @@ def check_labels(y: Any, name: str = "y") -> tuple[np.ndarray, np.ndarray]:
             raise TypeError(
                 f"{name} mixes label types {sorted(k.__name__ for k in kinds)}: use one type."
             )
+    return arr
+
+
+def check_labels(y: Any, name: str = "y") -> tuple[np.ndarray, np.ndarray]:
+    """Classification labels: encode to indices 0..k-1 and check there are at least 2 classes.
+
+    Parameters
+    ----------
+    y : array_like of shape (n_samples,)
+        Any labels (ints, strings...).
+    name : str, default "y"
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+        Sorted unique labels.
+    encoded : ndarray of shape (n_samples,), int
+    """
+    arr = check_label_values(y, name)
     classes, encoded = np.unique(arr, return_inverse=True)
     if classes.shape[0] < 2:
         raise ValueError(
@@ -298,6 +339,7 @@ def check_regression_targets(y: Any, name: str = "y") -> np.ndarray:
     ndarray of shape (n_samples, n_outputs)
     """
     arr = _targets_to_host(y, name)
+    _reject_complex(arr.reshape(-1), name)
     if arr.dtype.kind not in "biuf":
         try:
             arr = arr.astype(np.float64)
