@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 import os
 from typing import Any
 
@@ -23,6 +24,7 @@ from nnbackend import network
 from nnbackend._arrays import array_namespace, dtype_name
 from nnbackend._validation import (
     check_feature_count,
+    check_label_values,
     check_labels,
     check_regression_targets,
     check_same_length,
@@ -54,16 +56,31 @@ def _make_rng(random_state: Any) -> np.random.Generator | np.random.RandomState:
     # legacy np.random.seed(n) + randn stream exactly.
     if isinstance(random_state, np.random.Generator | np.random.RandomState):
         return random_state
-    if random_state is None or isinstance(random_state, int | np.integer):
-        return np.random.default_rng(random_state)
+    if random_state is None:
+        return np.random.default_rng()
+    if isinstance(random_state, numbers.Integral) and int(random_state) >= 0:
+        return np.random.default_rng(int(random_state))
     raise ValueError(
-        f"random_state={random_state!r} is not valid: expected None, an int, or a NumPy "
+        f"random_state={random_state!r} is not valid: expected None, an int >= 0, or a NumPy "
         "Generator/RandomState"
     )
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+    # numbers.Integral takes NumPy's integers too; bool is an int to Python, never a count here
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_finite_real(value: Any) -> bool:
+    # numbers.Real takes NumPy's floats and ints (np.float32(0.1), np.int64(1)); NumPy's bool
+    # is no numbers.Real, Python's is excluded by hand
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    # the type first: ``value in choices`` fails on its own for a dict (unhashable) or an array
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name}={value!r} is not valid: expected one of {choices}")
 
 
 class _NetworkEstimator:
@@ -80,6 +97,17 @@ class _NetworkEstimator:
     random_state: Any
     dtype: str | None
     verbose: bool
+    # The fitted state, which _set_fitted swaps in whole (declared for type checkers only:
+    # before fit the attributes do not exist, so hasattr says the estimator is unfitted).
+    _params: list[tuple[Array, Array]]
+    _hidden: str
+    _output: str
+    loss_curve_: list[float]
+    n_iter_: int
+    n_features_in_: int
+    n_layers_: int
+    n_outputs_: int
+    out_activation_: str
 
     # ----------------------------------------------------------- scikit-learn protocol
     @classmethod
@@ -169,31 +197,23 @@ class _NetworkEstimator:
 
     def _check_config(self) -> dict[str, Any]:
         activation = getattr(self, "activation", "relu")
-        if activation not in HIDDEN_ACTIVATIONS:
-            raise ValueError(
-                f"activation={activation!r} is not valid: expected one of {HIDDEN_ACTIVATIONS}"
-            )
-        if self.init not in INITS:
-            raise ValueError(f"init={self.init!r} is not valid: expected one of {tuple(INITS)}")
-        if self.solver not in SOLVERS:
-            raise ValueError(f"solver={self.solver!r} is not valid: expected one of {SOLVERS}")
+        _check_choice("activation", activation, HIDDEN_ACTIVATIONS)
+        _check_choice("init", self.init, tuple(INITS))
+        _check_choice("solver", self.solver, SOLVERS)
         lr = self.learning_rate
-        if (
-            isinstance(lr, bool)
-            or not isinstance(lr, int | float)
-            or not (math.isfinite(lr) and lr > 0)
-        ):
-            raise ValueError(f"learning_rate={lr!r} is not valid: expected a positive number")
+        if not (_is_finite_real(lr) and lr > 0):
+            raise ValueError(f"learning_rate={lr!r} is not valid: expected a finite number > 0")
         if not _is_int(self.max_iter) or self.max_iter < 1:
             raise ValueError(f"max_iter={self.max_iter!r} is not valid: expected an int >= 1")
         if self.batch_size is not None and (not _is_int(self.batch_size) or self.batch_size < 1):
             raise ValueError(
                 f"batch_size={self.batch_size!r} is not valid: expected None or an int >= 1"
             )
-        if self.tol is not None and (
-            isinstance(self.tol, bool) or not isinstance(self.tol, int | float) or self.tol < 0
-        ):
-            raise ValueError(f"tol={self.tol!r} is not valid: expected None or a number >= 0")
+        if self.tol is not None and not (_is_finite_real(self.tol) and self.tol >= 0):
+            # NaN would compare False forever (stopping after n_iter_no_change), inf likewise
+            raise ValueError(
+                f"tol={self.tol!r} is not valid: expected None or a finite number >= 0"
+            )
         if self.dtype not in (None, "float32", "float64"):
             raise ValueError(
                 f"dtype={self.dtype!r} is not valid: expected None, 'float32' or 'float64'"
@@ -201,7 +221,15 @@ class _NetworkEstimator:
         return {"hidden": activation, "sizes": self._hidden_sizes()}
 
     # ----------------------------------------------------------- fitting
-    def _fit_network(self, XT: Array, Y: Array, config: dict[str, Any], output: str) -> None:
+    def _fit_network(
+        self, XT: Array, Y: Array, config: dict[str, Any], output: str
+    ) -> dict[str, Any]:
+        """Train a new network and return its fitted state, without touching ``self``.
+
+        The caller adds its own fitted attributes and swaps them all in with
+        :meth:`_set_fitted`: a fit that fails at any point (divergence, Ctrl-C) leaves the
+        estimator exactly as it was, unfitted or with its previous fit.
+        """
         rng = _make_rng(self.random_state)
         dims = [int(XT.shape[0]), *config["sizes"], int(Y.shape[0])]
         params = initialize_parameters(dims, XT, init=self.init, rng=rng)
@@ -209,25 +237,30 @@ class _NetworkEstimator:
             XT,
             Y,
             params,
-            make_optimizer(self.solver, self.learning_rate),
+            make_optimizer(self.solver, float(self.learning_rate)),
             hidden=config["hidden"],
             output=output,
-            max_iter=self.max_iter,
-            batch_size=self.batch_size,
-            tol=self.tol,
+            max_iter=int(self.max_iter),
+            batch_size=None if self.batch_size is None else int(self.batch_size),
+            tol=None if self.tol is None else float(self.tol),
             random_state=rng,
             verbose=bool(self.verbose),
         )
-        # Fitted state is written only now: a diverged fit leaves the estimator as it was.
-        self._params = result.params
-        self._hidden = config["hidden"]
-        self._output = output
-        self.loss_curve_ = result.loss_curve
-        self.n_iter_ = result.n_iter
-        self.n_features_in_ = dims[0]
-        self.n_layers_ = len(dims)
-        self.n_outputs_ = dims[-1]
-        self.out_activation_ = output
+        return {
+            "_params": result.params,
+            "_hidden": config["hidden"],
+            "_output": output,
+            "loss_curve_": result.loss_curve,
+            "n_iter_": result.n_iter,
+            "n_features_in_": dims[0],
+            "n_layers_": len(dims),
+            "n_outputs_": dims[-1],
+            "out_activation_": output,
+        }
+
+    def _set_fitted(self, state: dict[str, Any]) -> None:
+        # One dict update, so no exception (KeyboardInterrupt included) lands halfway.
+        self.__dict__.update(state)
 
     # ----------------------------------------------------------- prediction plumbing
     def _check_fitted(self) -> None:
@@ -302,6 +335,7 @@ class _NetworkEstimator:
 
 class _ClassifierMixin(_NetworkEstimator):
     _output_kind = "classifier"
+    classes_: np.ndarray  # fitted state, as in _NetworkEstimator
 
     def fit(self, X: Any, y: Any) -> _ClassifierMixin:
         """Train on X (n_samples, n_features) and labels y (n_samples,).
@@ -319,7 +353,8 @@ class _ClassifierMixin(_NetworkEstimator):
         Raises
         ------
         TrainingDivergedError
-            When the cost becomes NaN or infinite; the estimator is then left unfitted.
+            When the cost or the parameters become NaN or infinite; the estimator is then left
+            as it was before this call.
         """
         config = self._check_config()
         XT, _ = to_backend_features(X, compute_backend(X, get_backend()), self.dtype)
@@ -331,8 +366,8 @@ class _ClassifierMixin(_NetworkEstimator):
         else:
             Y_host = np.eye(classes.shape[0])[encoded].T
             output = "softmax"
-        self._fit_network(XT, move_like(Y_host, XT), config, output)
-        self.classes_ = classes
+        state = self._fit_network(XT, move_like(Y_host, XT), config, output)
+        self._set_fitted({**state, "classes_": classes})
         return self
 
     def decision_function(self, X: Any) -> Array:
@@ -402,13 +437,22 @@ class _ClassifierMixin(_NetworkEstimator):
         ----------
         X : array_like of shape (n_samples, n_features)
         y : array_like of shape (n_samples,)
+            Labels, checked as ``fit`` checks them (a single class is allowed).
 
         Returns
         -------
         float
+
+        Raises
+        ------
+        ValueError
+            When y is not 1-D, holds NaN, infinity, complex or continuous values, or has
+            another length than X.
         """
         predicted = to_numpy(self.predict(X))
-        return float(np.mean(predicted == to_numpy(y).reshape(predicted.shape)))
+        truth = check_label_values(y)
+        check_same_length(int(predicted.shape[0]), truth)
+        return float(np.mean(predicted == truth))
 
 
 class _LayeredNetwork(_NetworkEstimator):
@@ -558,6 +602,7 @@ class NeuralNetworkRegressor(_LayeredNetwork):
     """
 
     _output_kind = "regressor"
+    _single_output: bool  # fitted state, as in _NetworkEstimator
 
     def fit(self, X: Any, y: Any) -> NeuralNetworkRegressor:
         """Train on X (n_samples, n_features) and targets y (n_samples,) or (n_samples, k).
@@ -570,13 +615,21 @@ class NeuralNetworkRegressor(_LayeredNetwork):
         Returns
         -------
         self
+
+        Raises
+        ------
+        TrainingDivergedError
+            When the cost or the parameters become NaN or infinite; the estimator is then left
+            as it was before this call.
         """
         config = self._check_config()
         XT, _ = to_backend_features(X, compute_backend(X, get_backend()), self.dtype)
         targets = check_regression_targets(y)
         check_same_length(int(XT.shape[1]), targets)
-        self._single_output = np.ndim(to_numpy(y)) == 1
-        self._fit_network(XT, move_like(np.ascontiguousarray(targets.T), XT), config, "identity")
+        state = self._fit_network(
+            XT, move_like(np.ascontiguousarray(targets.T), XT), config, "identity"
+        )
+        self._set_fitted({**state, "_single_output": np.ndim(to_numpy(y)) == 1})
         return self
 
     def predict(self, X: Any) -> Array:
@@ -602,14 +655,28 @@ class NeuralNetworkRegressor(_LayeredNetwork):
         ----------
         X : array_like of shape (n_samples, n_features)
         y : array_like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, checked as ``fit`` checks them.
 
         Returns
         -------
         float
+
+        Raises
+        ------
+        ValueError
+            When y holds NaN, infinity or complex values, has another length than X, or
+            another number of outputs than the model predicts.
         """
         predicted = to_numpy(self.predict(X))
         predicted = predicted.reshape(predicted.shape[0], -1)
-        truth = np.asarray(to_numpy(y), dtype=float).reshape(predicted.shape)
+        truth = check_regression_targets(y)
+        check_same_length(int(predicted.shape[0]), truth)
+        if truth.shape[1] != predicted.shape[1]:
+            raise ValueError(
+                f"y has {truth.shape[1]} output(s) per sample, but this "
+                f"{type(self).__name__} predicts {predicted.shape[1]}: expected y of shape "
+                f"({predicted.shape[0]}, {predicted.shape[1]})."
+            )
         residual = ((truth - predicted) ** 2).sum(axis=0)
         total = ((truth - truth.mean(axis=0)) ** 2).sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -142,6 +142,8 @@ def load(path: str | os.PathLike[str]) -> Any:
     ------
     FileNotFoundError
         When ``path`` does not exist.
+    IsADirectoryError
+        When ``path`` is a directory.
     ModelFileError
         When the file is truncated, corrupt, of another format or of a newer version; the
         message names the path.
@@ -149,6 +151,10 @@ def load(path: str | os.PathLike[str]) -> Any:
     from nnbackend import models
 
     source = Path(path)
+    if source.is_dir():
+        raise IsADirectoryError(
+            f"path={str(source)!r} is a directory, not a model file: pass the file's path"
+        )
     if not source.is_file():
         raise FileNotFoundError(f"path={str(source)!r}: no such model file")
     try:
