@@ -130,15 +130,18 @@ def softmax_cross_entropy(a: Array, y: Array, *, xp: ModuleType | None = None) -
 
 
 def softmax_cross_entropy_with_logits(z: Array, y: Array, *, xp: ModuleType | None = None) -> Array:
-    """The softmax cross-entropy from logits, through a stable log-sum-exp.
+    """The softmax cross-entropy from logits, per example through a stable log-sum-exp.
 
-    L = logsumexp(z) - Σ_k y_k z_k for one-hot y, with the column maximum subtracted first.
+    Each example's loss is L = Σ_k y_k (lse - s_k), with s = z - max(z) ≤ 0 and
+    lse = log Σ_k exp(s_k) ∈ [0, log n_classes]: a sum of terms that are all ≥ 0, so nothing
+    cancels. (The same quantity as Σ lse(z) - Σ y·z, whose two huge sums cancel to garbage
+    once the logits are large.) Logits at both ends of the dtype's range give no NaN.
 
     Parameters
     ----------
     z : array of shape (n_classes, m)
     y : array of shape (n_classes, m)
-        One-hot targets.
+        One-hot (or any non-negative, column-normalised) targets.
     xp : module, optional
 
     Returns
@@ -148,11 +151,14 @@ def softmax_cross_entropy_with_logits(z: Array, y: Array, *, xp: ModuleType | No
     """
     xp = xp or array_namespace(z, y)
     zmax = xp.max(z, axis=0, keepdims=True)
-    logsumexp = xp.log(reduce_sum(xp.exp(z - zmax), xp, axis=0, keepdims=True)) + zmax
-    total = reduce_sum(logsumexp * reduce_sum(y, xp, axis=0, keepdims=True), xp) - reduce_sum(
-        y * z, xp
-    )
-    return total / _n_examples(y)
+    # Logits more than the dtype's range below their column's maximum are raised to that
+    # bound first, so that z - zmax never overflows to -inf (a 0 target times -inf is NaN).
+    # The bound is computed on the (1, m) row, and cannot overflow itself.
+    floor = xp.maximum(zmax, 0.0) - float(xp.finfo(z.dtype).max)
+    shifted = xp.maximum(z, floor) - zmax
+    lse = xp.log(reduce_sum(xp.exp(shifted), xp, axis=0, keepdims=True))
+    per_example = reduce_sum(y * (lse - shifted), xp, axis=0)
+    return reduce_sum(per_example, xp) / _n_examples(y)
 
 
 def mean_squared_error(a: Array, y: Array, *, xp: ModuleType | None = None) -> Array:
