@@ -60,6 +60,21 @@ def _bias_array(b: Any, like: Array) -> Array:
     return array_namespace(like).reshape(match(b, like), (1, 1))
 
 
+def _label_row(Y: Array, X: Array, name: str = "Y") -> Array:
+    # The notebooks' labels are a (1, m) row. A 1-D Y of shape (m,) means the same row; any
+    # other shape ((m, 1) above all) would broadcast against A into an (m, m) cost.
+    m = int(X.shape[1])
+    shape = tuple(int(s) for s in Y.shape)
+    if shape == (m,):
+        return array_namespace(Y).reshape(Y, (1, m))
+    if shape != (1, m):
+        raise ValueError(
+            f"{name} has shape {shape}, but expected (1, m) = (1, {m}) or (m,) = ({m},), "
+            f"with m = {m} the number of examples (the columns of X)"
+        )
+    return Y
+
+
 def _propagate(w: Array, b: Array, X: Array, Y: Array) -> tuple[Array, Array, Array]:
     xp = array_namespace(X)
     params = [(w.T, b)]
@@ -81,7 +96,7 @@ def propagate(w: Array, b: Any, X: Array, Y: Array) -> tuple[dict[str, Any], flo
     X : array of shape (n_x, m)
         Data.
     Y : array of shape (1, m)
-        True labels (0 or 1).
+        True labels (0 or 1); shape (m,) is read as the same row.
 
     Returns
     -------
@@ -89,9 +104,14 @@ def propagate(w: Array, b: Any, X: Array, Y: Array) -> tuple[dict[str, Any], flo
         ``{"dw": array (n_x, 1), "db": float}``.
     cost : float
         The negative log-likelihood cost.
+
+    Raises
+    ------
+    ValueError
+        When Y is neither (1, m) nor (m,).
     """
     X = on_parameters(X, w)
-    Y, w = match(Y, X), match(w, X)
+    Y, w = _label_row(match(Y, X), X), match(w, X)
     dw, db, cost = _propagate(w, _bias_array(b, X), X, Y)
     return {"dw": dw, "db": float(db[0, 0])}, float(cost)
 
@@ -112,7 +132,7 @@ def optimize(
     w : array of shape (n_x, 1)
     b : float
     X : array of shape (n_x, m)
-    Y : array of shape (1, m)
+    Y : array of shape (1, m) or (m,)
     num_iterations : int, default 100
     learning_rate : float, default 0.009
     print_cost : bool, default False
@@ -128,7 +148,7 @@ def optimize(
         The cost every 100 iterations (i % 100 == 0).
     """
     X = on_parameters(X, w)
-    Y = match(Y, X)
+    Y = _label_row(match(Y, X), X)
     W = copy(match(w, X)).T  # the core's (1, n_x) layout; a copy, so the learner's w is kept
     bias = copy(_bias_array(b, X))
     params = [(W, bias)]
@@ -187,9 +207,9 @@ def model(
     Parameters
     ----------
     X_train : array of shape (n_x, m_train)
-    Y_train : array of shape (1, m_train)
+    Y_train : array of shape (1, m_train) or (m_train,)
     X_test : array of shape (n_x, m_test)
-    Y_test : array of shape (1, m_test)
+    Y_test : array of shape (1, m_test) or (m_test,)
     num_iterations : int, default 2000
     learning_rate : float, default 0.5
     print_cost : bool, default False
@@ -203,7 +223,8 @@ def model(
     """
     X_train = as_float_array(X_train)
     X_test = match(X_test, X_train)
-    Y_train, Y_test = match(Y_train, X_train), match(Y_test, X_train)
+    Y_train = _label_row(match(Y_train, X_train), X_train, "Y_train")
+    Y_test = _label_row(match(Y_test, X_train), X_test, "Y_test")
     w = move_like(np.zeros((X_train.shape[0], 1)), X_train)
     params, _, costs = optimize(w, 0.0, X_train, Y_train, num_iterations, learning_rate, print_cost)
     Y_prediction_test = predict(params["w"], params["b"], X_test)
