@@ -1,0 +1,356 @@
+"""Issue 13: what an adversarial run found in training, scoring and checks, kept out by tests.
+
+Each test reproduces one finding (the item number is in its name's comment) and asserts what
+must happen instead: a clear error naming the argument, or nothing lost.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import numpy as np
+import pytest
+
+import nnbackend
+from nnbackend import datasets, losses, optimizers, training
+from nnbackend.course import logistic_regression as lr
+from nnbackend.errors import TrainingDivergedError
+from nnbackend.initializers import initialize_parameters
+
+
+def _np(x):
+    return nnbackend.to_numpy(x)
+
+
+def _regression_data():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((40, 3)), rng.standard_normal((40, 2))
+
+
+def _blobs():
+    X, y = datasets.make_blobs(60, centers=3, n_features=4, seed=3)
+    return (X - X.mean(0)) / X.std(0), y
+
+
+def _snapshot(model):
+    return {
+        "params": [(_np(w).copy(), _np(b).copy()) for w, b in model._params],
+        "attrs": {
+            k: v for k, v in vars(model).items() if k.endswith("_") and not k.startswith("_")
+        },
+        "private": {k: v for k, v in vars(model).items() if k in ("_hidden", "_output")},
+        "single": getattr(model, "_single_output", None),
+    }
+
+
+def _assert_unchanged(model, before):
+    after = _snapshot(model)
+    for (w0, b0), (w1, b1) in zip(before["params"], after["params"], strict=True):
+        np.testing.assert_array_equal(w0, w1)
+        np.testing.assert_array_equal(b0, b1)
+    assert after["private"] == before["private"] and after["single"] == before["single"]
+    assert set(after["attrs"]) == set(before["attrs"])
+    for key, value in before["attrs"].items():
+        np.testing.assert_array_equal(after["attrs"][key], value, err_msg=key)
+
+
+# ------------------------------------------------------------------ 7: a failed refit
+@pytest.mark.parametrize("solver", ["gd", "momentum"])
+def test_diverged_refit_leaves_the_regressor_as_it_was(solver):
+    X, Y = _regression_data()
+    model = nnbackend.NeuralNetworkRegressor((3,), solver=solver, max_iter=20, random_state=0)
+    model.fit(X, Y)
+    before, predicted = _snapshot(model), model.predict(X[:4])
+    model.set_params(learning_rate=1e6)
+    with pytest.raises(TrainingDivergedError):
+        model.fit(X, Y[:, 0])  # one target now: n_outputs_ and the output shape would change
+    _assert_unchanged(model, before)
+    assert model.n_outputs_ == 2 and model.predict(X[:4]).shape == (4, 2)
+    np.testing.assert_array_equal(model.predict(X[:4]), predicted)
+
+
+def test_diverged_refit_keeps_the_classifiers_classes():
+    X, y = _blobs()
+    model = nnbackend.NeuralNetworkClassifier((4,), solver="gd", max_iter=20, random_state=0)
+    model.fit(X, y)
+    before, predicted = _snapshot(model), model.predict(X)
+    model.set_params(learning_rate=1e300)
+    with pytest.raises(TrainingDivergedError):
+        model.fit(X * 1e200, np.where(y == 0, "a", "b"))
+    _assert_unchanged(model, before)
+    np.testing.assert_array_equal(model.classes_, [0, 1, 2])
+    np.testing.assert_array_equal(model.predict(X), predicted)
+
+
+@pytest.mark.parametrize("first_fit", [False, True])
+def test_interrupted_fit_changes_nothing(monkeypatch, first_fit):
+    X, Y = _regression_data()
+    model = nnbackend.NeuralNetworkRegressor((3,), solver="gd", max_iter=20, random_state=0)
+    if first_fit:
+        model.fit(X, Y)
+        before = _snapshot(model)
+    real = training.network.cost_and_gradients
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:  # Ctrl-C in the middle of training, after 4 updates
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training.network, "cost_and_gradients", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        model.set_params(max_iter=50).fit(X * 2, Y[:, 0])
+    if first_fit:
+        _assert_unchanged(model, before)
+    else:
+        assert not hasattr(model, "n_outputs_") and not hasattr(model, "coefs_")
+
+
+def test_training_never_writes_into_the_parameters_it_is_given(backend):
+    X = nnbackend.asarray(np.random.default_rng(1).standard_normal((2, 30)))
+    Y = nnbackend.asarray((np.arange(30) % 2).reshape(1, 30).astype(float))
+    for solver in optimizers.SOLVERS:
+        params = initialize_parameters([2, 3, 1], X, init="xavier", rng=0)
+        copies = [(_np(w).copy(), _np(b).copy()) for w, b in params]
+        result = training.train(
+            X, Y, params, optimizers.make_optimizer(solver, 0.5), hidden="tanh", max_iter=3
+        )
+        for (w, b), (w0, b0) in zip(params, copies, strict=True):
+            np.testing.assert_array_equal(_np(w), w0)
+            np.testing.assert_array_equal(_np(b), b0)
+        assert not np.array_equal(_np(result.params[0][0]), copies[0][0])
+
+
+# ------------------------------------------------------------------ 8: the updated parameters
+ISSUE_X = np.array([[1e-3], [-1e-3], [2e-3], [-2e-3]], dtype=np.float32)
+ISSUE_Y = np.array([1, 0, 1, 0])
+
+
+def test_overflowing_update_raises_instead_of_returning_inf():
+    model = nnbackend.LogisticRegression(solver="adam", learning_rate=1e38, max_iter=7, tol=None)
+    with pytest.raises(TrainingDivergedError) as info:
+        model.fit(ISSUE_X, ISSUE_Y)
+    assert 0 < info.value.iteration < 7
+    assert math.isfinite(info.value.cost)  # the cost was fine: the update overflowed
+    assert not hasattr(model, "coef_")
+
+
+def test_divergence_keeps_the_last_finite_parameters(backend):
+    X = nnbackend.asarray(ISSUE_X.T)
+    Y = nnbackend.asarray(ISSUE_Y.reshape(1, -1).astype(np.float32))
+
+    def run(max_iter):
+        params = initialize_parameters([1, 1], X, init="zeros", rng=0)
+        return training.train(X, Y, params, optimizers.Adam(1e38), max_iter=max_iter)
+
+    with pytest.raises(TrainingDivergedError) as info:
+        run(7)
+    err = info.value
+    assert 0 < err.iteration < 7 and f"iteration {err.iteration}" in str(err)
+    assert err.last_finite_cost is not None and math.isfinite(err.last_finite_cost)
+    # the parameters the failed update started from: those of a run that stops just before
+    last = run(err.iteration).params
+    for (w, b), (w_ok, b_ok) in zip(err.params, last, strict=True):
+        assert np.isfinite(_np(w)).all() and np.isfinite(_np(b)).all()
+        np.testing.assert_array_equal(_np(w), _np(w_ok))
+        np.testing.assert_array_equal(_np(b), _np(b_ok))
+
+
+def test_finite_parameters_whose_sum_overflows_are_no_divergence(backend):
+    # 8 features of ±1 by label: gradient descent moves each weight by 1e38, finite in float32,
+    # but the 8 updated weights sum to 8e38, past float32's 3.4e38
+    X = nnbackend.asarray(np.repeat([[1.0, -1.0, 1.0, -1.0]], 8, axis=0), dtype="float32")
+    Y = nnbackend.asarray([[1.0, 0.0, 1.0, 0.0]], dtype="float32")
+    params = initialize_parameters([8, 1], X, init="zeros", rng=0)
+    result = training.train(X, Y, params, optimizers.GradientDescent(2e38), max_iter=1)
+    assert result.n_iter == 1
+    np.testing.assert_array_equal(_np(result.params[0][0]), np.full((1, 8), 1e38, np.float32))
+
+
+def test_diverged_error_pickles():
+    err = pickle.loads(pickle.dumps(TrainingDivergedError(3, 0.5, math.inf, params=[])))
+    assert (err.iteration, err.last_finite_cost, err.cost) == (3, 0.5, math.inf)
+    assert "iteration 3" in str(err)
+
+
+# ------------------------------------------------------------------ 9, 10: hyperparameters
+ESTIMATORS = [
+    nnbackend.LogisticRegression,
+    nnbackend.NeuralNetworkClassifier,
+    nnbackend.NeuralNetworkRegressor,
+]
+
+
+@pytest.mark.parametrize("tol", [float("nan"), float("inf"), np.float64("nan"), -1e-3])
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_non_finite_or_negative_tol_is_rejected(cls, tol):
+    X, y = _blobs()
+    with pytest.raises(ValueError, match=r"tol=.* is not valid: expected None or a finite"):
+        cls(tol=tol).fit(X, y)
+
+
+def test_numpy_scalars_are_accepted_as_hyperparameters():
+    X, y = _blobs()
+    plain = nnbackend.NeuralNetworkClassifier(
+        (4,), learning_rate=0.1, max_iter=5, batch_size=16, tol=1e-4, random_state=0
+    ).fit(X, y)
+    scalars = nnbackend.NeuralNetworkClassifier(
+        (np.int64(4),),
+        learning_rate=np.float64(0.1),
+        max_iter=np.int64(5),
+        batch_size=np.int32(16),
+        tol=np.float32(1e-4),
+        random_state=np.int64(0),
+    ).fit(X, y)
+    np.testing.assert_array_equal(scalars.coefs_[0], plain.coefs_[0])
+    assert scalars.n_iter_ == 5
+    one = nnbackend.LogisticRegression(learning_rate=np.float32(0.1), max_iter=np.int64(1))
+    assert one.fit(X, y).n_iter_ == 1
+    assert nnbackend.LogisticRegression(learning_rate=np.int64(1), max_iter=3).fit(X, y).n_iter_
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("learning_rate", True),
+        ("learning_rate", np.bool_(True)),
+        ("learning_rate", np.float32("inf")),
+        ("learning_rate", np.float64("nan")),
+        ("learning_rate", np.float32(0.0)),
+        ("max_iter", True),
+        ("max_iter", np.float64(5.0)),
+        ("batch_size", np.bool_(True)),
+        ("tol", True),
+    ],
+)
+def test_bool_and_non_finite_scalars_are_still_rejected(name, value):
+    X, y = _blobs()
+    with pytest.raises(ValueError, match=f"{name}=.* is not valid"):
+        nnbackend.LogisticRegression(**{name: value}).fit(X, y)
+
+
+@pytest.mark.parametrize(("name", "value"), [("init", {}), ("solver", []), ("activation", {})])
+def test_unhashable_choices_name_the_argument(name, value):
+    X, y = _blobs()
+    with pytest.raises(ValueError, match=f"{name}=.* is not valid: expected one of"):
+        nnbackend.NeuralNetworkClassifier(**{name: value}).fit(X, y)
+
+
+def test_negative_random_state_names_the_argument():
+    X, y = _blobs()
+    with pytest.raises(ValueError, match=r"random_state=-1 is not valid: expected None, an int"):
+        nnbackend.LogisticRegression(random_state=-1).fit(X, y)
+
+
+def test_loading_a_directory_says_so(tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a directory, not a model file"):
+        nnbackend.load(tmp_path)
+
+
+# ------------------------------------------------------------------ 11: complex y
+@pytest.mark.parametrize(
+    "make_y",
+    [
+        lambda y: y + 1j,
+        lambda y: np.array([complex(v, 1) for v in y], dtype=object),
+    ],
+)
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_complex_y_is_rejected(cls, make_y):
+    X, y = _blobs()
+    with pytest.raises(ValueError, match="Complex data not supported: y holds complex"):
+        cls(max_iter=2).fit(X, make_y(y.astype(float)))
+
+
+# ------------------------------------------------------------------ 13: softmax from logits
+def test_softmax_cross_entropy_from_huge_logits_is_exact(backend, dtype):
+    m = 1000
+    rng = np.random.default_rng(0)  # this seed gave -32.768 with Σ lse - Σ y·z
+    c = np.arange(m) % 3
+    z = np.zeros((3, m))
+    z[c, np.arange(m)] = rng.uniform(1e17, 2e17, m)
+    y = np.eye(3)[c].T
+    cost = losses.softmax_cross_entropy_with_logits(
+        nnbackend.asarray(z, dtype=dtype), nnbackend.asarray(y, dtype=dtype)
+    )
+    assert float(cost) == 0.0  # every example is classified with certainty
+
+
+def test_softmax_cross_entropy_survives_logits_at_the_dtype_limits(backend, dtype):
+    big = 1e306 if dtype == "float64" else 1e38
+    limit = 0.9 * float(np.finfo(dtype).max)  # limit - (-limit) overflows to inf
+    z = np.array([[big, -big, limit], [-big, big, -limit]])
+    y = np.eye(2)[[0, 0, 0]].T  # right; wrong by 2·big; right, with a 0 target at -inf
+    cost = float(
+        losses.softmax_cross_entropy_with_logits(
+            nnbackend.asarray(z, dtype=dtype), nnbackend.asarray(y, dtype=dtype)
+        )
+    )
+    assert cost == pytest.approx(2 * big / 3, rel=1e-6)
+
+
+def test_binary_cross_entropy_from_huge_logits_is_exact(backend, dtype):
+    # the binary cost is computed element by element already: certain answers cost 0
+    z = nnbackend.asarray([[1e17, -1e17, 3e37, -3e37]], dtype=dtype)
+    y = nnbackend.asarray([[1.0, 0.0, 1.0, 0.0]], dtype=dtype)
+    assert float(losses.binary_cross_entropy_with_logits(z, y)) == 0.0
+
+
+# ------------------------------------------------------------------ 14: score checks y
+@pytest.mark.parametrize(
+    ("bad_y", "message"),
+    [
+        (np.zeros((20, 2)), r"y must be 1-D of shape \(n_samples,\), got shape \(20, 2\)"),
+        (np.full(60, np.nan), "Input y contains NaN"),
+        (np.zeros(59), "X and y have inconsistent numbers of samples: X has 60, y has 59"),
+        (np.zeros(60) + 1j, "Complex data not supported: y"),
+        (np.linspace(0, 1, 60), "y holds continuous values"),
+    ],
+)
+def test_classifier_score_checks_y_as_fit_does(bad_y, message):
+    X, y = _blobs()
+    model = nnbackend.LogisticRegression(max_iter=5).fit(X, y)
+    with pytest.raises(ValueError, match=message):
+        model.score(X, bad_y)
+    assert model.score(X, np.full(60, 1)) == np.mean(model.predict(X) == 1)  # one class is fine
+
+
+def test_regressor_score_checks_y_as_fit_does():
+    X, Y = _regression_data()
+    model = nnbackend.NeuralNetworkRegressor((3,), max_iter=5, random_state=0).fit(X, Y)
+    with pytest.raises(ValueError, match="X and y have inconsistent numbers of samples"):
+        model.score(X[:20], Y[:20].ravel())  # 2 outputs flattened into 40 values
+    with pytest.raises(ValueError, match=r"y has 1 output\(s\) per sample, but .* predicts 2"):
+        model.score(X, Y[:, 0])
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        model.score(X, np.full_like(Y, np.nan))
+    with pytest.raises(ValueError, match="X and y have inconsistent numbers of samples"):
+        model.score(X, Y[:-1])
+    assert math.isfinite(model.score(X, Y))
+
+
+# ------------------------------------------------------------------ 15: course propagate
+def test_propagate_reads_a_1d_y_as_the_label_row(backend):
+    rng = np.random.default_rng(2)
+    w, X = rng.standard_normal((3, 1)), rng.standard_normal((3, 40))
+    Y = (rng.random(40) > 0.5).astype(float)
+    on = nnbackend.asarray
+    grads_1d, cost_1d = lr.propagate(on(w), 0.2, on(X), on(Y))
+    grads_2d, cost_2d = lr.propagate(on(w), 0.2, on(X), on(Y.reshape(1, 40)))
+    assert cost_1d == pytest.approx(cost_2d, rel=1e-12) and cost_2d < 5
+    np.testing.assert_allclose(_np(grads_1d["dw"]), _np(grads_2d["dw"]), rtol=1e-12)
+    assert grads_1d["db"] == pytest.approx(grads_2d["db"], rel=1e-12)
+    params, _, _ = lr.optimize(on(w), 0.2, on(X), on(Y), num_iterations=3)
+    params_2d, _, _ = lr.optimize(on(w), 0.2, on(X), on(Y.reshape(1, 40)), num_iterations=3)
+    np.testing.assert_allclose(_np(params["w"]), _np(params_2d["w"]), rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(40, 1), (2, 20), (1, 39)])
+def test_propagate_rejects_other_label_shapes_naming_y(shape):
+    w, X = np.zeros((3, 1)), np.ones((3, 40))
+    with pytest.raises(ValueError, match=r"Y has shape .* expected \(1, m\) = \(1, 40\)"):
+        lr.propagate(w, 0.0, X, np.zeros(shape))
+    with pytest.raises(ValueError, match="Y_test has shape"):
+        lr.model(X, np.zeros(40), X, np.zeros(shape), num_iterations=1)
