@@ -542,3 +542,32 @@ def test_cli_writes_nothing_next_to_the_outputs(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in Path(tmp_path).iterdir()) == ["m.nnb", "p.png"]
+
+
+# ------------------------------------------------------------------ the docs page
+CLI_PAGE = Path(__file__).resolve().parents[1] / "docs" / "guide" / "cli.md"
+
+
+def _documented_sessions():
+    """The ``$ nnbackend ...`` commands of the page's text blocks, with the lines they print."""
+    sessions = []
+    for block in re.findall(r"^```text\n(.*?)^```", CLI_PAGE.read_text(), re.S | re.M):
+        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, *printed = chunk.rstrip("\n").split("\n")
+            sessions.append((command, printed))
+    return sessions
+
+
+def test_the_cli_page_shows_the_help_table_as_it_is():
+    assert cli._defaults_table() in CLI_PAGE.read_text()
+
+
+@pytest.mark.parametrize("command, printed", _documented_sessions())
+def test_the_cli_page_shows_what_the_command_prints(
+    command, printed, capsys, tmp_path, monkeypatch, numpy_backend
+):
+    monkeypatch.chdir(tmp_path)
+    argv = command.split()
+    assert argv[0] == "nnbackend"
+    _, out, err = run(argv[1:], capsys)
+    assert err.splitlines() + out.splitlines() == printed
