@@ -19,8 +19,8 @@ from typing import Any, NoReturn
 import numpy as np
 
 from nnbackend import __version__
+from nnbackend.activations import HIDDEN_ACTIVATIONS
 from nnbackend.initializers import INITS
-from nnbackend.models import ESTIMATOR_ACTIVATIONS
 from nnbackend.optimizers import SOLVERS
 
 __all__ = ["DATASET_DEFAULTS", "build_parser", "main"]
@@ -517,7 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_train.add_argument(
         "--activation",
-        choices=ESTIMATOR_ACTIVATIONS,
+        choices=HIDDEN_ACTIVATIONS,
         help=f"the hidden layers' activation {dataset_default}",
     )
     p_train.add_argument(
