@@ -1,4 +1,4 @@
-"""Estimators, training loop, save/load, data sets, validation, plots and the train CLI."""
+"""Estimators, training loop, save/load, data sets, validation and plots (the CLI: test_cli)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 import nnbackend
 from nnbackend import datasets, network, optimizers, training
-from nnbackend.cli import main as cli_main
 from nnbackend.errors import NotFittedError, TrainingDivergedError
 from nnbackend.initializers import initialize_parameters
 from nnbackend.persistence import ModelFileError
@@ -226,14 +225,6 @@ def test_diverged_fit_leaves_the_estimator_unfitted():
     with pytest.raises(TrainingDivergedError):
         model.fit(X * 1e200, y)
     assert not hasattr(model, "coefs_")
-
-
-def test_verbose_shows_a_tqdm_bar_with_the_cost(capsys):
-    pytest.importorskip("tqdm")
-    X, y = _blobs()
-    nnbackend.LogisticRegression(max_iter=30, tol=None, verbose=True).fit(X, y)
-    err = capsys.readouterr().err
-    assert "training" in err and "30/30" in err and "cost=" in err
 
 
 def test_functional_and_in_place_optimizers_agree():
@@ -540,70 +531,6 @@ def test_plots_are_written(tmp_path, backend):
         assert image[..., :3].std() > 0.05  # not a blank canvas
     with pytest.raises(ValueError, match="shape"):
         plotting.plot_decision_boundary(model, X[:, :1], y)
-
-
-# ------------------------------------------------------------------ CLI
-def test_cli_train_planar(tmp_path, capsys, backend):
-    pytest.importorskip("matplotlib")
-    if backend.name == "dask":
-        pytest.skip("2000 lazy training steps are slow on Dask")
-    model_path, png = tmp_path / "planar.nnb", tmp_path / "planar.png"
-    status = cli_main(
-        [
-            "train",
-            "--dataset",
-            "planar",
-            "--model",
-            "mlp",
-            "--hidden",
-            "4",
-            "--activation",
-            "tanh",
-            "--lr",
-            "1.2",
-            "--iters",
-            "2000",
-            "--quiet",
-            "--save",
-            str(model_path),
-            "--plot",
-            str(png),
-        ]
-    )
-    assert status == 0
-    out = capsys.readouterr().out
-    assert "cost after iteration 0:" in out
-    train_acc = float(out.split("train accuracy: ")[1].split(" %")[0])
-    assert train_acc > 85
-    assert "test accuracy:" in out
-    assert png.stat().st_size > 10_000
-    assert nnbackend.load(model_path).n_features_in_ == 2
-
-
-def test_cli_train_logistic_on_moons(capsys):
-    assert (
-        cli_main(
-            [
-                "train",
-                "--dataset",
-                "moons",
-                "--model",
-                "logistic",
-                "--lr",
-                "0.5",
-                "--iters",
-                "300",
-                "--quiet",
-            ]
-        )
-        == 0
-    )
-    assert "test accuracy:" in capsys.readouterr().out
-
-
-def test_cli_catvnoncat_needs_a_path():
-    with pytest.raises(SystemExit, match="--data PATH"):
-        cli_main(["train", "--dataset", "catvnoncat"])
 
 
 # ------------------------------------------------------------------ property tests

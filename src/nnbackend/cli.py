@@ -1,16 +1,216 @@
-"""The ``nnbackend`` command: ``info``, ``bench`` and ``train``."""
+"""The ``nnbackend`` command: ``info``, ``bench`` and ``train``.
+
+Everything a command needs is checked before it starts working: option values when they are
+parsed, then the output paths and the input data. A bad value ends in one line naming the
+option, the value and what was expected, with exit status 2, never in a traceback, and never
+after minutes of training or benchmarking.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
 
 import numpy as np
 
-__all__ = ["main"]
+from nnbackend import __version__
+from nnbackend.activations import HIDDEN_ACTIVATIONS
+from nnbackend.initializers import INITS
+from nnbackend.optimizers import SOLVERS
+
+__all__ = ["DATASET_DEFAULTS", "build_parser", "main"]
+
+CAT_FILES = ("train_catvnoncat.h5", "test_catvnoncat.h5")
+
+DATASET_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
+    "planar": {
+        # the planar assignment's network: 4 tanh units, lr 1.2, 10,000 iterations
+        "mlp": {
+            "hidden": (4,),
+            "activation": "tanh",
+            "init": "xavier",
+            "lr": 1.2,
+            "iters": 10000,
+            "seed": 0,
+        },
+        "logistic": {"init": "zeros", "lr": 0.5, "iters": 500, "seed": 0},
+    },
+    "moons": {
+        "mlp": {
+            "hidden": (8,),
+            "activation": "tanh",
+            "init": "xavier",
+            "lr": 1.0,
+            "iters": 2000,
+            "seed": 0,
+        },
+        "logistic": {"init": "zeros", "lr": 0.5, "iters": 500, "seed": 0},
+    },
+    "catvnoncat": {
+        # Week 4's L_layer_model: np.random.seed(1), W = randn(n, n_prev) / sqrt(n_prev)
+        "mlp": {
+            "hidden": (20, 7, 5),
+            "activation": "relu",
+            "init": "xavier",
+            "lr": 0.0075,
+            "iters": 2500,
+            "seed": 1,
+        },
+        # Week 2's model(): zero weights, lr 0.005, 2000 iterations
+        "logistic": {"init": "zeros", "lr": 0.005, "iters": 2000, "seed": 1},
+    },
+}
+"""The settings ``nnbackend train`` uses for each data set and model when an option is left
+unset. An option given on the command line always wins."""
+
+_LEGACY_SEEDING = frozenset({"catvnoncat"})
+"""Data sets whose seed drives the notebooks' legacy ``np.random.seed(n)`` + ``randn`` stream."""
 
 
+class _UsageError(Exception):
+    """A bad command line found after parsing (a path, the data); reported like argparse's."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line: what was wrong and where the help is."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Shows each option's default; a help text that states its default itself is kept as is."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "default" in text:
+            return text
+        return super()._get_help_string(action)
+
+
+def _warn(command: str, message: str) -> None:
+    print(f"nnbackend {command}: warning: {message}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------- option types
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not valid: expected an int >= 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:  # the range NumPy's seeding accepts
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not valid: expected an int from 0 to 2**32 - 1"
+        )
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not valid: expected a positive number")
+    return value
+
+
+def _hidden(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not valid: expected comma-separated ints such as 20,7,5"
+        ) from None
+    if not sizes or any(s <= 0 for s in sizes):
+        raise argparse.ArgumentTypeError(f"{text!r} is not valid: every size must be an int >= 1")
+    return sizes
+
+
+# ---------------------------------------------------------------------- output paths
+def _image_suffixes() -> list[str]:
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return sorted(FigureCanvasBase.get_supported_filetypes())
+
+
+def _check_output(option: str, path: str | None, *, image: bool = False) -> None:
+    """Refuse, before any work, an output path the command could not write as given.
+
+    Parameters
+    ----------
+    option : str
+        The option's name, for the message.
+    path : str or None
+        None: the option was not given.
+    image : bool, default False
+        The path is a matplotlib figure: it needs matplotlib and a suffix naming a format
+        (without one, matplotlib would append ``.png`` and write elsewhere than told).
+
+    Raises
+    ------
+    _UsageError
+    """
+    if path is None:
+        return
+    where = f"argument {option}: {path!r}"
+    if not path.strip():
+        raise _UsageError(f"{where} is not valid: expected a file path")
+    target = Path(path)
+    if target.is_dir():
+        raise _UsageError(f"{where} is a directory: expected a file path in it")
+    if target.exists() and not target.is_file():
+        raise _UsageError(f"{where} exists and is not a regular file: expected a file path")
+    folder = target.parent
+    if not folder.is_dir():
+        raise _UsageError(f"{where}: the folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK) or (
+        target.exists() and not os.access(target, os.W_OK)
+    ):
+        raise _UsageError(f"{where}: no permission to write there")
+    if image:
+        import importlib.util
+
+        if importlib.util.find_spec("matplotlib") is None:
+            raise _UsageError(f"argument {option}: needs matplotlib: pip install 'nnbackend[plot]'")
+        suffixes = _image_suffixes()
+        if target.suffix.lower().lstrip(".") not in suffixes:
+            raise _UsageError(
+                f"{where} does not name an image format: expected a file name ending in "
+                f"{', '.join('.' + s for s in suffixes)} (such as {target.stem or 'plot'}.png)"
+            )
+
+
+def _check_outputs(options: dict[str, tuple[str | None, bool]]) -> None:
+    given: dict[str, str] = {}
+    for option, (path, image) in options.items():
+        _check_output(option, path, image=image)
+        if path is not None:
+            key = os.path.realpath(path)
+            if key in given:
+                raise _UsageError(
+                    f"arguments {given[key]} and {option} name the same file {path!r}: "
+                    "expected two different paths"
+                )
+            given[key] = option
+
+
+# ---------------------------------------------------------------------- info
 def _info(args: argparse.Namespace) -> int:
     from nnbackend.backend import info
 
@@ -31,28 +231,80 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _hidden(text: str) -> tuple[int, ...]:
+# ---------------------------------------------------------------------- bench
+def _bench(args: argparse.Namespace) -> int:
+    _check_outputs({"--json": (args.json, False), "--plot": (args.plot, True)})
+    from nnbackend.bench import run_from_cli
+
+    return run_from_cli(args)
+
+
+# ---------------------------------------------------------------------- train
+def _resolve(args: argparse.Namespace) -> list[str]:
+    """Fill the options left unset with the data set's defaults; say which given ones are ignored.
+
+    Returns
+    -------
+    list of str
+        One warning per option that was given but has no effect.
+    """
+    ignored = []
+    if args.model == "logistic":
+        for option, value in (("--hidden", args.hidden), ("--activation", args.activation)):
+            if value is not None:
+                ignored.append(
+                    f"{option} is ignored with --model logistic (it has no hidden layer)"
+                )
+    if args.data is not None and args.dataset != "catvnoncat":
+        ignored.append(f"--data is ignored with --dataset {args.dataset} (it is generated)")
+    seed_given = args.seed is not None
+    for name, value in DATASET_DEFAULTS[args.dataset][args.model].items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    if seed_given and args.dataset == "catvnoncat" and args.init == "zeros" and not args.batch_size:
+        # the cat data comes split, zeros draw nothing and a full batch is never shuffled
+        ignored.append(
+            "--seed is ignored here: --init zeros draws nothing and a full batch is never shuffled"
+        )
+    return ignored
+
+
+def _load_cat(path: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    folder_hint = f"expected the folder holding {' and '.join(CAT_FILES)}"
+    if path is None:
+        raise _UsageError(f"argument --data: required with --dataset catvnoncat: {folder_hint}")
+    where = f"argument --data: {path!r}"
+    folder = Path(path)
+    if not folder.exists():
+        raise _UsageError(f"{where} does not exist: {folder_hint}")
+    if not folder.is_dir():
+        raise _UsageError(f"{where} is a file: {folder_hint}")
     try:
-        sizes = tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--hidden {text!r} is not valid: expected comma-separated ints such as 20,7,5"
+        import h5py
+    except ImportError:
+        raise _UsageError(
+            "argument --data: reading the cat data needs h5py: pip install 'nnbackend[data]'"
         ) from None
-    if not sizes or any(s <= 0 for s in sizes):
-        raise argparse.ArgumentTypeError(f"--hidden {text!r}: every size must be a positive int")
-    return sizes
+    for name in CAT_FILES:
+        file = folder / name
+        if not file.is_file():
+            raise _UsageError(f"{where} has no {name}: {folder_hint}")
+        if not h5py.is_hdf5(file):
+            raise _UsageError(f"{where}: {name} is not an HDF5 file (the course's cat data)")
+    from nnbackend import datasets
+
+    try:
+        X_train, y_train, X_test, y_test, _ = datasets.load_catvnoncat(folder)
+    except (OSError, ValueError) as exc:
+        raise _UsageError(f"{where}: cannot read the cat data: {exc}") from None
+    return X_train, X_test, y_train, y_test
 
 
-def _load_data(args: argparse.Namespace):
+def _load_data(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     from nnbackend import datasets
 
     if args.dataset == "catvnoncat":
-        if args.data is None:
-            raise SystemExit(
-                "--dataset catvnoncat needs --data PATH (the folder with the .h5 files)"
-            )
-        X_train, y_train, X_test, y_test, _ = datasets.load_catvnoncat(args.data)
-        return X_train, X_test, y_train, y_test
+        return _load_cat(args.data)
     if args.dataset == "planar":
         X, y = datasets.make_planar(seed=1)
     else:
@@ -60,138 +312,269 @@ def _load_data(args: argparse.Namespace):
     return datasets.train_test_split(X, y, test_size=0.2, seed=args.seed)
 
 
-def _train(args: argparse.Namespace) -> int:
+def build_model(args: argparse.Namespace) -> Any:
+    """The estimator ``nnbackend train`` fits, from resolved options (see :data:`DATASET_DEFAULTS`).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``train`` options with the data set's defaults filled in.
+
+    Returns
+    -------
+    LogisticRegression or NeuralNetworkClassifier
+    """
     import nnbackend
-    from nnbackend.errors import TrainingDivergedError
 
-    if args.plot:
-        import importlib.util
-
-        if importlib.util.find_spec("matplotlib") is None:
-            print("error: --plot needs matplotlib: pip install 'nnbackend[plot]'", file=sys.stderr)
-            return 2
-    X_train, X_test, y_train, y_test = _load_data(args)
+    # The course's notebooks seed NumPy's legacy global stream; a RandomState replays it.
+    seed = np.random.RandomState(args.seed) if args.dataset in _LEGACY_SEEDING else args.seed
     common = dict(
         solver=args.solver,
         learning_rate=args.lr,
         max_iter=args.iters,
         tol=None,
-        random_state=args.seed,
+        init=args.init,
+        random_state=seed,
         dtype=args.dtype,
         verbose=not args.quiet,
         batch_size=args.batch_size,
     )
-    model: nnbackend.LogisticRegression | nnbackend.NeuralNetworkClassifier
     if args.model == "logistic":
-        model = nnbackend.LogisticRegression(**common)
+        return nnbackend.LogisticRegression(**common)
+    return nnbackend.NeuralNetworkClassifier(
+        hidden_layer_sizes=args.hidden, activation=args.activation, **common
+    )
+
+
+def _describe(args: argparse.Namespace) -> str:
+    parts = []
+    if args.model == "mlp":
+        parts.append(f"hidden {','.join(map(str, args.hidden))} {args.activation}")
+    parts += [f"init {args.init}", f"solver {args.solver}", f"lr {args.lr:g}"]
+    parts.append(f"{args.iters} {'epochs' if args.batch_size else 'iterations'}")
+    if args.batch_size:
+        parts.append(f"batches of {args.batch_size}")
+    legacy = args.dataset in _LEGACY_SEEDING
+    parts.append(f"seed {args.seed}" + (" (np.random.seed, as the notebooks)" if legacy else ""))
+    return f"{args.model} ({', '.join(parts)})"
+
+
+def _plot(model: Any, args: argparse.Namespace, X: np.ndarray, y: np.ndarray) -> None:
+    from nnbackend import plotting
+
+    if X.shape[1] == 2:
+        plotting.plot_decision_boundary(model, X, y, path=args.plot)
     else:
-        model = nnbackend.NeuralNetworkClassifier(
-            hidden_layer_sizes=args.hidden, activation=args.activation, init=args.init, **common
-        )
-    backend = nnbackend.get_backend()
-    print(
-        f"training {model!r} on {args.dataset} ({len(X_train)} train / {len(X_test)} test "
-        f"samples) with backend {backend.name}"
+        plotting.plot_loss_curve(model, path=args.plot)
+
+
+def _train(args: argparse.Namespace) -> int:
+    import nnbackend
+    from nnbackend.errors import TrainingDivergedError
+
+    _check_outputs({"--save": (args.save, False), "--plot": (args.plot, True)})
+    for message in _resolve(args):
+        _warn("train", message)
+    X_train, X_test, y_train, y_test = _load_data(args)
+    model = build_model(args)
+    say = (lambda *a: None) if args.quiet else print
+    say(
+        f"training {_describe(args)} on {args.dataset}: {len(X_train)} train / "
+        f"{len(X_test)} test samples, backend {nnbackend.get_backend().name}"
     )
     try:
         model.fit(X_train, y_train)
     except TrainingDivergedError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"nnbackend train: error: {exc}", file=sys.stderr)
         return 1
-    curve = model.loss_curve_
-    step = max(1, len(curve) // 10)
-    for i in range(0, len(curve), step):
-        print(f"  cost after iteration {i}: {curve[i]:.6f}")
-    print(f"  final cost (iteration {len(curve) - 1}): {curve[-1]:.6f}")
-    print(f"train accuracy: {100 * model.score(X_train, y_train):.2f} %")
-    print(f"test accuracy: {100 * model.score(X_test, y_test):.2f} %")
-    if args.save:
-        model.save(args.save)
-        print(f"saved the model to {args.save}")
-    if args.plot:
-        from nnbackend import plotting
-
-        if X_train.shape[1] == 2:
-            plotting.plot_decision_boundary(
-                model,
-                np.vstack([X_train, X_test]),
-                np.concatenate([y_train, y_test]),
-                path=args.plot,
-            )
-        else:
-            plotting.plot_loss_curve(model, path=args.plot)
-        print(f"wrote the plot to {args.plot}")
+    predicted = {
+        "train": np.asarray(nnbackend.to_numpy(model.predict(X_train))),
+        "test": np.asarray(nnbackend.to_numpy(model.predict(X_test))),
+    }
+    seen = np.unique(np.concatenate(list(predicted.values())))
+    if len(seen) == 1 and len(model.classes_) > 1:
+        _warn(
+            "train",
+            f"the model predicts one class only ({seen[0].item()!r}) on all "
+            f"{len(X_train) + len(X_test)} samples: it has not learned to tell the classes "
+            "apart; try another --lr, more --iters or another --init",
+        )
+    print(f"train accuracy: {100 * np.mean(predicted['train'] == y_train):.2f} %")
+    print(f"test accuracy: {100 * np.mean(predicted['test'] == y_test):.2f} %")
+    if args.save is not None:
+        try:
+            model.save(args.save)
+        except (OSError, ValueError) as exc:
+            print(f"nnbackend train: error: --save {args.save!r}: {exc}", file=sys.stderr)
+            return 1
+        say(f"saved the model to {args.save}")
+    if args.plot is not None:
+        _plot(model, args, np.vstack([X_train, X_test]), np.concatenate([y_train, y_test]))
+        say(f"wrote the plot to {args.plot}")
     return 0
 
 
-def _bench(args: argparse.Namespace) -> int:
-    from nnbackend.bench import run_from_cli
+def _defaults_table() -> str:
+    rows = [("dataset", "model", "hidden", "activation", "init", "lr", "iters", "seed")]
+    for dataset, models in DATASET_DEFAULTS.items():
+        for model, d in models.items():
+            hidden = ",".join(map(str, d["hidden"])) if "hidden" in d else "-"
+            rows.append(
+                (
+                    dataset,
+                    model,
+                    hidden,
+                    d.get("activation", "-"),
+                    d["init"],
+                    f"{d['lr']:g}",
+                    str(d["iters"]),
+                    str(d["seed"]),
+                )
+            )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    return (
+        "defaults per data set and model (an option you give wins):\n  "
+        + "\n  ".join(lines)
+        + "\n\ncatvnoncat mlp is Week 4's L_layer_model (np.random.seed(1), randn / sqrt(n_prev));"
+        "\ncatvnoncat logistic is Week 2's model()."
+    )
 
-    return run_from_cli(args)
 
-
+# ---------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``nnbackend`` command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="nnbackend",
         description="The deep-learning course's networks on NumPy, CuPy, PyTorch, JAX or Dask.",
+        formatter_class=_Formatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p_info = sub.add_parser("info", help="backends, versions, devices and NumPy's BLAS")
-    p_info.set_defaults(func=_info)
+    p_info = sub.add_parser(
+        "info", help="backends, versions, devices and NumPy's BLAS", formatter_class=_Formatter
+    )
+    p_info.set_defaults(func=_info, parser=p_info)
 
-    p_bench = sub.add_parser("bench", help="time one gradient step: loops vs vectorized vs GPU")
+    p_bench = sub.add_parser(
+        "bench",
+        help="time one gradient step: loops vs vectorized vs GPU",
+        formatter_class=_Formatter,
+    )
     p_bench.add_argument("--quick", action="store_true", help="a short run (under a minute)")
     p_bench.add_argument(
         "--backends",
         default="numpy,cupy,torch,jax",
-        help="comma-separated implementations to time besides the loop "
-        "(default: numpy,cupy,torch,jax; missing ones are skipped)",
+        help="comma-separated implementations to time besides the loop (missing ones are skipped)",
     )
-    p_bench.add_argument("--dtype", choices=["float32", "float64"], default="float32")
-    p_bench.add_argument("--json", metavar="PATH", help="write the results as JSON")
-    p_bench.add_argument("--plot", metavar="PATH", help="write a PNG of time per step vs m")
+    p_bench.add_argument(
+        "--dtype", choices=["float32", "float64"], default="float32", help="the arrays' dtype"
+    )
+    p_bench.add_argument(
+        "--json", metavar="PATH", help="write the results as JSON there (default: not written)"
+    )
+    p_bench.add_argument(
+        "--plot",
+        metavar="PATH",
+        help="write a figure of time per step vs m there, e.g. bench.png (default: not drawn)",
+    )
     p_bench.add_argument(
         "--budget",
-        type=float,
+        type=_positive_float,
         default=None,
         metavar="SECONDS",
-        help="time budget per loop measurement (default 2 s, --quick 0.5 s)",
+        help="time budget per loop measurement (default: 2, or 0.5 with --quick)",
     )
-    p_bench.set_defaults(func=_bench)
+    p_bench.set_defaults(func=_bench, parser=p_bench)
 
-    p_train = sub.add_parser("train", help="train a model on a course data set")
-    p_train.add_argument("--dataset", choices=["planar", "moons", "catvnoncat"], default="planar")
-    p_train.add_argument("--data", metavar="PATH", help="folder of the cat/non-cat .h5 files")
-    p_train.add_argument("--model", choices=["logistic", "mlp"], default="mlp")
-    p_train.add_argument("--hidden", type=_hidden, default=(4,), metavar="N[,N...]")
-    p_train.add_argument(
-        "--activation", choices=["relu", "tanh", "sigmoid", "leaky_relu"], default="tanh"
+    p_train = sub.add_parser(
+        "train",
+        help="train a model on a course data set",
+        formatter_class=_Formatter,
+        epilog=_defaults_table(),
     )
-    p_train.add_argument("--init", choices=["he", "xavier", "small", "zeros"], default="xavier")
-    p_train.add_argument("--solver", choices=["gd", "momentum", "adam"], default="gd")
-    p_train.add_argument("--lr", type=float, default=1.2, help="learning rate (default 1.2)")
-    p_train.add_argument("--iters", type=int, default=10000, help="iterations (default 10000)")
-    p_train.add_argument("--batch-size", type=int, default=None)
-    p_train.add_argument("--dtype", choices=["float32", "float64"], default=None)
-    p_train.add_argument("--seed", type=int, default=0)
-    p_train.add_argument("--save", metavar="PATH", help="save the fitted model there")
+    dataset_default = "(default: the data set's, see the table below)"
     p_train.add_argument(
-        "--plot", metavar="PATH", help="PNG: the decision boundary (2-D data) or the loss curve"
+        "--dataset",
+        choices=list(DATASET_DEFAULTS),
+        default="planar",
+        help="the data: the course's flower, two moons, or the cat images (needs --data)",
     )
-    p_train.add_argument("--quiet", action="store_true", help="no progress bar")
-    p_train.set_defaults(func=_train)
+    p_train.add_argument(
+        "--data",
+        metavar="PATH",
+        help=f"the folder with {' and '.join(CAT_FILES)} (default: none; catvnoncat needs it)",
+    )
+    p_train.add_argument(
+        "--model", choices=["logistic", "mlp"], default="mlp", help="the estimator to fit"
+    )
+    p_train.add_argument(
+        "--hidden", type=_hidden, metavar="N[,N...]", help=f"hidden layer sizes {dataset_default}"
+    )
+    p_train.add_argument(
+        "--activation",
+        choices=HIDDEN_ACTIVATIONS,
+        help=f"the hidden layers' activation {dataset_default}",
+    )
+    p_train.add_argument(
+        "--init", choices=list(INITS), help=f"weight initialisation {dataset_default}"
+    )
+    p_train.add_argument("--solver", choices=SOLVERS, default="gd", help="the optimizer")
+    p_train.add_argument(
+        "--lr", type=_positive_float, metavar="RATE", help=f"learning rate {dataset_default}"
+    )
+    p_train.add_argument(
+        "--iters",
+        type=_positive_int,
+        metavar="N",
+        help=f"iterations (epochs with --batch-size) {dataset_default}",
+    )
+    p_train.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        metavar="N",
+        help="mini-batch size (default: the full batch, as the course)",
+    )
+    p_train.add_argument(
+        "--dtype",
+        choices=["float32", "float64"],
+        help="the arrays' dtype (default: the data's, float64)",
+    )
+    p_train.add_argument(
+        "--seed",
+        type=_seed,
+        help=f"seeds the initialisation, the split and the moons {dataset_default}",
+    )
+    p_train.add_argument(
+        "--save", metavar="PATH", help="save the fitted model there (default: not saved)"
+    )
+    p_train.add_argument(
+        "--plot",
+        metavar="PATH",
+        help="draw the decision boundary (2-D data) or the loss curve there, e.g. plot.png "
+        "(default: not drawn)",
+    )
+    p_train.add_argument(
+        "--quiet", action="store_true", help="print only the final accuracies (and warnings)"
+    )
+    p_train.set_defaults(func=_train, parser=p_train)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (argparse exits with 2 on a usage error)."""
     args = build_parser().parse_args(argv)
     from nnbackend.errors import BackendError
 
     try:
         return int(args.func(args))
+    except _UsageError as exc:
+        command_parser: argparse.ArgumentParser = args.parser
+        command_parser.error(str(exc))
     except BackendError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"nnbackend {args.command}: error: {exc}", file=sys.stderr)
         return 2
