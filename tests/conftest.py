@@ -14,6 +14,7 @@ import pytest
 import nnbackend
 from nnbackend import backends
 from nnbackend.backend import BackendError
+from skip_summary import pytest_terminal_summary  # noqa: F401  (skips grouped by reason)
 
 
 def _case_id(name: str) -> str:

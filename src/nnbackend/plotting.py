@@ -110,7 +110,7 @@ def plot_decision_boundary(
     """Colour the plane by the model's prediction and scatter the points, as the planar
     notebook does.
 
-    Both the scikit-learn call and the notebook's call work::
+    Both the scikit-learn call and the notebook's call work:
 
         plot_decision_boundary(model, X, y)  # X (n_samples, 2), y (n_samples,)
         plot_decision_boundary(lambda x: predict(parameters, x.T), X, Y)  # X (2, m), Y (1, m)
