@@ -75,15 +75,17 @@ class SphinxRoles(griffe.Extension):
             path = f"{path}.{rest}" if rest else path
         try:
             found = pkg.modules_collection[path]
-            path = found.canonical_path
+            if found.is_alias:
+                found = found.final_target
         except (KeyError, griffe.AliasResolutionError, griffe.CyclicAliasError):
             return None
-        return path if self._is_rendered(path) else None
+        return found.path if self._is_rendered(found) else None
 
-    def _is_rendered(self, path: str) -> bool:
-        for module in self._modules:
-            if path == module:
-                return True
-            if path.startswith(module + "."):
-                return not any(part.startswith("_") for part in path[len(module) + 1 :].split("."))
-        return False
+    def _is_rendered(self, obj: griffe.Object) -> bool:
+        # rendered: a module of the page, or a public member (nested in classes, not in
+        # submodules, which the page does not show) of one
+        module = obj if obj.is_module else obj.module
+        if module.path not in self._modules:
+            return False
+        inner = obj.path[len(module.path) + 1 :]
+        return not any(part.startswith("_") for part in inner.split(".") if part)
