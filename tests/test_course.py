@@ -394,6 +394,10 @@ def test_integer_arrays_are_taken_as_the_notebooks_pass_them(backend):
         _np(sn.nn_model(Xi, Y, 2, num_iterations=3)["W1"]),
         _np(sn.nn_model(Xf, Y, 2, num_iterations=3)["W1"]),
     )
+    with pytest.raises(TypeError, match="z='0, 2' is not valid: expected an array or a number"):
+        lr.sigmoid("0, 2")
+    with pytest.raises(TypeError, match=r"(?s)X=\{'X': array.* is not valid: .* got dict"):
+        lr.propagate(w, 1.0, {"X": Xi}, Y)
 
 
 def test_training_functions_take_integer_data(numpy_backend, capsys):

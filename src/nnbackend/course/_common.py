@@ -19,20 +19,23 @@ def _is_float_array(x: Any) -> bool:
     return hasattr(x, "dtype") and array_namespace(x).isdtype(x.dtype, "real floating")
 
 
-def as_float_array(x: Any, like: Array | None = None) -> Array:
+def as_float_array(x: Any, like: Array | None = None, *, name: str = "x") -> Array:
     """``x`` as a floating-point array, as NumPy's ``np.exp`` or ``np.dot`` would see it.
 
     Python scalars and lists become float64 NumPy arrays. Integer and boolean arrays (the
     notebooks' ``np.array([0, 2])``, uint8 pixels, 0/1 labels) are cast in their own library:
     to ``like``'s float dtype when ``like`` is given and floating, else to the library's default
-    float (float64 on NumPy). Floating arrays pass through untouched.
+    float (float64 on NumPy). Floating arrays pass through untouched. ``name`` is the
+    argument's name, for the error on anything else.
     """
     if isinstance(x, bool | int | float | list | tuple):
         return np.asarray(x, dtype=float)
     if isinstance(x, np.generic):
         x = np.asarray(x)
     if not hasattr(x, "dtype"):
-        raise TypeError(f"expected an array or a number, got {type(x).__name__}: {x!r}")
+        raise TypeError(
+            f"{name}={x!r} is not valid: expected an array or a number, got {type(x).__name__}"
+        )
     xp = array_namespace(x)
     if xp.isdtype(x.dtype, ("real floating", "complex floating")):
         return x
@@ -42,7 +45,7 @@ def as_float_array(x: Any, like: Array | None = None) -> Array:
     return xp.astype(x, info.default_dtypes(device=device(x))["real floating"])
 
 
-def on_parameters(x: Any, like: Array) -> Array:
+def on_parameters(x: Any, like: Array, *, name: str = "X") -> Array:
     """Host data ``x`` on the library and device of the parameter ``like``, when that is not NumPy.
 
     The notebooks load their data as NumPy arrays, while ``initialize_*`` makes the parameters
@@ -50,7 +53,7 @@ def on_parameters(x: Any, like: Array) -> Array:
     GPU. When both are NumPy, or ``x`` is already an array of a library, ``x`` is left as it is.
     Integer data is cast to ``like``'s float dtype first (see :func:`as_float_array`).
     """
-    x = as_float_array(x, like)
+    x = as_float_array(x, like, name=name)
     if library_of(x) is None and library_of(like) is not None:
         return move_like(np.asarray(x), like)
     return x

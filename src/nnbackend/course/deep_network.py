@@ -114,7 +114,7 @@ def linear_forward(A: Array, W: Array, b: Array) -> tuple[Array, LinearCache]:
     cache : tuple
         (A, W, b).
     """
-    A = on_parameters(A, W)
+    A = on_parameters(A, W, name="A")
     return network.linear_forward(A, W, b), (A, W, b)
 
 
@@ -137,7 +137,7 @@ def linear_activation_forward(
         (linear_cache, activation_cache) = ((A_prev, W, b), Z).
     """
     _check_activation(activation)
-    A_prev = on_parameters(A_prev, W)
+    A_prev = on_parameters(A_prev, W, name="A_prev")
     A, Z = network.layer_forward(A_prev, W, b, activation)
     return A, ((A_prev, W, b), Z)
 

@@ -52,7 +52,7 @@ def sigmoid(z: Any) -> Array:
     s : array
         sigmoid(z), in z's library (float64 on NumPy for integer z).
     """
-    return activations.sigmoid(as_float_array(z))
+    return activations.sigmoid(as_float_array(z, name="z"))
 
 
 def initialize_with_zeros(dim: int) -> tuple[Array, float]:
