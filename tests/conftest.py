@@ -14,6 +14,7 @@ import pytest
 import nnbackend
 from nnbackend import backends
 from nnbackend.backend import BackendError
+from skip_summary import pytest_terminal_summary  # noqa: F401  (skips grouped by reason)
 
 
 def _case_id(name: str) -> str:
@@ -55,7 +56,7 @@ def backend(request):
     case = next(c for c in BACKEND_CASES if c[0] == request.param)
     _, name, device = case
     if not _installed(name):
-        pytest.skip(f"{name} is not installed")
+        pytest.skip(f"{name} is not installed: {backends.get(name).install_hint}")
     try:
         ctx = nnbackend.use_backend(name, device)
         active = ctx.__enter__()

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import importlib.util
+import inspect
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -93,24 +97,43 @@ def test_every_code_block_runs(page, tmp_path, monkeypatch):
             raise AssertionError(f"{page.name}: unexpected code block language {language!r}")
 
 
+DOCS_EXTRA = "the docs toolchain is not installed: pip install '.[docs]'"
+
+
+def _require_docs_toolchain() -> None:
+    for module in ("mkdocs", "mkdocstrings", "material", "matplotlib"):
+        pytest.importorskip(module, reason=f"{DOCS_EXTRA} ({module} is missing)")
+    try:
+        importlib.metadata.distribution("django-static-mathjax")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip(f"{DOCS_EXTRA} (django-static-mathjax, the site's MathJax, is missing)")
+
+
+def _fresh_checkout(tmp_path: Path) -> Path:
+    """What a fresh clone holds for the docs: no figures drawn by hand, no caches."""
+    root = tmp_path / "checkout"
+    ignore = shutil.ignore_patterns("generated", "__pycache__", "*.egg-info")
+    shutil.copytree(DOCS, root / "docs", ignore=ignore)
+    shutil.copytree(ROOT / "src", root / "src", ignore=ignore)
+    shutil.copy2(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    return root
+
+
 def _build(tmp_path: Path) -> Path:
-    pytest.importorskip("mkdocs")
-    pytest.importorskip("mkdocstrings")
-    pytest.importorskip("matplotlib")
-    subprocess.run(
-        [sys.executable, str(DOCS / "scripts" / "make_figures.py")], check=True, cwd=ROOT
-    )
+    _require_docs_toolchain()
+    root = _fresh_checkout(tmp_path)
     site = tmp_path / "site"
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
-        cwd=ROOT,
+        cwd=root,
         capture_output=True,
         text=True,
         env=env,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     assert "WARNING" not in result.stderr, result.stderr[-4000:]
+    assert not (root / "docs" / "assets" / "generated").exists()  # nothing written into docs/
     return site
 
 
@@ -190,3 +213,123 @@ def test_benchmark_numbers_in_readme_and_docs_come_from_the_recorded_run():
     rendered = bench_markdown.render(bench_markdown.latest_run(DOCS))
     assert rendered in (ROOT / "README.md").read_text(encoding="utf-8")
     assert rendered in (DOCS / "benchmarks.md").read_text(encoding="utf-8")
+
+
+def _pages(site: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(site)): p.read_text(encoding="utf-8")
+        for p in sorted(site.rglob("*.html"))
+    }
+
+
+SPHINX_ROLE = re.compile(r":(?:py:)?(?:class|func|meth|mod|attr|data|exc|obj|const):(?:`|<code>)")
+
+
+def test_no_raw_sphinx_roles_in_the_site(site):
+    found = {
+        page: sorted(set(SPHINX_ROLE.findall(html)))
+        for page, html in _pages(site).items()
+        if SPHINX_ROLE.search(html)
+    }
+    assert not found, f"raw Sphinx roles in the built pages: {found}"
+    # the roles became links where their target is documented
+    api = (site / "reference" / "api" / "index.html").read_text(encoding="utf-8")
+    assert 'href="#nnbackend.backend.to_numpy"' in api
+
+
+def test_the_api_reference_shows_every_public_method_of_every_estimator(site):
+    import nnbackend.models
+
+    html = (site / "reference" / "api" / "index.html").read_text(encoding="utf-8")
+    missing = []
+    for name in nnbackend.models.__all__:
+        cls = getattr(nnbackend.models, name)
+        methods = [
+            m for m in dir(cls) if not m.startswith("_") and inspect.isfunction(getattr(cls, m))
+        ]
+        assert {"fit", "predict", "score", "save", "get_params", "set_params"} <= set(methods)
+        missing += [
+            f"{name}.{m}" for m in methods if f'id="nnbackend.models.{name}.{m}"' not in html
+        ]
+    assert not missing, f"inherited methods missing from the API reference: {missing}"
+
+
+def _parameter_rows(html: str, anchor: str) -> dict[str, tuple[str, str]]:
+    """The Parameters table of the object whose heading has id ``anchor``.
+
+    Returns name -> (type cell, default cell), as text.
+    """
+    start = html.index(f'id="{anchor}"')
+    table = html[start : html.index("</table>", html.index("Parameters", start))]
+    rows = {}
+    for row in re.findall(r"<tr.*?</tr>", table, re.S)[1:]:
+        cells = [
+            unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell))).strip()
+            for cell in re.findall(r"<td.*?</td>", row, re.S)
+        ]
+        rows[cells[0]] = (cells[1], cells[-1])
+    return rows
+
+
+def _same_default(shown: str, actual: object) -> bool:
+    shown = shown.strip("\"'")
+    try:
+        return float(shown) == actual
+    except (TypeError, ValueError):
+        return shown == str(actual)
+
+
+def test_every_estimator_parameter_row_has_its_own_type_and_default(site):
+    import nnbackend.models
+
+    html = (site / "reference" / "api" / "index.html").read_text(encoding="utf-8")
+    for name in nnbackend.models.__all__:
+        rows = _parameter_rows(html, f"nnbackend.models.{name}")
+        expected = inspect.signature(getattr(nnbackend.models, name)).parameters
+        assert set(rows) == set(expected), name
+        for param, (kind, default) in rows.items():
+            assert "tuple" not in kind or param == "hidden_layer_sizes", (name, param, kind)
+            assert _same_default(default, expected[param].default), (name, param, default)
+
+
+def test_the_site_works_offline(site):
+    external = re.compile(r"""<(?:script|link|img)\b[^>]*\b(?:src|href)=["']?(?:https?:)?//""")
+    found = {page: external.findall(html) for page, html in _pages(site).items()}
+    assert not any(found.values()), {p: f for p, f in found.items() if f}
+    theory = (site / "theory" / "logistic-regression" / "index.html").read_text(encoding="utf-8")
+    assert "assets/mathjax/tex-mml-chtml.js" in theory and "arithmatex" in theory
+    mathjax = site / "assets" / "mathjax"
+    assert (mathjax / "tex-mml-chtml.js").stat().st_size > 500_000
+    assert (
+        mathjax / "output" / "chtml" / "fonts" / "woff-v2" / "MathJax_Main-Regular.woff"
+    ).exists()
+    assert (mathjax / "input" / "tex" / "extensions" / "boldsymbol.js").exists()  # autoload
+
+
+def test_the_mathjax_hook_says_what_to_install_when_the_package_is_missing(monkeypatch):
+    pytest.importorskip("mkdocs", reason=DOCS_EXTRA)
+    spec = importlib.util.spec_from_file_location("docs_hooks", DOCS / "scripts" / "hooks.py")
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+
+    def missing(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(hooks.importlib.metadata, "distribution", missing)
+    from mkdocs.exceptions import PluginError
+
+    with pytest.raises(PluginError, match=r"django-static-mathjax.*pip install '\.\[docs\]'"):
+        hooks.mathjax_source()
+
+
+def _prose_and_code(page: Path) -> tuple[str, str]:
+    text = page.read_text(encoding="utf-8")
+    code = "\n".join(m.group(2) for m in FENCE.finditer(text))
+    return FENCE.sub("", text), code
+
+
+@pytest.mark.parametrize("page", [*PAGES, ROOT / "README.md"], ids=lambda p: p.name)
+def test_the_prose_names_the_environment_variables_the_code_reads(page):
+    prose, code = _prose_and_code(page)
+    for variable in re.findall(r"os\.environ(?:\.get\(|\[)[\"'](\w+)", code):
+        assert f"`{variable}`" in prose, f"{page.name}: the code reads {variable}; say so"

@@ -1,15 +1,19 @@
-"""Draw the documentation's figures into docs/assets/generated/ (not committed).
+"""Draw the documentation's figures (never committed).
 
 * activations.png and activation-derivatives.png, from nnbackend.activations itself;
 * planar-boundary.png, a 4-unit tanh network on the course's flower;
 * bench-cpu.png, from the benchmark run recorded in docs/benchmarks/.
 
-Run before ``mkdocs build`` (the nox ``docs`` session and the test suite do).
+``mkdocs build`` draws them itself (``docs/scripts/hooks.py`` calls ``main()`` into a
+temporary folder and adds them to the site as ``assets/generated/``). Run this file by hand to
+look at them: ``python docs/scripts/make_figures.py [FOLDER]`` writes them into FOLDER, by
+default ``docs/assets/generated/`` (git-ignored).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -26,7 +30,7 @@ OUT = DOCS / "assets" / "generated"
 NAMES = ("sigmoid", "tanh", "relu", "leaky_relu")
 
 
-def activation_plots() -> None:
+def activation_plots(out: Path) -> None:
     z = np.linspace(-5, 5, 501)
     fig, ax = plt.subplots(figsize=(6, 4))
     for name in NAMES:
@@ -35,7 +39,7 @@ def activation_plots() -> None:
     ax.set_xlabel("z")
     ax.grid(True, alpha=0.3)
     ax.legend()
-    fig.savefig(OUT / "activations.png", dpi=110, bbox_inches="tight")
+    fig.savefig(out / "activations.png", dpi=110, bbox_inches="tight")
     plt.close(fig)
     fig, ax = plt.subplots(figsize=(6, 4))
     for name in NAMES:
@@ -49,11 +53,11 @@ def activation_plots() -> None:
     ax.set_xlabel("z")
     ax.grid(True, alpha=0.3)
     ax.legend()
-    fig.savefig(OUT / "activation-derivatives.png", dpi=110, bbox_inches="tight")
+    fig.savefig(out / "activation-derivatives.png", dpi=110, bbox_inches="tight")
     plt.close(fig)
 
 
-def planar_plot() -> None:
+def planar_plot(out: Path) -> None:
     X, y = datasets.make_planar()
     model = nnbackend.NeuralNetworkClassifier(
         (4,),
@@ -65,24 +69,26 @@ def planar_plot() -> None:
         tol=None,
         random_state=np.random.RandomState(2),
     ).fit(X, y)
-    fig = plotting.plot_decision_boundary(model, X, y, path=OUT / "planar-boundary.png")
+    fig = plotting.plot_decision_boundary(model, X, y, path=out / "planar-boundary.png")
     plt.close(fig)
 
 
-def bench_plot() -> None:
+def bench_plot(out: Path) -> None:
     runs = sorted((DOCS / "benchmarks").glob("*.json"))
     if not runs:
         return
     report = json.loads(runs[-1].read_text())
-    bench.plot(report, str(OUT / "bench-cpu.png"))
+    bench.plot(report, str(out / "bench-cpu.png"))
 
 
-def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    activation_plots()
-    planar_plot()
-    bench_plot()
+def main(out: Path = OUT) -> list[Path]:
+    """Draw every figure into the folder ``out``; return the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    activation_plots(out)
+    planar_plot(out)
+    bench_plot(out)
+    return sorted(out.glob("*.png"))
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)

@@ -497,7 +497,7 @@ class NeuralNetworkClassifier(_ClassifierMixin, _LayeredNetwork):
         The hidden layers' activation.
     init : {"he", "xavier", "small", "zeros"}, default "he"
         Weight initialisation (see :data:`nnbackend.initializers.INITS`).
-    solver : {"gd", "momentum", "adam"}, default "adam"
+    solver : {"adam", "gd", "momentum"}, default "adam"
         "gd" is the course's plain gradient descent.
     learning_rate : float, default 0.01
     max_iter : int, default 200
@@ -546,8 +546,14 @@ class LogisticRegression(_ClassifierMixin):
 
     Attributes
     ----------
-    classes_, coefs_, intercepts_, loss_curve_, n_iter_, n_features_in_
-        As in :class:`NeuralNetworkClassifier`.
+    classes_ : ndarray
+        The labels seen by fit, sorted.
+    coefs_ : list of arrays
+        As in :class:`NeuralNetworkClassifier`: here one layer.
+    intercepts_ : list of arrays
+    loss_curve_ : list of float
+    n_iter_ : int
+    n_features_in_ : int
     coef_ : array of shape (1, n_features) or (n_classes, n_features)
     intercept_ : array of shape (1,) or (n_classes,)
     """
@@ -590,15 +596,47 @@ class LogisticRegression(_ClassifierMixin):
 class NeuralNetworkRegressor(_LayeredNetwork):
     """A dense network regressor: linear output, half mean squared error.
 
+    The parameters mean what they mean for :class:`NeuralNetworkClassifier`.
+
     Parameters
     ----------
-    hidden_layer_sizes, activation, init, solver, learning_rate, max_iter, batch_size, tol,
-    random_state, dtype, verbose
-        As in :class:`NeuralNetworkClassifier`.
+    hidden_layer_sizes : tuple of int, default (100,)
+        Units per hidden layer.
+    activation : {"relu", "tanh", "sigmoid", "leaky_relu"}, default "relu"
+        The hidden layers' activation.
+    init : {"he", "xavier", "small", "zeros"}, default "he"
+        Weight initialisation (see :data:`nnbackend.initializers.INITS`).
+    solver : {"adam", "gd", "momentum"}, default "adam"
+        "gd" is the course's plain gradient descent.
+    learning_rate : float, default 0.01
+    max_iter : int, default 200
+        Iterations (full batch) or epochs (mini-batches).
+    batch_size : int or None, default None
+        None trains on the full batch, as the course does.
+    tol : float or None, default 1e-4
+        Stop when the cost improves by less than tol for 10 consecutive iterations.
+    random_state : int, Generator, RandomState or None, default None
+        Seeds the initialisation and the shuffling; the same seed gives the same model on every
+        backend.
+    dtype : {None, "float32", "float64"}, default None
+        None keeps float32/float64 input and turns the rest to float64.
+    verbose : bool, default False
+        Show a progress bar with the cost.
 
     Attributes
     ----------
-    coefs_, intercepts_, loss_curve_, n_iter_, n_features_in_, n_outputs_
+    coefs_ : list of arrays
+        W[l] per layer, in scikit-learn's layout (n_{l-1}, n_l).
+    intercepts_ : list of arrays
+        b[l] per layer, of shape (n_l,).
+    loss_curve_ : list of float
+        The cost per iteration (or epoch).
+    n_iter_ : int
+        Iterations (or epochs) run.
+    n_features_in_ : int
+        Features seen by fit.
+    n_outputs_ : int
+        Targets per sample.
     """
 
     _output_kind = "regressor"

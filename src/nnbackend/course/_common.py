@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from array_api_compat import device
 
 from nnbackend import network
 from nnbackend.backend import array_namespace, asarray, library_of, materialize
@@ -14,21 +15,45 @@ from nnbackend.initializers import draw_parameters, move_like
 Array = Any
 
 
-def as_float_array(x: Any) -> Array:
-    """Python scalars and lists become float64 NumPy arrays; arrays pass through."""
-    if isinstance(x, int | float | list | tuple):
+def _is_float_array(x: Any) -> bool:
+    return hasattr(x, "dtype") and array_namespace(x).isdtype(x.dtype, "real floating")
+
+
+def as_float_array(x: Any, like: Array | None = None, *, name: str = "x") -> Array:
+    """``x`` as a floating-point array, as NumPy's ``np.exp`` or ``np.dot`` would see it.
+
+    Python scalars and lists become float64 NumPy arrays. Integer and boolean arrays (the
+    notebooks' ``np.array([0, 2])``, uint8 pixels, 0/1 labels) are cast in their own library:
+    to ``like``'s float dtype when ``like`` is given and floating, else to the library's default
+    float (float64 on NumPy). Floating arrays pass through untouched. ``name`` is the
+    argument's name, for the error on anything else.
+    """
+    if isinstance(x, bool | int | float | list | tuple):
         return np.asarray(x, dtype=float)
-    return x
+    if isinstance(x, np.generic):
+        x = np.asarray(x)
+    if not hasattr(x, "dtype"):
+        raise TypeError(
+            f"{name}={x!r} is not valid: expected an array or a number, got {type(x).__name__}"
+        )
+    xp = array_namespace(x)
+    if xp.isdtype(x.dtype, ("real floating", "complex floating")):
+        return x
+    if like is not None and _is_float_array(like) and library_of(like) == library_of(x):
+        return xp.astype(x, like.dtype)
+    info = xp.__array_namespace_info__()
+    return xp.astype(x, info.default_dtypes(device=device(x))["real floating"])
 
 
-def on_parameters(x: Any, like: Array) -> Array:
+def on_parameters(x: Any, like: Array, *, name: str = "X") -> Array:
     """Host data ``x`` on the library and device of the parameter ``like``, when that is not NumPy.
 
     The notebooks load their data as NumPy arrays, while ``initialize_*`` makes the parameters
     on the active backend: with ``NNBACKEND=cupy`` the two meet here, and the data moves to the
     GPU. When both are NumPy, or ``x`` is already an array of a library, ``x`` is left as it is.
+    Integer data is cast to ``like``'s float dtype first (see :func:`as_float_array`).
     """
-    x = as_float_array(x)
+    x = as_float_array(x, like, name=name)
     if library_of(x) is None and library_of(like) is not None:
         return move_like(np.asarray(x), like)
     return x
@@ -55,9 +80,41 @@ def copy(x: Array) -> Array:
     return xp.asarray(x, copy=True)
 
 
-def legacy_parameters(layer_dims: Sequence[int], seed: int, init: str) -> list[tuple[Any, Any]]:
-    """The notebooks' ``np.random.seed(seed)`` + ``randn`` draws, layer by layer, on the host."""
+def legacy_parameters(
+    layer_dims: Sequence[int], seed: int | None, init: str
+) -> list[tuple[Any, Any]]:
+    """The notebooks' ``np.random.seed(seed)`` + ``randn`` draws, layer by layer, on the host.
+
+    ``seed=None`` draws from NumPy's global stream instead, as the notebooks do whose
+    ``initialize_parameters`` does not reseed (the learner or the test seeds it beforehand).
+    The global stream advances, exactly as ``np.random.randn`` would advance it.
+    """
+    if seed is None:
+        # the np.random module has the legacy global RandomState's methods
+        return draw_parameters(layer_dims, init, np.random)  # type: ignore[arg-type]
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(
+            f"seed={seed!r} is not valid: expected an int (np.random.seed(seed) before the "
+            "draws) or None (draw from NumPy's global random state)"
+        )
     return draw_parameters(layer_dims, init, np.random.RandomState(seed))
+
+
+def squeeze_cost(cost: Array, xp: Any) -> Array:
+    """The notebooks' ``np.squeeze(cost)``: a 0-d array of the backend (a 0-d ndarray on NumPy).
+
+    The graders compare types: NumPy reductions give a ``np.float64`` scalar, which
+    ``np.squeeze`` (and so ``xp.reshape``) turns into a 0-d ``ndarray``.
+    """
+    return xp.reshape(xp.asarray(cost), ())
+
+
+def first_element(a: Array) -> Array:
+    """``a[0, 0]``: a NumPy scalar (``np.float64``) on NumPy, a 0-d array elsewhere.
+
+    That is the type of the notebooks' ``db = 1/m * np.sum(dZ)`` and ``b = b - α db``.
+    """
+    return a[0, 0]
 
 
 def to_dict(params: list[tuple[Array, Array]], like: Array | None = None) -> dict[str, Array]:

@@ -14,7 +14,7 @@ import numpy as np
 
 from nnbackend import activations, losses, network
 from nnbackend._sources import read_catvnoncat
-from nnbackend.backend import array_namespace, asarray
+from nnbackend.backend import array_namespace, asarray, materialize
 from nnbackend.course._common import (
     as_float_array,
     from_dict,
@@ -23,6 +23,7 @@ from nnbackend.course._common import (
     materialize_dict,
     on_parameters,
     print_cost_line,
+    squeeze_cost,
     to_dict,
     updated_parameters,
 )
@@ -58,13 +59,19 @@ def _check_activation(activation: str) -> None:
         )
 
 
-def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int = 1) -> dict[str, Array]:
+def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int | None = 1) -> dict[str, Array]:
     """Two-layer parameters: W = randn · 0.01 (W1 then W2, after ``np.random.seed(seed)``).
 
     Parameters
     ----------
-    n_x, n_h, n_y : int
-    seed : int, default 1
+    n_x : int
+        Input size.
+    n_h : int
+        Hidden units.
+    n_y : int
+        Output size.
+    seed : int or None, default 1
+        The notebook's ``np.random.seed(1)``; None draws from NumPy's global random state.
 
     Returns
     -------
@@ -74,14 +81,15 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int = 1) -> dict[s
     return to_dict(legacy_parameters([n_x, n_h, n_y], seed, "small"))
 
 
-def initialize_parameters_deep(layer_dims: list[int], seed: int = 3) -> dict[str, Array]:
+def initialize_parameters_deep(layer_dims: list[int], seed: int | None = 3) -> dict[str, Array]:
     """L-layer parameters: W_l = randn(n_l, n_{l-1}) · 0.01, drawn layer by layer; b_l = 0.
 
     Parameters
     ----------
     layer_dims : list of int
         [n_x, n_1, ..., n_L].
-    seed : int, default 3
+    seed : int or None, default 3
+        The notebook's ``np.random.seed(3)``; None draws from NumPy's global random state.
 
     Returns
     -------
@@ -106,7 +114,7 @@ def linear_forward(A: Array, W: Array, b: Array) -> tuple[Array, LinearCache]:
     cache : tuple
         (A, W, b).
     """
-    A = on_parameters(A, W)
+    A = on_parameters(A, W, name="A")
     return network.linear_forward(A, W, b), (A, W, b)
 
 
@@ -129,7 +137,7 @@ def linear_activation_forward(
         (linear_cache, activation_cache) = ((A_prev, W, b), Z).
     """
     _check_activation(activation)
-    A_prev = on_parameters(A_prev, W)
+    A_prev = on_parameters(A_prev, W, name="A_prev")
     A, Z = network.layer_forward(A_prev, W, b, activation)
     return A, ((A_prev, W, b), Z)
 
@@ -158,7 +166,7 @@ def L_model_forward(X: Array, parameters: dict[str, Array]) -> tuple[Array, list
     return A, caches
 
 
-def compute_cost(AL: Array, Y: Array) -> float:
+def compute_cost(AL: Array, Y: Array) -> Array:
     """The cross-entropy cost -(1/m) Σ [y log a + (1 - y) log(1 - a)].
 
     Parameters
@@ -168,9 +176,12 @@ def compute_cost(AL: Array, Y: Array) -> float:
 
     Returns
     -------
-    cost : float
+    cost : 0-d array
+        As the notebook's ``np.squeeze(cost)`` gives it: a 0-d ``numpy.ndarray`` on NumPy, a
+        0-d array of the backend elsewhere.
     """
-    return float(losses.binary_cross_entropy(AL, match(Y, AL)))
+    xp = array_namespace(AL)
+    return squeeze_cost(losses.binary_cross_entropy(AL, match(Y, AL), xp=xp), xp)
 
 
 def linear_backward(dZ: Array, cache: LinearCache) -> tuple[Array, Array, Array]:
@@ -279,17 +290,18 @@ def _train(
     learning_rate: float,
     num_iterations: int,
     print_cost: bool,
-) -> tuple[dict[str, Array], list[float]]:
-    costs: list[float] = []
+) -> tuple[dict[str, Array], list[Array]]:
+    costs: list[Array] = []
     for i in range(num_iterations):
         AL, caches = L_model_forward(X, parameters)
         cost = compute_cost(AL, Y)
         grads = L_model_backward(AL, Y, caches)
         parameters = materialize_dict(update_parameters(parameters, grads, learning_rate))
-        if print_cost and (i % 100 == 0 or i == num_iterations - 1):
-            print_cost_line(i, cost)
         if i % 100 == 0:
+            (cost,) = materialize([cost])
             costs.append(cost)
+        if print_cost and (i % 100 == 0 or i == num_iterations - 1):
+            print_cost_line(i, float(cost))
     return parameters, costs
 
 
@@ -300,7 +312,7 @@ def two_layer_model(
     learning_rate: float = 0.0075,
     num_iterations: int = 3000,
     print_cost: bool = False,
-) -> tuple[dict[str, Array], list[float]]:
+) -> tuple[dict[str, Array], list[Array]]:
     """LINEAR->RELU->LINEAR->SIGMOID, initialised like the application notebook (seed 1).
 
     Parameters
@@ -316,8 +328,8 @@ def two_layer_model(
     Returns
     -------
     parameters : dict
-    costs : list of float
-        The cost when i % 100 == 0.
+    costs : list of 0-d arrays
+        The cost when i % 100 == 0, each as :func:`compute_cost` returns it.
     """
     X = as_float_array(X)
     n_x, n_h, n_y = layers_dims
@@ -332,7 +344,7 @@ def L_layer_model(
     learning_rate: float = 0.0075,
     num_iterations: int = 3000,
     print_cost: bool = False,
-) -> tuple[dict[str, Array], list[float]]:
+) -> tuple[dict[str, Array], list[Array]]:
     """[LINEAR->RELU] × (L-1) -> LINEAR->SIGMOID.
 
     Initialised like the application notebook: seed 1, W_l = randn(n_l, n_{l-1}) / sqrt(n_{l-1}).
@@ -349,8 +361,8 @@ def L_layer_model(
     Returns
     -------
     parameters : dict
-    costs : list of float
-        The cost when i % 100 == 0.
+    costs : list of 0-d arrays
+        The cost when i % 100 == 0, each as :func:`compute_cost` returns it.
     """
     X = as_float_array(X)
     parameters = to_dict(legacy_parameters(list(layers_dims), 1, "xavier"), like=X)

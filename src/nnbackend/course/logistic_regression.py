@@ -7,16 +7,34 @@ transpose of the core's W[1].
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
 
 from nnbackend import activations, network
+from nnbackend._sources import read_catvnoncat
 from nnbackend.backend import array_namespace, asarray, library_of, materialize
-from nnbackend.course._common import as_float_array, copy, match, on_parameters, print_cost_line
+from nnbackend.course._common import (
+    as_float_array,
+    copy,
+    first_element,
+    match,
+    on_parameters,
+    print_cost_line,
+    squeeze_cost,
+)
 from nnbackend.initializers import move_like
 
-__all__ = ["initialize_with_zeros", "model", "optimize", "predict", "propagate", "sigmoid"]
+__all__ = [
+    "initialize_with_zeros",
+    "load_dataset",
+    "model",
+    "optimize",
+    "predict",
+    "propagate",
+    "sigmoid",
+]
 
 Array = Any
 
@@ -27,13 +45,14 @@ def sigmoid(z: Any) -> Array:
     Parameters
     ----------
     z : scalar or array of any size
+        Integer arrays are accepted, as in the notebook's ``sigmoid(np.array([0, 2]))``.
 
     Returns
     -------
     s : array
-        sigmoid(z), in z's library.
+        sigmoid(z), in z's library (float64 on NumPy for integer z).
     """
-    return activations.sigmoid(as_float_array(z))
+    return activations.sigmoid(as_float_array(z, name="z"))
 
 
 def initialize_with_zeros(dim: int) -> tuple[Array, float]:
@@ -81,10 +100,10 @@ def _propagate(w: Array, b: Array, X: Array, Y: Array) -> tuple[Array, Array, Ar
     A, cache = network.forward(X, params, output="sigmoid", xp=xp)
     cost = network.compute_cost(A, Y, "sigmoid", xp=xp)
     ((dW, db),) = network.backward(A, Y, cache, params, output="sigmoid", xp=xp)
-    return dW.T, db, cost
+    return dW.T, db, squeeze_cost(cost, xp)
 
 
-def propagate(w: Array, b: Any, X: Array, Y: Array) -> tuple[dict[str, Any], float]:
+def propagate(w: Array, b: Any, X: Array, Y: Array) -> tuple[dict[str, Any], Array]:
     """Cost and gradients of logistic regression, forward and backward.
 
     Parameters
@@ -94,16 +113,18 @@ def propagate(w: Array, b: Any, X: Array, Y: Array) -> tuple[dict[str, Any], flo
     b : float
         Bias.
     X : array of shape (n_x, m)
-        Data.
+        Data; integer arrays are cast to w's float dtype.
     Y : array of shape (1, m)
         True labels (0 or 1); shape (m,) is read as the same row.
 
     Returns
     -------
     grads : dict
-        ``{"dw": array (n_x, 1), "db": float}``.
-    cost : float
-        The negative log-likelihood cost.
+        ``{"dw": array (n_x, 1), "db": scalar}``. ``db`` is what the notebook's
+        ``1/m * np.sum(...)`` gives: a ``numpy.float64`` on NumPy, a 0-d array elsewhere.
+    cost : 0-d array
+        The negative log-likelihood cost, as ``np.squeeze(np.array(cost))`` gives it: a 0-d
+        ``numpy.ndarray`` on NumPy, a 0-d array of the backend elsewhere.
 
     Raises
     ------
@@ -113,7 +134,7 @@ def propagate(w: Array, b: Any, X: Array, Y: Array) -> tuple[dict[str, Any], flo
     X = on_parameters(X, w)
     Y, w = _label_row(match(Y, X), X), match(w, X)
     dw, db, cost = _propagate(w, _bias_array(b, X), X, Y)
-    return {"dw": dw, "db": float(db[0, 0])}, float(cost)
+    return {"dw": dw, "db": first_element(db)}, cost
 
 
 def optimize(
@@ -124,7 +145,7 @@ def optimize(
     num_iterations: int = 100,
     learning_rate: float = 0.009,
     print_cost: bool = False,
-) -> tuple[dict[str, Any], dict[str, Any], list[float]]:
+) -> tuple[dict[str, Any], dict[str, Any], list[Array]]:
     """Optimise w and b by running gradient descent.
 
     Parameters
@@ -141,30 +162,32 @@ def optimize(
     Returns
     -------
     params : dict
-        ``{"w": array, "b": float}``.
+        ``{"w": array, "b": scalar}``; ``b`` is a ``numpy.float64`` on NumPy (0-d array
+        elsewhere), as the notebook's ``b = b - learning_rate * db`` makes it.
     grads : dict
-        The last gradients, ``{"dw", "db"}``.
-    costs : list of float
-        The cost every 100 iterations (i % 100 == 0).
+        The last gradients, ``{"dw", "db"}``, typed as :func:`propagate` returns them.
+    costs : list of 0-d arrays
+        The cost every 100 iterations (i % 100 == 0), each as :func:`propagate` returns it.
     """
     X = on_parameters(X, w)
     Y = _label_row(match(Y, X), X)
     W = copy(match(w, X)).T  # the core's (1, n_x) layout; a copy, so the learner's w is kept
     bias = copy(_bias_array(b, X))
     params = [(W, bias)]
-    costs: list[float] = []
+    costs: list[Array] = []
     dw = db = None
     for i in range(num_iterations):
         dw, db, cost = _propagate(params[0][0].T, params[0][1], X, Y)
         params = network.update(params, [(dw.T, db)], learning_rate)
         params = [tuple(materialize(list(params[0])))]
         if i % 100 == 0:
-            costs.append(float(cost))
+            (cost,) = materialize([cost])
+            costs.append(cost)
             if print_cost:
                 print_cost_line(i, float(cost))
     W, bias = params[0]
-    grads = {"dw": dw, "db": None if db is None else float(db[0, 0])}
-    return {"w": W.T, "b": float(bias[0, 0])}, grads, costs
+    grads = {"dw": dw, "db": None if db is None else first_element(db)}
+    return {"w": W.T, "b": first_element(bias)}, grads, costs
 
 
 def predict(w: Array, b: Any, X: Array) -> Array:
@@ -175,6 +198,7 @@ def predict(w: Array, b: Any, X: Array) -> Array:
     w : array of shape (n_x, 1)
     b : float
     X : array of shape (n_x, m)
+        Integer arrays are cast to w's float dtype.
 
     Returns
     -------
@@ -219,7 +243,8 @@ def model(
     -------
     d : dict
         ``costs``, ``Y_prediction_test``, ``Y_prediction_train``, ``w``, ``b``,
-        ``learning_rate``, ``num_iterations``.
+        ``learning_rate``, ``num_iterations``; ``costs`` and ``b`` typed as :func:`optimize`
+        returns them.
     """
     X_train = as_float_array(X_train)
     X_test = match(X_test, X_train)
@@ -241,3 +266,48 @@ def model(
         "learning_rate": learning_rate,
         "num_iterations": num_iterations,
     }
+
+
+def load_dataset(
+    path: str | os.PathLike[str] = "datasets",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The Week 2 notebook's ``load_dataset()``: the cat / non-cat images, as stored.
+
+    Nothing is flattened or scaled: reshaping the images into columns and dividing by 255 is
+    the notebook's exercise, in NumPy. So the arrays are NumPy arrays, exactly the notebook's,
+    whatever the backend; the functions of this module run host data on the backend of their
+    parameters, and ``nnbackend.asarray`` moves it to the active backend.
+
+    Parameters
+    ----------
+    path : str or path-like, default "datasets"
+        The folder holding ``train_catvnoncat.h5`` and ``test_catvnoncat.h5``; the notebook
+        reads them from ``datasets/`` beside it.
+
+    Returns
+    -------
+    train_set_x_orig : ndarray of shape (m_train, 64, 64, 3), uint8
+        The training images (m_train = 209).
+    train_set_y : ndarray of shape (1, m_train)
+        Their labels, 1 for a cat.
+    test_set_x_orig : ndarray of shape (m_test, 64, 64, 3), uint8
+        The test images (m_test = 50).
+    test_set_y : ndarray of shape (1, m_test)
+    classes : ndarray of bytes
+        ``[b"non-cat", b"cat"]``, indexed by a label.
+
+    Raises
+    ------
+    FileNotFoundError
+        When a file is missing; the message names the folder.
+    ImportError
+        When h5py (the ``data`` extra) is not installed.
+    """
+    train_x, train_y, test_x, test_y, classes = read_catvnoncat(path)
+    return (
+        train_x,
+        train_y.reshape((1, train_y.shape[0])),
+        test_x,
+        test_y.reshape((1, test_y.shape[0])),
+        classes,
+    )

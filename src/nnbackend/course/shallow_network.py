@@ -67,14 +67,20 @@ def layer_sizes(X: Array, Y: Array) -> tuple[int, int, int]:
     return int(X.shape[0]), 4, int(Y.shape[0])
 
 
-def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int = 2) -> dict[str, Array]:
+def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int | None = 2) -> dict[str, Array]:
     """W = randn · 0.01 (drawn W1, then W2, after ``np.random.seed(seed)``), b = 0.
 
     Parameters
     ----------
-    n_x, n_h, n_y : int
-        Layer sizes.
-    seed : int, default 2
+    n_x : int
+        Input size.
+    n_h : int
+        Hidden units.
+    n_y : int
+        Output size.
+    seed : int or None, default 2
+        2 reseeds as the May 2021 notebook does; None draws from NumPy's global random state,
+        as the later 2021 notebook does (its test calls ``np.random.seed(2)`` first).
 
     Returns
     -------
@@ -119,6 +125,8 @@ def compute_cost(A2: Array, Y: Array) -> float:
     Returns
     -------
     cost : float
+        A Python float: this notebook ends with ``cost = float(np.squeeze(cost))`` and its
+        test checks ``type(cost) == float`` (Weeks 2 and 4 keep a 0-d array instead).
     """
     return float(losses.binary_cross_entropy(A2, match(Y, A2)))
 
@@ -183,9 +191,17 @@ def nn_model(
     n_h: int,
     num_iterations: int = 10000,
     print_cost: bool = False,
-    seed: int = 2,
+    seed: int | None = 2,
 ) -> dict[str, Array]:
     """Train the one-hidden-layer network with full-batch gradient descent (α = 1.2).
+
+    Two versions of the notebook initialise differently, and ``seed`` picks one:
+
+    * ``seed=2`` (the default) is the May 2021 notebook, whose ``initialize_parameters``
+      calls ``np.random.seed(2)``: the same parameters whatever the global state.
+    * ``seed=None`` is the later 2021 notebook, whose ``initialize_parameters`` draws from
+      NumPy's global random state: its check runs ``np.random.seed(3)`` and then
+      ``nn_model(X, Y, 4)``, and the result depends on that call.
 
     Parameters
     ----------
@@ -196,7 +212,8 @@ def nn_model(
     num_iterations : int, default 10000
     print_cost : bool, default False
         Print the cost every 1000 iterations.
-    seed : int, default 2
+    seed : int or None, default 2
+        ``np.random.seed(seed)`` before the draws, or None for the global random state.
 
     Returns
     -------
