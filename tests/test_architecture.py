@@ -99,6 +99,7 @@ LAYERS = [
         [
             "nnbackend._validation",
             "nnbackend.model_file",
+            "nnbackend._state_checks",  # the model file checks the estimators' from_state uses
             "nnbackend.models",
             "nnbackend.persistence",
             "nnbackend.course",

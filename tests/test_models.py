@@ -319,7 +319,7 @@ def test_save_load_round_trip(tmp_path, backend, cls):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.nnb"]
     with zipfile.ZipFile(path) as zf:
         header = json.loads(zf.read("header.json"))
-    assert header["format"] == "nnbackend.model" and header["version"] == 1
+    assert header["format"] == "nnbackend.model" and header["version"] == 2
     with nnbackend.use_backend("numpy"):
         loaded = nnbackend.load(path)  # trained on any backend, loads on the CPU
         np.testing.assert_allclose(

@@ -22,11 +22,12 @@ from nnbackend.backend import (
 from nnbackend.errors import (
     BackendError,
     DataConversionWarning,
+    ModelFileError,
     NotFittedError,
     TrainingDivergedError,
 )
 from nnbackend.models import LogisticRegression, NeuralNetworkClassifier, NeuralNetworkRegressor
-from nnbackend.persistence import ModelFileError, load, save
+from nnbackend.persistence import load, save
 
 __version__ = "0.1.0"
 

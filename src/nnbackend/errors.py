@@ -9,7 +9,13 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-__all__ = ["BackendError", "DataConversionWarning", "NotFittedError", "TrainingDivergedError"]
+__all__ = [
+    "BackendError",
+    "DataConversionWarning",
+    "ModelFileError",
+    "NotFittedError",
+    "TrainingDivergedError",
+]
 
 
 class BackendError(ImportError, RuntimeError):
@@ -72,6 +78,28 @@ class NotFittedError(ValueError, AttributeError):
     It subclasses both :class:`ValueError` and :class:`AttributeError`, as scikit-learn's does,
     so ``hasattr(model, "coefs_")`` is False before fitting.
     """
+
+
+class ModelFileError(ValueError):
+    """A model file is truncated, corrupt, too large, inconsistent, or not an nnbackend model.
+
+    The message names the file and, where one is to blame, the field (``fitted.n_layers``,
+    ``arrays/W2.npy``...). Both are also attributes, for programs that handle the error.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, naming the file and the field.
+    path : str, optional
+        The model file as the caller named it.
+    field : str, optional
+        The header field or archive member at fault, when there is one.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.path = path
+        self.field = field
 
 
 class DataConversionWarning(UserWarning):

@@ -16,10 +16,12 @@ import inspect
 import math
 import numbers
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from nnbackend import _state_checks as checks
 from nnbackend import network
 from nnbackend._arrays import array_namespace, dtype_name
 from nnbackend._validation import (
@@ -43,6 +45,7 @@ from nnbackend.backend import (
 from nnbackend.backends import DEFAULT_BACKEND
 from nnbackend.errors import not_fitted_error
 from nnbackend.initializers import INITS, initialize_parameters
+from nnbackend.model_file import register_estimator, save_estimator
 from nnbackend.optimizers import SOLVERS, make_optimizer
 from nnbackend.training import train
 
@@ -81,6 +84,19 @@ def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
     # the type first: ``value in choices`` fails on its own for a dict (unhashable) or an array
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name}={value!r} is not valid: expected one of {choices}")
+
+
+def _json_param(value: Any) -> Any:
+    # Constructor arguments as plain JSON: NumPy scalars become Python numbers, tuples lists.
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, tuple | list):
+        return [_json_param(v) for v in value]
+    return value
 
 
 class _NetworkEstimator:
@@ -259,6 +275,14 @@ class _NetworkEstimator:
         }
 
     def _set_fitted(self, state: dict[str, Any]) -> None:
+        # Exactly the attributes of _fitted_attributes, the one list that saving and loading
+        # read too: a fitted attribute added to fit but not to the list fails here, not in a
+        # model file.
+        if set(state) != set(self._fitted_attributes):
+            raise RuntimeError(
+                f"{type(self).__name__}: fitted state {sorted(state)} does not match "
+                f"_fitted_attributes {sorted(self._fitted_attributes)}"
+            )
         # One dict update, so no exception (KeyboardInterrupt included) lands halfway.
         self.__dict__.update(state)
 
@@ -309,6 +333,31 @@ class _NetworkEstimator:
         return [b[:, 0] for _, b in self._params]
 
     # ----------------------------------------------------------- persistence
+    _fitted_attributes: tuple[str, ...] = (
+        "_params",
+        "_hidden",
+        "_output",
+        "loss_curve_",
+        "n_iter_",
+        "n_features_in_",
+        "n_layers_",
+        "n_outputs_",
+        "out_activation_",
+    )
+    # The fitted state: every attribute fit sets (subclasses add theirs). Saving reads them
+    # from this list and loading installs exactly this list.
+    _outputs: tuple[str, ...] = ()  # the output activations a model file may name
+    # The fields of a model file's "fitted" object (subclasses add theirs).
+    _state_fields: tuple[str, ...] = (
+        "hidden",
+        "output",
+        "n_features_in_",
+        "n_iter_",
+        "loss_curve_",
+        "n_layers",
+    )
+    _optional_state_fields: tuple[str, ...] = ()
+
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the fitted model to ``path`` atomically (see :func:`nnbackend.save`).
 
@@ -316,9 +365,129 @@ class _NetworkEstimator:
         ----------
         path : path-like
         """
-        from nnbackend.persistence import save
+        save_estimator(self, path)
 
-        save(self, path)
+    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The fitted model as plain JSON fields and named host arrays, for a model file.
+
+        Returns
+        -------
+        state : dict
+            ``{"params": constructor arguments, "fitted": fitted values}``, plain JSON. A
+            Generator or RandomState as ``random_state`` is stored as None: its state is not
+            part of the model.
+        arrays : dict of str to numpy.ndarray
+            ``W1``, ``b1``, ``W2``... in course layout, on the host; ``classes`` for labels
+            of a NumPy dtype.
+
+        Raises
+        ------
+        NotFittedError
+            When the model is not fitted.
+        ValueError
+            When a constructor argument is not valid (``fit`` would refuse it too).
+        TypeError
+            When the labels are not ints, floats, bools or strings.
+        """
+        self._check_fitted()
+        self._check_config()  # a file that load would refuse is never written
+        state = {name: getattr(self, name) for name in self._fitted_attributes}
+        arrays: dict[str, np.ndarray] = {}
+        for layer, (w, b) in enumerate(state["_params"], start=1):
+            arrays[f"W{layer}"] = to_numpy(w)
+            arrays[f"b{layer}"] = to_numpy(b)
+        fitted: dict[str, Any] = {
+            "hidden": state["_hidden"],
+            "output": state["_output"],
+            "n_features_in_": int(state["n_features_in_"]),
+            "n_iter_": int(state["n_iter_"]),
+            "loss_curve_": [float(c) for c in state["loss_curve_"]],
+            "n_layers": len(state["_params"]),
+        }
+        self._extra_to_state(state, fitted, arrays)
+        params = {k: _json_param(v) for k, v in self.get_params().items()}
+        if not (params.get("random_state") is None or _is_int(params["random_state"])):
+            params["random_state"] = None
+        return {"params": params, "fitted": fitted}, arrays
+
+    def _extra_to_state(
+        self, state: dict[str, Any], fitted: dict[str, Any], arrays: dict[str, np.ndarray]
+    ) -> None:
+        """Add a subclass's own fitted attributes to the file's fields and arrays."""
+
+    @classmethod
+    def from_state(
+        cls, state: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
+    ) -> _NetworkEstimator:
+        """Rebuild a fitted estimator from what :meth:`to_state` returned, checking it all.
+
+        Parameters
+        ----------
+        state : mapping
+            ``{"params": ..., "fitted": ...}`` as read from a model file.
+        arrays : mapping of str to numpy.ndarray
+            The file's arrays, moved to the active backend once checked.
+
+        Returns
+        -------
+        estimator
+            Fitted.
+
+        Raises
+        ------
+        ModelFileError
+            When anything is missing, of the wrong type or inconsistent: keys, the layer
+            shapes (W1 (n1, n_features_in_), b1 (n1, 1), W2 (n2, n1)...), dtypes (float32 or
+            float64), finiteness, the classes against the output. The message names the
+            field (the file is named by :func:`nnbackend.load`).
+        """
+        state = checks.fields(state, "", ("params", "fitted"))
+        names = cls._param_names()
+        model = cls(**checks.params(state["params"], names))
+        try:
+            model._check_config()
+        except (ValueError, TypeError) as exc:
+            checks.fail("params", str(exc))
+        fitted = checks.fields(
+            state["fitted"], "fitted", cls._state_fields, cls._optional_state_fields
+        )
+        hidden = checks.choice(fitted["hidden"], "fitted.hidden", HIDDEN_ACTIVATIONS)
+        output = checks.choice(fitted["output"], "fitted.output", cls._outputs)
+        n_layers = checks.integer(fitted["n_layers"], "fitted.n_layers", 1)
+        if "hidden_layer_sizes" not in names and n_layers != 1:
+            checks.fail("fitted.n_layers", f"{cls.__name__} has 1 layer, got {n_layers}")
+        n_features = checks.integer(fitted["n_features_in_"], "fitted.n_features_in_", 1)
+        layers = checks.layers(arrays, n_layers, n_features)
+        n_iter = checks.integer(fitted["n_iter_"], "fitted.n_iter_", 1)
+        values: dict[str, Any] = {
+            "_params": layers,
+            "_hidden": hidden,
+            "_output": output,
+            "loss_curve_": checks.finite_numbers(
+                fitted["loss_curve_"], "fitted.loss_curve_", n_iter
+            ),
+            "n_iter_": n_iter,
+            "n_features_in_": n_features,
+            "n_layers_": n_layers + 1,
+            "n_outputs_": int(layers[-1][0].shape[0]),
+            "out_activation_": output,
+        }
+        used = {f"{kind}{layer}" for layer in range(1, n_layers + 1) for kind in "Wb"}
+        used |= cls._extra_from_state(fitted, arrays, values)
+        for name in arrays:
+            if name not in used:
+                checks.fail(f"arrays/{name}.npy", f"unexpected array for {cls.__name__}")
+        # Only a model that passed every check reaches the backend (a GPU, say).
+        values["_params"] = [(asarray(w), asarray(b)) for w, b in layers]
+        model._set_fitted({name: values[name] for name in cls._fitted_attributes})
+        return model
+
+    @classmethod
+    def _extra_from_state(
+        cls, fitted: dict[str, Any], arrays: Mapping[str, np.ndarray], values: dict[str, Any]
+    ) -> set[str]:
+        """Check and add a subclass's own fitted attributes; return the arrays it used."""
+        return set()
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -336,6 +505,46 @@ class _NetworkEstimator:
 class _ClassifierMixin(_NetworkEstimator):
     _output_kind = "classifier"
     classes_: np.ndarray  # fitted state, as in _NetworkEstimator
+    _fitted_attributes = (*_NetworkEstimator._fitted_attributes, "classes_")
+    _outputs = ("sigmoid", "softmax")
+    _optional_state_fields = ("classes",)
+
+    def _extra_to_state(
+        self, state: dict[str, Any], fitted: dict[str, Any], arrays: dict[str, np.ndarray]
+    ) -> None:
+        # Labels of a NumPy dtype stay an array of that dtype; object labels become typed
+        # JSON values, so 1 stays the int 1 (not the string '1').
+        array, values = checks.labels_for_file(state["classes_"])
+        if array is not None:
+            arrays["classes"] = array
+        else:
+            fitted["classes"] = values
+
+    @classmethod
+    def _extra_from_state(
+        cls, fitted: dict[str, Any], arrays: Mapping[str, np.ndarray], values: dict[str, Any]
+    ) -> set[str]:
+        if "classes" in fitted and "classes" in arrays:
+            checks.fail("fitted.classes", "the classes are also in arrays/classes.npy")
+        if "classes" in fitted:
+            classes = checks.labels_from_json(fitted["classes"], "fitted.classes")
+        elif "classes" in arrays:
+            classes = checks.labels_from_array(arrays["classes"], "arrays/classes.npy")
+        else:
+            checks.fail("arrays/classes.npy", "missing: a classifier stores its classes")
+        k = int(classes.shape[0])
+        output, n_out = ("sigmoid", 1) if k == 2 else ("softmax", k)
+        if values["_output"] != output:
+            checks.fail(
+                "fitted.output", f"{values['_output']!r} with {k} classes: expected {output!r}"
+            )
+        if values["n_outputs_"] != n_out:
+            checks.fail(
+                f"arrays/W{values['n_layers_'] - 1}.npy",
+                f"{values['n_outputs_']} outputs for {k} classes: expected {n_out}",
+            )
+        values["classes_"] = classes
+        return {"classes"} if "classes" in arrays else set()
 
     def fit(self, X: Any, y: Any) -> _ClassifierMixin:
         """Train on X (n_samples, n_features) and labels y (n_samples,).
@@ -486,6 +695,7 @@ class _LayeredNetwork(_NetworkEstimator):
         self.verbose = verbose
 
 
+@register_estimator
 class NeuralNetworkClassifier(_ClassifierMixin, _LayeredNetwork):
     """A dense network classifier: sigmoid output for two classes, softmax for more.
 
@@ -526,6 +736,7 @@ class NeuralNetworkClassifier(_ClassifierMixin, _LayeredNetwork):
     """
 
 
+@register_estimator
 class LogisticRegression(_ClassifierMixin):
     """Logistic regression trained as the course does: a network with no hidden layer.
 
@@ -593,6 +804,7 @@ class LogisticRegression(_ClassifierMixin):
         return self._params[0][1][:, 0]
 
 
+@register_estimator
 class NeuralNetworkRegressor(_LayeredNetwork):
     """A dense network regressor: linear output, half mean squared error.
 
@@ -641,6 +853,27 @@ class NeuralNetworkRegressor(_LayeredNetwork):
 
     _output_kind = "regressor"
     _single_output: bool  # fitted state, as in _NetworkEstimator
+    _fitted_attributes = (*_NetworkEstimator._fitted_attributes, "_single_output")
+    _outputs = ("identity",)
+    _state_fields = (*_NetworkEstimator._state_fields, "single_output")
+
+    def _extra_to_state(
+        self, state: dict[str, Any], fitted: dict[str, Any], arrays: dict[str, np.ndarray]
+    ) -> None:
+        fitted["single_output"] = bool(state["_single_output"])
+
+    @classmethod
+    def _extra_from_state(
+        cls, fitted: dict[str, Any], arrays: Mapping[str, np.ndarray], values: dict[str, Any]
+    ) -> set[str]:
+        single = checks.boolean(fitted["single_output"], "fitted.single_output")
+        if single and values["n_outputs_"] != 1:
+            checks.fail(
+                "fitted.single_output",
+                f"true (fit on 1-D y), but the model has {values['n_outputs_']} outputs",
+            )
+        values["_single_output"] = single
+        return set()
 
     def fit(self, X: Any, y: Any) -> NeuralNetworkRegressor:
         """Train on X (n_samples, n_features) and targets y (n_samples,) or (n_samples, k).
