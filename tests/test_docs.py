@@ -148,6 +148,7 @@ def test_the_site_builds_strict_and_every_public_name_is_in_the_api_reference(si
         "nnbackend.backend",
         "nnbackend.models",
         "nnbackend.persistence",
+        "nnbackend.model_file",
         "nnbackend.activations",
         "nnbackend.losses",
         "nnbackend.initializers",

@@ -52,7 +52,7 @@ import zipfile
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn, Protocol, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar, cast
 
 import numpy as np
 
@@ -159,13 +159,14 @@ def _resolve_target(path: str) -> tuple[str, os.stat_result | None]:
         raise _os_error(exc, path, "cannot save the model there") from None
     if st is not None and not stat.S_ISREG(st.st_mode):
         through = f" (the symlink's target {final!r})" if final != path else ""
-        message = (
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(
+                errno.EISDIR, f"cannot save the model over a directory{through}", path
+            )
+        raise ValueError(
             f"path={path!r}{through} is {_kind(st.st_mode)}: a model is saved only to a "
             "regular file (new or replaced), never over anything else"
         )
-        if stat.S_ISDIR(st.st_mode):
-            raise IsADirectoryError(errno.EISDIR, message, path)
-        raise ValueError(message)
     directory = os.path.dirname(final) or os.curdir
     if not os.path.isdir(directory):
         missing = not os.path.exists(directory)
@@ -329,9 +330,10 @@ class ModelFileContents:
     arrays: dict[str, np.ndarray]
 
 
-def _check_limit(value: Any, name: str, kind: type) -> None:
-    if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
-        expected = "a positive int" if kind is int else "a positive number"
+def _check_limit(value: Any, name: str, integer: bool) -> None:
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not value > 0:
+        expected = "a positive int" if integer else "a positive number"
         raise ValueError(f"{name}={value!r} is not valid: expected {expected}")
 
 
@@ -365,8 +367,8 @@ def read(
         corrupt, over a limit, or its arrays do not match its header.
     """
     source = _user_path(path)
-    _check_limit(max_bytes, "max_bytes", int)
-    _check_limit(max_compression_ratio, "max_compression_ratio", int | float)
+    _check_limit(max_bytes, "max_bytes", integer=True)
+    _check_limit(max_compression_ratio, "max_compression_ratio", integer=False)
     try:
         st = os.stat(source)
     except FileNotFoundError:
@@ -602,7 +604,8 @@ def _read_npy(
     expected: tuple[str, tuple[int, ...]] | None,
 ) -> tuple[np.ndarray, int]:
     field = info.filename
-    with zf.open(info) as fh:
+    with zf.open(info) as opened:
+        fh = cast(zipfile.ZipExtFile, opened)  # typed IO[bytes], but has readinto and tell
         descr, _, shape = _npy_header(fh, source, field)
         if expected is not None and (descr, shape) != expected:
             _error(
@@ -661,7 +664,7 @@ class StatefulEstimator(Protocol):
 
 E = TypeVar("E", bound=type)
 
-_REGISTRY: dict[str, type] = {}
+_REGISTRY: dict[str, Any] = {}  # name -> a class with to_state and from_state
 
 
 def register_estimator(cls: E) -> E:
@@ -738,7 +741,8 @@ def save_estimator(model: Any, path: str | os.PathLike[str]) -> None:
             f"registered estimator (registered: {sorted(_REGISTRY)}); decorate it with "
             "nnbackend.model_file.register_estimator"
         )
-    state, arrays = model.to_state()
+    stateful: StatefulEstimator = model
+    state, arrays = stateful.to_state()
     write(path, {"estimator": name, **state}, arrays)
 
 
@@ -770,7 +774,7 @@ def load_estimator(
     state = dict(contents.header)
     name = state.pop("estimator", None)
     try:
-        cls = estimator_class(name)
+        cls: Any = estimator_class(name)
     except KeyError as exc:
         _error(contents.path, "estimator", exc.args[0])
     try:
