@@ -333,6 +333,8 @@ class _NetworkEstimator:
         return [b[:, 0] for _, b in self._params]
 
     # ----------------------------------------------------------- persistence
+    # The fitted state: every attribute fit sets (subclasses add theirs). Saving reads them
+    # from this list and loading installs exactly this list.
     _fitted_attributes: tuple[str, ...] = (
         "_params",
         "_hidden",
@@ -344,8 +346,6 @@ class _NetworkEstimator:
         "n_outputs_",
         "out_activation_",
     )
-    # The fitted state: every attribute fit sets (subclasses add theirs). Saving reads them
-    # from this list and loading installs exactly this list.
     _outputs: tuple[str, ...] = ()  # the output activations a model file may name
     # The fields of a model file's "fitted" object (subclasses add theirs).
     _state_fields: tuple[str, ...] = (
