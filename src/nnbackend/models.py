@@ -12,10 +12,13 @@ stores its arguments, fitted attributes end in ``_``, and ``get_params`` / ``set
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import inspect
 import math
 import numbers
 import os
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -81,6 +84,25 @@ def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
     # the type first: ``value in choices`` fails on its own for a dict (unhashable) or an array
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name}={value!r} is not valid: expected one of {choices}")
+
+
+def _computing(method: Callable[..., Any]) -> Callable[..., Any]:
+    # A front door runs inside its library's computing context (JAX: 64-bit mode, in this
+    # thread, for the call), so that float64 works without switching JAX to 64 bits for the
+    # whole process. fit computes where X says; the other methods where the parameters are.
+    @functools.wraps(method)
+    def wrapper(self: _NetworkEstimator, X: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            if method.__name__ == "fit":
+                adapter = compute_backend(X, get_backend()).adapter
+            else:
+                adapter = self._params_backend().adapter if hasattr(self, "_params") else None
+        except Exception:  # a bad input or NNBACKEND: the method itself reports it precisely
+            adapter = None
+        with contextlib.nullcontext() if adapter is None else adapter.computing():
+            return method(self, X, *args, **kwargs)
+
+    return wrapper
 
 
 class _NetworkEstimator:
@@ -337,6 +359,7 @@ class _ClassifierMixin(_NetworkEstimator):
     _output_kind = "classifier"
     classes_: np.ndarray  # fitted state, as in _NetworkEstimator
 
+    @_computing
     def fit(self, X: Any, y: Any) -> _ClassifierMixin:
         """Train on X (n_samples, n_features) and labels y (n_samples,).
 
@@ -370,6 +393,7 @@ class _ClassifierMixin(_NetworkEstimator):
         self._set_fitted({**state, "classes_": classes})
         return self
 
+    @_computing
     def decision_function(self, X: Any) -> Array:
         """Raw scores Z[L]: shape (n_samples,) for two classes, (n_samples, n_classes) else.
 
@@ -386,6 +410,7 @@ class _ClassifierMixin(_NetworkEstimator):
         z = self._logits(XT)
         return self._out(z[0, :] if z.shape[0] == 1 else z.T, owner)
 
+    @_computing
     def predict_proba(self, X: Any) -> Array:
         """Class probabilities, shape (n_samples, n_classes), rows summing to 1.
 
@@ -408,6 +433,7 @@ class _ClassifierMixin(_NetworkEstimator):
             proba = softmax(z, xp=xp).T
         return self._out(proba, owner)
 
+    @_computing
     def predict(self, X: Any) -> Any:
         """Predicted labels, shape (n_samples,).
 
@@ -430,6 +456,7 @@ class _ClassifierMixin(_NetworkEstimator):
             return labels
         return move_like(labels, X, keep_dtype=True)
 
+    @_computing
     def score(self, X: Any, y: Any) -> float:
         """Mean accuracy of ``predict(X)`` against ``y``.
 
@@ -642,6 +669,7 @@ class NeuralNetworkRegressor(_LayeredNetwork):
     _output_kind = "regressor"
     _single_output: bool  # fitted state, as in _NetworkEstimator
 
+    @_computing
     def fit(self, X: Any, y: Any) -> NeuralNetworkRegressor:
         """Train on X (n_samples, n_features) and targets y (n_samples,) or (n_samples, k).
 
@@ -670,6 +698,7 @@ class NeuralNetworkRegressor(_LayeredNetwork):
         self._set_fitted({**state, "_single_output": np.ndim(to_numpy(y)) == 1})
         return self
 
+    @_computing
     def predict(self, X: Any) -> Array:
         """Predicted targets: (n_samples,) when fit on 1-D y, else (n_samples, n_outputs).
 
@@ -686,6 +715,7 @@ class NeuralNetworkRegressor(_LayeredNetwork):
         out = self._logits(XT)
         return self._out(out[0, :] if self._single_output else out.T, owner)
 
+    @_computing
     def score(self, X: Any, y: Any) -> float:
         """The coefficient of determination R² (averaged uniformly over outputs).
 

@@ -1,8 +1,17 @@
-"""The PyTorch adapter: CPU and CUDA tensors, with no autograd involved."""
+"""The PyTorch adapter: CPU and CUDA tensors, with no autograd involved.
+
+Training runs on a lean path (:class:`TorchCompiler`): the step calls torch's own functions
+instead of array-api-compat's wrappers where the two agree, under ``torch.inference_mode``
+(nnbackend's backward is written by hand, so autograd's bookkeeping is pure cost), updating
+the parameters and the optimizer's state in place. ``NNBACKEND_TORCH_COMPILE`` optionally
+compiles the step with ``torch.compile`` (see :class:`TorchCompiler`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import os
+from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -11,9 +20,10 @@ import numpy as np
 
 from nnbackend._arrays import numpy_dtype
 from nnbackend.backends._adapter import Adapter
+from nnbackend.backends._compiler import Compiler, HostLoop, Layout, Program
 from nnbackend.errors import BackendError
 
-__all__ = ["TorchAdapter"]
+__all__ = ["LeanTorchNamespace", "TorchAdapter", "TorchCompiler"]
 
 
 class TorchAdapter(Adapter):
@@ -71,7 +81,10 @@ class TorchAdapter(Adapter):
             torch.cuda.synchronize(device)
 
     def owns(self, x: Any) -> bool:
-        return self.loaded() is not None and array_api_compat.is_torch_array(x)
+        # isinstance, which torch.compile can trace (array-api-compat's check it cannot), and
+        # which is cheaper on the training step's path
+        torch = self.loaded()
+        return torch is not None and isinstance(x, torch.Tensor)
 
     def same_device(self, a: Any, b: Any) -> bool:
         if a is None or b is None:
@@ -91,6 +104,11 @@ class TorchAdapter(Adapter):
         # nnbackend's backward is hand-written, so the graph is pure cost.
         return x.detach() if x.requires_grad else x
 
+    def compiler(self) -> TorchCompiler:
+        if self._compiler is None:
+            self._compiler = TorchCompiler(self)
+        return self._compiler
+
     def from_host(self, host: np.ndarray, device: Any, dtype: Any = None) -> Any:
         torch = self.module()
         tensor = torch.from_numpy(np.ascontiguousarray(host))
@@ -99,3 +117,124 @@ class TorchAdapter(Adapter):
 
     def to_host(self, x: Any) -> np.ndarray:
         return x.detach().cpu().numpy()
+
+
+class LeanTorchNamespace:
+    """The array-API functions the training step calls, bound to torch's own functions.
+
+    array-api-compat wraps many torch functions to fix type promotion, scalar arguments and
+    edge cases for every input; each wrapper costs microseconds of Python per call, which is
+    most of a small network's step. The training step calls them only on floating tensors of
+    one dtype with scalar bounds, where torch's functions give the same results, so here they
+    are called directly. Any other name falls through to array-api-compat's namespace.
+
+    Parameters
+    ----------
+    compat : module
+        array-api-compat's torch namespace.
+    """
+
+    def __init__(self, compat: ModuleType) -> None:
+        import torch
+
+        self._compat = compat
+        self._torch = torch
+        for name in ("matmul", "exp", "log", "log1p", "abs", "tanh", "sqrt", "isfinite"):
+            setattr(self, name, getattr(torch, name))
+        self.where = torch.where
+        self.zeros_like = torch.zeros_like
+        self.finfo = torch.finfo
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._compat, name)
+
+    def sum(self, x: Any, /, *, axis: int | None = None, keepdims: bool = False) -> Any:
+        if axis is None and not keepdims:
+            return self._torch.sum(x)
+        if axis is None:
+            return self._compat.sum(x, keepdims=keepdims)
+        return self._torch.sum(x, axis, keepdim=keepdims)
+
+    def max(self, x: Any, /, *, axis: int | None = None, keepdims: bool = False) -> Any:
+        if axis is None:
+            return self._compat.max(x, keepdims=keepdims)
+        return self._torch.amax(x, axis, keepdim=keepdims)
+
+    def all(self, x: Any, /) -> Any:
+        return self._torch.all(x)
+
+    def clip(self, x: Any, /, min: float | None = None, max: float | None = None) -> Any:
+        scalars = isinstance(min, float | int | None) and isinstance(max, float | int | None)
+        if scalars and (min is not None or max is not None):
+            return self._torch.clamp(x, min, max)
+        return self._compat.clip(x, min=min, max=max)
+
+    def minimum(self, x1: Any, x2: Any, /) -> Any:
+        if isinstance(x2, float | int):
+            return self._torch.clamp(x1, max=x2)
+        return self._compat.minimum(x1, x2)
+
+    def maximum(self, x1: Any, x2: Any, /) -> Any:
+        if isinstance(x2, float | int):
+            return self._torch.clamp(x1, min=x2)
+        return self._compat.maximum(x1, x2)
+
+    def astype(self, x: Any, dtype: Any, /, *, copy: bool = True) -> Any:
+        return x.to(dtype=dtype, copy=copy)
+
+    def take(self, x: Any, indices: Any, /, *, axis: int) -> Any:
+        # the training loop's indices are permutations: never negative
+        return self._torch.index_select(x, axis, indices)
+
+
+class TorchCompiler(Compiler):
+    """PyTorch's training loop: lean and in place, optionally compiled with ``torch.compile``.
+
+    By default the step is the eager one, run through :class:`LeanTorchNamespace` under
+    ``torch.inference_mode``, updating the parameters and the optimizer's state in place.
+
+    ``NNBACKEND_TORCH_COMPILE`` set to ``1`` (or to a ``torch.compile`` mode such as
+    ``reduce-overhead`` or ``max-autotune``) compiles the functional form of the step with
+    ``torch.compile`` instead. Compiling takes seconds to minutes, paid once per architecture,
+    shape and dtype (programs are cached), so it can only pay off on long runs; it is off by
+    default. ``NNBACKEND_TORCH_COMPILE_BACKEND`` picks the ``torch.compile`` backend
+    (``inductor`` by default; ``aot_eager`` checks the wiring without a C++ compiler).
+    """
+
+    @property
+    def functional(self) -> bool:  # type: ignore[override]
+        return self._compile_mode() is not None
+
+    @staticmethod
+    def _compile_mode() -> str | None:
+        value = os.environ.get("NNBACKEND_TORCH_COMPILE", "").strip()
+        if value.lower() in ("", "0", "false", "no", "off"):
+            return None
+        return "default" if value.lower() in ("1", "true", "yes", "on") else value
+
+    def variant(self) -> Any:
+        mode = self._compile_mode()
+        if mode is None:
+            return None
+        return (mode, os.environ.get("NNBACKEND_TORCH_COMPILE_BACKEND", "inductor"))
+
+    def scope(self, dtype: Any) -> contextlib.AbstractContextManager[Any]:
+        torch = self.adapter.module()
+        # torch.compile's guards trip over inference mode's dispatch keys: no_grad there
+        return torch.no_grad() if self.functional else torch.inference_mode()
+
+    def namespace(self, xp: Any) -> Any:
+        if self._lean is None:
+            self._lean = LeanTorchNamespace(xp)
+        return self._lean
+
+    _lean: LeanTorchNamespace | None = None
+
+    def loop(self, step: Callable[..., Any], layout: Layout, xp: Any) -> Program:
+        variant = self.variant()
+        if variant is not None:
+            mode, backend = variant
+            torch = self.adapter.module()
+            options = {} if mode == "default" else {"mode": mode}
+            step = torch.compile(step, backend=backend, dynamic=False, **options)
+        return HostLoop(step, layout, xp, self._move, functional=self.functional)
