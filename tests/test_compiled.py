@@ -322,10 +322,26 @@ def _library(name):
     return adapter
 
 
-@pytest.fixture(params=["jax", "torch"])
+@pytest.fixture(params=["jax", "torch", "cupy"])
 def compiled_library(request):
     adapter = _library(request.param)
-    with nnbackend.use_backend(request.param, adapter.test_device) as active:
+    try:
+        context = nnbackend.use_backend(request.param, adapter.test_device)
+        active = context.__enter__()
+    except nnbackend.BackendError as exc:
+        pytest.skip(f"{request.param} cannot run here: {exc}")
+    try:
+        yield active
+    finally:
+        context.__exit__(None, None, None)
+
+
+@pytest.fixture
+def cupy_gpu():
+    adapter = _library("cupy")
+    if not adapter.usable():
+        pytest.skip("cupy has no usable GPU here")
+    with nnbackend.use_backend("cupy") as active:
         yield active
 
 
@@ -586,3 +602,51 @@ def test_the_step_asks_a_librarys_adapter_for_its_fused_kernels(monkeypatch):
         assert backends.fused_kernels(np.ones(2)) is None  # NumPy's are the math's own
     finally:
         backends.unregister(adapter.name)
+
+
+# ----------------------------------------------------------------------- CuPy, on a GPU
+@pytest.mark.parametrize("name", ["relu", "tanh", "sigmoid", "leaky_relu"])
+def test_cupy_fused_kernels_equal_the_generic_path(cupy_gpu, dtype, name):
+    from nnbackend import activations, losses, network
+
+    kernels = backends.fused_kernels(nnbackend.asarray(np.ones((1, 1))))
+    assert kernels is cupy_gpu.adapter.kernels()
+    xp = cupy_gpu.xp
+    rng = np.random.default_rng(0)
+    z = nnbackend.asarray(rng.standard_normal((5, 300)) * 4, dtype=dtype)
+    a = z.copy()
+    assert kernels.activate_inplace(a, name, 0.1)
+    want = activations.activation_forward(z, name, slope=0.1, xp=xp)
+    np.testing.assert_array_equal(nnbackend.to_numpy(a), nnbackend.to_numpy(want))
+    da = nnbackend.asarray(rng.standard_normal((5, 300)), dtype=dtype)
+    source = a > 0 if name in ("relu", "leaky_relu") else a
+    want = network._hidden_delta(da.copy(), source, name, 0.1, xp)  # the fused kernel
+    generic = (
+        da * xp.astype(source, da.dtype)
+        if name == "relu"
+        else xp.where(source, da, 0.1 * da)
+        if name == "leaky_relu"
+        else activations.activation_backward(da, source, name, slope=0.1, xp=xp)
+    )
+    np.testing.assert_array_equal(nnbackend.to_numpy(want), nnbackend.to_numpy(generic))
+    y = nnbackend.asarray((rng.random((1, 300)) > 0.5).astype(float), dtype=dtype)
+    logits = z[:1].copy()
+    cost = kernels.sigmoid_cross_entropy_delta(logits, y, 0.5)
+    want_cost = losses.binary_cross_entropy_with_logits(z[:1], y, xp=xp)
+    want_dz = network.output_delta(activations.sigmoid(z[:1], xp=xp), y, "sigmoid", scale=0.5)
+    assert float(cost) == pytest.approx(float(want_cost), rel=1e-12 if dtype == "float64" else 1e-6)
+    np.testing.assert_array_equal(nnbackend.to_numpy(logits), nnbackend.to_numpy(want_dz))
+
+
+def test_cupy_full_batch_training_is_captured_as_a_graph(cupy_gpu):
+    X, Y = _xor()
+    Xc, Yc = nnbackend.asarray(X), nnbackend.asarray(Y)
+    compiler = cupy_gpu.adapter.compiler()
+    got = _train(Xc, Yc, "adam", max_iter=150)
+    with nnbackend.use_backend("numpy"):
+        want = _train(X, Y, "adam", max_iter=150)
+    _assert_params_close(got.params, want.params, 1e-9)
+    programs = [p for p in compiler._programs.values() if isinstance(p, QueuedLoop)]
+    assert programs and all(p.graph_error is None for p in programs), [
+        p.graph_error for p in programs
+    ]

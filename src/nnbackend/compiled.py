@@ -45,7 +45,7 @@ from nnbackend.backends._compiler import Block, Compiler, Layout, Program
 from nnbackend.errors import BackendError, TrainingDivergedError
 from nnbackend.optimizers import Optimizer
 
-__all__ = ["BLOCK", "compiler_for", "computing", "enabled", "train"]
+__all__ = ["BLOCK", "Stepper", "compiler_for", "computing", "enabled", "train"]
 
 Array = Any
 Params = list[tuple[Array, Array]]
@@ -400,3 +400,83 @@ def _diverged(
     )
     error.params = _pairs(state[0]) if functional else state[0]
     raise error
+
+
+class Stepper:
+    """One compiled full-batch training step per call, reading nothing back.
+
+    This is the unit the benchmark's nnbackend rows time against a hand-written step on the
+    same library (a ``jax.jit`` step, a torch eager step): the library's compiled step —
+    cost, gradients, the optimizer's update and the divergence check (a non-finite step is not
+    kept) — dispatched once per call.
+
+    Parameters
+    ----------
+    X, Y : arrays
+        Course layout, on a library with a compiler.
+    params : list of (W, b)
+    optimizer : Optimizer
+    hidden, output, slope
+        As in :func:`nnbackend.network.forward`.
+
+    Raises
+    ------
+    ValueError
+        When X's library has no compiler (or compiled loops are off), or the optimizer has no
+        pure form.
+    """
+
+    def __init__(
+        self,
+        X: Array,
+        Y: Array,
+        params: Params,
+        optimizer: Optimizer,
+        *,
+        hidden: str = "relu",
+        output: str = "sigmoid",
+        slope: float = 0.01,
+    ) -> None:
+        compiler = compiler_for(X)
+        if compiler is None or not optimizer.compilable:
+            raise ValueError(
+                "Stepper needs X on a library whose adapter has a compiler, with compiled loops "
+                f"on (NNBACKEND_COMPILED={os.environ.get('NNBACKEND_COMPILED')!r}), and an "
+                f"optimizer with a pure form; got {type(X).__name__} and "
+                f"{type(optimizer).__name__}"
+            )
+        self.X, self.Y, self.optimizer = X, Y, optimizer
+        self._compiler = compiler
+        self._functional = compiler.functional
+        kwargs = {"hidden": hidden, "output": output, "slope": slope}
+        layout = Layout(int(X.shape[1]), None, 1, optimizer.n_step_scalars)
+        with compiler.adapter.computing(X.dtype):
+            xp = compiler.namespace(array_namespace(X, Y))
+            flat = _flat(params)
+            opt_state = optimizer.state_arrays(flat)
+            if self._functional:
+                step = _functional_step(kwargs, optimizer.fresh(), xp)
+                state: Any = (tuple(flat), tuple(opt_state))
+            else:
+                step = _in_place_step(kwargs, xp)
+                state = (params, optimizer)
+            self._single = compiler.program(
+                ("single", *_key(X, Y, params, kwargs, optimizer, layout)),
+                lambda: compiler.single(step, layout, xp),
+            )
+            self.state = self._single.prepare(state)
+        self._steps = 0
+
+    def step(self) -> None:
+        """Run one step (queued on the device where the library is asynchronous)."""
+        with self._compiler.adapter.computing(self.X.dtype), self._compiler.scope(self.X.dtype):
+            scalars = None
+            if self._functional:
+                scalars = self.optimizer.step_scalars(1, offset=self._steps)[0]
+            self.state = self._single.advance(self.state, self.X, self.Y, scalars)
+        self._steps += 1
+
+    @property
+    def params(self) -> Params:
+        """The current parameters (for a device sync or a look at the result)."""
+        return _pairs(self.state[0]) if self._functional else self.state[0]

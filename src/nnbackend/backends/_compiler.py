@@ -32,7 +32,7 @@ import numpy as np
 
 from nnbackend._arrays import numpy_dtype
 
-__all__ = ["Block", "Compiler", "HostLoop", "Layout", "Program", "QueuedLoop"]
+__all__ = ["Block", "Compiler", "HostLoop", "Layout", "Program", "QueuedLoop", "Stepwise"]
 
 Step = Callable[[Any, Any, Any, Any], tuple[Any, Any, Any]]
 
@@ -157,6 +157,34 @@ class Program:
         Block
         """
         raise NotImplementedError
+
+
+class Stepwise:
+    """One step per call with nothing read back: what a benchmark times against a hand-written
+    step. The default runs the step as it is (an in-place step reads its cost, as the eager
+    loop does).
+
+    Parameters
+    ----------
+    step : callable
+    functional : bool
+        Whether ``step`` is functional (a non-finite step is then not kept).
+    """
+
+    def __init__(self, step: Step, functional: bool) -> None:
+        self.step = step
+        self.functional = functional
+
+    def prepare(self, state: Any) -> Any:
+        """The state the steps may consume, from the caller's."""
+        return state
+
+    def advance(self, state: Any, X: Any, Y: Any, scalars: Any) -> Any:
+        """One step from ``state``; returns the new state (the old one if not finite)."""
+        new, _, finite = self.step(state, X, Y, scalars)
+        if self.functional and not bool(finite):
+            return state
+        return new
 
 
 class HostLoop(Program):
@@ -357,6 +385,33 @@ class QueuedLoop(Program):
         self._buffers = [flat, data[0], data[1], scalars, ok, cost]
         self._data = (X, Y)
 
+    def advance(self, state: Any, X: Any, Y: Any, scalars: Any) -> Any:
+        """Queue one step (a graph replay) and return the buffers' state, reading nothing."""
+        with self.stream():
+            self._load(state, X, Y)
+            if scalars is not None and self.layout.n_scalars:
+                host = np.asarray(scalars, dtype=numpy_dtype(X.dtype)).reshape(-1)
+                self._buffers[3][...] = self.move(host, X)  # type: ignore[index]
+            self._launch_step()
+        return _state_like(state, self._buffers[0])  # type: ignore[index]
+
+    def _load(self, state: Any, X: Any, Y: Any) -> None:
+        if self._buffers is None:
+            self._allocate(state, X, Y)
+        assert self._buffers is not None
+        flat, Xb, Yb = self._buffers[:3]
+        for buffer, value in zip(flat, _flat_state(state), strict=True):
+            if buffer is not value:  # a snapshot, or the caller's state on the first run
+                buffer[...] = value
+        if self._data is None or self._data[0] is not X or self._data[1] is not Y:
+            Xb[...], Yb[...] = X, Y  # a new fit on data of the same shape
+            self._data = (X, Y)
+
+    def _launch_step(self) -> None:
+        if self._launch is None:
+            self._launch = self._launcher()
+        self._launch()
+
     def _warm_up(self) -> None:
         # one real step compiles every kernel and fills the memory pool; the state is put back
         assert self._buffers is not None
@@ -386,19 +441,10 @@ class QueuedLoop(Program):
     ) -> Block:
         xp = self.xp
         with self.stream():
-            if self._buffers is None:
-                self._allocate(state, X, Y)
+            self._load(state, X, Y)
             assert self._buffers is not None
-            flat, Xb, Yb, scalar_buffer, ok, cost = self._buffers
-            for buffer, value in zip(flat, _flat_state(state), strict=True):
-                if buffer is not value:  # a snapshot, or the caller's state on the first run
-                    buffer[...] = value
-            if self._data is None or self._data[0] is not X or self._data[1] is not Y:
-                Xb[...], Yb[...] = X, Y  # a new fit on data of the same shape
-                self._data = (X, Y)
+            flat, _, _, scalar_buffer, ok, cost = self._buffers
             ok[...] = True
-            if self._launch is None:
-                self._launch = self._launcher()
             rows = None
             if scalars is not None and self.layout.n_scalars:
                 host = np.asarray(scalars, dtype=numpy_dtype(X.dtype)).reshape(n, -1)
@@ -408,7 +454,7 @@ class QueuedLoop(Program):
             for i in range(n):
                 if rows is not None:
                     scalar_buffer[...] = rows[i]
-                self._launch()
+                self._launch_step()
                 costs[i] = cost
                 finite[i] = ok
             costs_host = np.asarray(self.to_host(costs), dtype=np.float64)
@@ -490,6 +536,23 @@ class Compiler:
         Program
         """
         return HostLoop(step, layout, xp, self._move, functional=self.functional)
+
+    def single(self, step: Step, layout: Layout, xp: Any) -> Any:
+        """Build one step per call with nothing read back (see :class:`Stepwise`).
+
+        Parameters
+        ----------
+        step : callable
+        layout : Layout
+            Full batch.
+        xp : module
+
+        Returns
+        -------
+        object
+            With ``prepare(state)`` and ``advance(state, X, Y, scalars) -> state``.
+        """
+        return Stepwise(step, self.functional)
 
     def _move(self, host: np.ndarray, like: Any) -> Any:
         return self.adapter.from_host(np.asarray(host), self.adapter.device_of(like))

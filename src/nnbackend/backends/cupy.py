@@ -186,6 +186,9 @@ class CupyCompiler(Compiler):
             stream=stream,
         )
 
+    def single(self, step: Callable[..., Any], layout: Layout, xp: Any) -> Any:
+        return self.loop(step, layout, xp)  # QueuedLoop.advance: one graph replay per call
+
     def _new_stream(self) -> Any:
         # capture needs a stream other than the legacy default one
         return self.adapter.module().cuda.Stream(non_blocking=True)

@@ -107,6 +107,9 @@ class JaxCompiler(Compiler):
     def loop(self, step: Callable[..., Any], layout: Layout, xp: Any) -> Program:
         return _JaxLoop(self.adapter, step, layout)
 
+    def single(self, step: Callable[..., Any], layout: Layout, xp: Any) -> Any:
+        return _JaxLoop(self.adapter, step, layout)
+
 
 class _JaxLoop(Program):
     device_loop = True
@@ -117,6 +120,8 @@ class _JaxLoop(Program):
         self.step = step
         self.layout = layout
         self._run = self.jax.jit(self._loop, donate_argnums=(0,))
+        self._advance = self.jax.jit(self._one, donate_argnums=(0,))
+        self._empty: dict[Any, Any] = {}
 
     def prepare(self, state: Any) -> Any:
         # The caller's arrays are never donated: the dispatches consume copies.
@@ -127,6 +132,10 @@ class _JaxLoop(Program):
         return self.jax.tree.map(lambda a: jnp.array(a, copy=True), state)
 
     # ---------------------------------------------------------------- traced
+    def _one(self, state: Any, X: Any, Y: Any, scalars: Any) -> Any:
+        new, _, finite = self.step(state, X, Y, scalars)
+        return self._select(finite, new, state)
+
     def _select(self, keep: Any, new: Any, old: Any) -> Any:
         jnp = self.jax.numpy
         return self.jax.tree.map(lambda a, b: jnp.where(keep, a, b), new, old)
@@ -189,9 +198,15 @@ class _JaxLoop(Program):
             jnp.asarray(0, dtype=jnp.int32),
         )
         done, ok, state, costs, count = lax.while_loop(cond, body, start)
-        return state, costs, done, ok, count
+        # one small array for the host to read, beside the costs
+        return state, costs, jnp.stack([done, ok.astype(jnp.int32), count])
 
     # ---------------------------------------------------------------- host side
+    def advance(self, state: Any, X: Any, Y: Any, scalars: Any) -> Any:
+        """One jitted step (a dispatch, nothing read back), for the benchmark."""
+        row = np.asarray(scalars, dtype=numpy_dtype(X.dtype)).reshape(self.layout.n_scalars)
+        return self._advance(state, X, Y, row)
+
     def run(
         self,
         state: Any,
@@ -206,19 +221,25 @@ class _JaxLoop(Program):
         k, width = layout.block, len(layout.batch_sizes)
         device = self.adapter.device_of(X)
         host_dtype = numpy_dtype(X.dtype)
-        padded = np.zeros((k, width, layout.n_scalars), dtype=host_dtype)
-        if scalars is not None:
-            padded[:n] = np.asarray(scalars).reshape(n, width, layout.n_scalars)
+        if layout.n_scalars:
+            padded = np.zeros((k, width, layout.n_scalars), dtype=host_dtype)
+            if scalars is not None:
+                padded[:n] = np.asarray(scalars).reshape(n, width, layout.n_scalars)
+            rows = jax.device_put(padded, device)
+        else:  # nothing per step (gradient descent, momentum): one empty array, kept
+            rows = self._empty.get(device)
+            if rows is None:
+                rows = self._empty[device] = jax.device_put(
+                    np.zeros((k, width, 0), dtype=host_dtype), device
+                )
         order = None
         if perms is not None:
             order_host = np.zeros((k, layout.m), dtype=np.int32)
             order_host[:n] = perms
             order = jax.device_put(order_host, device)
-        state, costs, done, ok, count = self._run(
-            state, X, Y, jax.device_put(padded, device), order, np.int32(n)
-        )
-        costs, done, ok, count = jax.device_get((costs, done, ok, count))
-        done, count = int(done), int(count)
+        state, costs, meta = self._run(state, X, Y, rows, order, np.int32(n))
+        costs, meta = jax.device_get((costs, meta))
+        done, ok, count = (int(v) for v in meta)
         full = layout.batch_size is None
         records = [float(costs[i, 0]) if full else costs[i].astype(np.float64) for i in range(done)]
         block = Block(state, records)
