@@ -222,10 +222,11 @@ class _History:
         """For host loops: whether to stop after each record, on a copy of the stall state."""
         if self.tol is None:
             return None
-        state = [self.best, self.stall]
+        best, stall = self.best, self.stall
 
         def stop(record: Any) -> bool:
-            state[0], state[1], done = self._stall_after(state[0], state[1], self.cost(record))
+            nonlocal best, stall
+            best, stall, done = self._stall_after(best, stall, self.cost(record))
             return done
 
         return stop
@@ -307,13 +308,14 @@ def train(
     if compiler is None or not optimizer.compilable:
         return None
     adapter = compiler.adapter
+    functional = compiler.functional  # read once: it may follow an environment variable
     layout = _layout(int(X.shape[1]), batch_size, optimizer)
     with adapter.computing(X.dtype):
         xp = compiler.namespace(array_namespace(X, Y))
         flat = _flat(params)
         opt_state = optimizer.state_arrays(flat)  # made outside the compiler's scope
         with compiler.scope(X.dtype):
-            if compiler.functional:
+            if functional:
                 rule = optimizer.fresh()
                 step = _functional_step(kwargs, rule, xp)
                 state: Any = (tuple(flat), tuple(opt_state))
@@ -325,10 +327,11 @@ def train(
                 lambda: compiler.loop(step, layout, xp),
             )
             history = _History(layout, tol, n_iter_no_change, progress, callback)
-            state, stopped = _run(
-                program, compiler.functional, state, X, Y, optimizer, layout, max_iter, rng, history
-            )
-    trained = _pairs(state[0]) if compiler.functional else state[0]
+            with program.session():
+                state, stopped = _run(
+                    program, functional, state, X, Y, optimizer, layout, max_iter, rng, history
+                )
+    trained = _pairs(state[0]) if functional else state[0]
     return trained, history.loss_curve, len(history.loss_curve), stopped
 
 
@@ -460,7 +463,7 @@ class Stepper:
             else:
                 step = _in_place_step(kwargs, xp)
                 state = (params, optimizer)
-            self._single = compiler.program(
+            self._single: Any = compiler.program(
                 ("single", *_key(X, Y, params, kwargs, optimizer, layout)),
                 lambda: compiler.single(step, layout, xp),
             )

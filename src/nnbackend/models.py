@@ -43,7 +43,7 @@ from nnbackend.backend import (
     move_like,
     to_numpy,
 )
-from nnbackend.backends import DEFAULT_BACKEND
+from nnbackend.backends import DEFAULT_BACKEND, Adapter
 from nnbackend.errors import not_fitted_error
 from nnbackend.initializers import INITS, initialize_parameters
 from nnbackend.optimizers import SOLVERS, make_optimizer
@@ -92,6 +92,7 @@ def _computing(method: Callable[..., Any]) -> Callable[..., Any]:
     # whole process. fit computes where X says; the other methods where the parameters are.
     @functools.wraps(method)
     def wrapper(self: _NetworkEstimator, X: Any, *args: Any, **kwargs: Any) -> Any:
+        adapter: Adapter | None
         try:
             if method.__name__ == "fit":
                 adapter = compute_backend(X, get_backend()).adapter

@@ -283,11 +283,18 @@ def train(
         Show the progress on stderr: a live display (a tqdm bar when tqdm is installed) and
         the cost at iteration 0, every tenth of the run and the last iteration, each once.
     callback : callable, optional
-        Called as ``callback(iteration, cost)`` after every iteration.
+        Called as ``callback(iteration, cost)`` after every iteration (with a compiled loop,
+        for each iteration of a block once the block has run).
 
     Returns
     -------
     TrainingResult
+
+    Notes
+    -----
+    Where the data's library has a compiler (JAX, PyTorch, CuPy), the iterations run in
+    blocks through :func:`nnbackend.compiled.train`, with the same results and behaviour;
+    ``NNBACKEND_COMPILED=0`` keeps this eager loop.
 
     Raises
     ------

@@ -23,6 +23,7 @@ shape, dtype, device) in their compiler, so that a second ``fit`` does not compi
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -123,6 +124,11 @@ class Program:
         """The state to hand back to the caller at the end (copied out of the program's own
         buffers, where it keeps them across runs)."""
         return state
+
+    def session(self) -> contextlib.AbstractContextManager[Any]:
+        """Held for a whole training run: a program with buffers of its own serves one run at
+        a time (another thread's run of the same cached program waits)."""
+        return contextlib.nullcontext()
 
     def run(
         self,
@@ -345,6 +351,8 @@ class QueuedLoop(Program):
         self.graph_error: str | None = None
         self._buffers: list[Any] | None = None
         self._template: Any = None
+        # the buffers are shared by every run of this (cached) program: one run at a time
+        self._lock = threading.RLock()
         self._launch: Callable[[], None] | None = None
         self._data: tuple[Any, Any] | None = None
 
@@ -355,11 +363,14 @@ class QueuedLoop(Program):
         return self.snapshot(state)
 
     def snapshot(self, state: Any) -> Any:
-        with self.stream():
+        with self._lock, self.stream():
             return _state_like(state, self._copy(_flat_state(state)))
 
     def finish(self, state: Any) -> Any:
         return self.snapshot(state)  # the buffers stay with the program for its next run
+
+    def session(self) -> contextlib.AbstractContextManager[Any]:
+        return self._lock
 
     def _body(self) -> None:
         assert self._buffers is not None
@@ -387,7 +398,7 @@ class QueuedLoop(Program):
 
     def advance(self, state: Any, X: Any, Y: Any, scalars: Any) -> Any:
         """Queue one step (a graph replay) and return the buffers' state, reading nothing."""
-        with self.stream():
+        with self._lock, self.stream():
             self._load(state, X, Y)
             if scalars is not None and self.layout.n_scalars:
                 host = np.asarray(scalars, dtype=numpy_dtype(X.dtype)).reshape(-1)
@@ -440,7 +451,7 @@ class QueuedLoop(Program):
         stop: Callable[[Any], bool] | None = None,
     ) -> Block:
         xp = self.xp
-        with self.stream():
+        with self._lock, self.stream():
             self._load(state, X, Y)
             assert self._buffers is not None
             flat, _, _, scalar_buffer, ok, cost = self._buffers
@@ -495,6 +506,7 @@ class Compiler:
         self.max_programs = max_programs
         self.builds = 0
         self._programs: OrderedDict[Hashable, Program] = OrderedDict()
+        self._lock = threading.Lock()
 
     def scope(self, dtype: Any) -> contextlib.AbstractContextManager[Any]:
         """The context the loop runs in, inside the adapter's ``computing`` (no autograd...).
@@ -572,16 +584,17 @@ class Compiler:
         Program
         """
         key = (key, self.variant())
-        program = self._programs.get(key)
-        if program is not None:
-            self._programs.move_to_end(key)
+        with self._lock:
+            program = self._programs.get(key)
+            if program is not None:
+                self._programs.move_to_end(key)
+                return program
+            program = build()
+            self.builds += 1
+            self._programs[key] = program
+            while len(self._programs) > self.max_programs:
+                self._programs.popitem(last=False)
             return program
-        program = build()
-        self.builds += 1
-        self._programs[key] = program
-        while len(self._programs) > self.max_programs:
-            self._programs.popitem(last=False)
-        return program
 
     def clear(self) -> None:
         """Forget every cached program."""
