@@ -14,9 +14,8 @@ device loop, a lean PyTorch loop, CUDA graphs. What the caller sees does not cha
   from a copy of the block's starting state, for exactly the iterations the eager loop ran;
 * the progress display and the callback see every iteration, updated once per block;
 * a cost or update that is not finite stops the loop at that step, which is not applied, and
-  raises :class:`~nnbackend.errors.TrainingDivergedError` with its iteration; the parameters
-  keep their last finite values (in place where the library writes in place, and on the
-  error's ``params`` attribute);
+  raises :class:`~nnbackend.errors.TrainingDivergedError` with its iteration and, on its
+  ``params``, the last finite parameters; the caller's parameters are never written to;
 * mini-batches follow the permutations drawn on the host from the same random generator, one
   per epoch, in the same order. A block draws its epochs' permutations up front, so a run
   that stops early may leave the generator further along than the eager loop would.
@@ -147,21 +146,27 @@ def _functional_step(
     return step
 
 
-def _in_place_step(
+def _eager_step(
     kwargs: dict[str, Any], xp: Any
 ) -> Callable[[Any, Array, Array, Any], tuple[Any, float, bool]]:
-    # state = (parameters, optimizer): the eager training step, updating in place.
+    # state = (parameters, optimizer): the eager loop's step (training._batch_step), through
+    # the compiler's namespace. The update lands in new arrays (over Δ's own buffers where the
+    # library allows), kept only when they are finite; the check is the eager loop's.
     def step(state: Any, X: Array, Y: Array, scalars: Any) -> tuple[Any, float, bool]:
         params, optimizer = state
         scale = optimizer.preferred_grad_scale
         cost, grads = network.cost_and_gradients(X, Y, params, scale=scale, xp=xp, **kwargs)
-        deltas = optimizer.direction(params, grads, grad_scale=scale)
+        updated = optimizer.propose(params, optimizer.direction(params, grads, grad_scale=scale))
         value = float(cost)
-        # one scalar carries both checks, as in the eager loop: the step is applied only when
-        # the cost and every step are finite
-        if not math.isfinite(float(total_sum(deltas, xp) + cost)):
-            return state, value, False
-        return (optimizer.apply(params, deltas), optimizer), value, True
+        flat = _flat(updated)
+        # one reduction checks every updated parameter; only when that sum overflows are the
+        # arrays checked one by one (finite parameters may overflow together)
+        if math.isfinite(value) and (
+            math.isfinite(float(total_sum(flat, xp)))
+            or all(bool(xp.all(xp.isfinite(a))) for a in flat)
+        ):
+            return (updated, optimizer), value, True
+        return state, value, False
 
     return step
 
@@ -311,28 +316,57 @@ def train(
     functional = compiler.functional  # read once: it may follow an environment variable
     layout = _layout(int(X.shape[1]), batch_size, optimizer)
     with adapter.computing(X.dtype):
-        xp = compiler.namespace(array_namespace(X, Y))
-        flat = _flat(params)
-        opt_state = optimizer.state_arrays(flat)  # made outside the compiler's scope
-        with compiler.scope(X.dtype):
-            if functional:
-                rule = optimizer.fresh()
-                step = _functional_step(kwargs, rule, xp)
-                state: Any = (tuple(flat), tuple(opt_state))
-            else:
-                step = _in_place_step(kwargs, xp)
-                state = (params, optimizer)
-            program = compiler.program(
-                _key(X, Y, params, kwargs, optimizer, layout),
-                lambda: compiler.loop(step, layout, xp),
+        opt_state = optimizer.state_arrays(_flat(params))  # made outside the compiler's scope
+        try:
+            trained, loss_curve, stopped = _train_in_scope(
+                compiler, functional, X, Y, params, optimizer, kwargs, opt_state, layout,
+                max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change, rng=rng,
+                progress=progress, callback=callback,
+            )  # fmt: skip
+        except TrainingDivergedError as error:
+            if error.params is not None:
+                error.params = compiler.release(error.params)
+            raise
+    return compiler.release(trained), loss_curve, len(loss_curve), stopped
+
+
+def _train_in_scope(
+    compiler: Compiler,
+    functional: bool,
+    X: Array,
+    Y: Array,
+    params: Params,
+    optimizer: Optimizer,
+    kwargs: dict[str, Any],
+    opt_state: list[Array],
+    layout: Layout,
+    *,
+    max_iter: int,
+    tol: float | None,
+    n_iter_no_change: int,
+    rng: np.random.Generator | np.random.RandomState,
+    progress: Any,
+    callback: Callable[[int, float], None] | None,
+) -> tuple[Params, list[float], bool]:
+    # The run itself, in the compiler's scope; returns (params, loss curve, stopped early).
+    xp = compiler.namespace(array_namespace(X, Y))
+    with compiler.scope(X.dtype):
+        if functional:
+            step = _functional_step(kwargs, optimizer.fresh(), xp)
+            state: Any = (tuple(_flat(params)), tuple(opt_state))
+        else:
+            step = _eager_step(kwargs, xp)
+            state = (params, optimizer)
+        program = compiler.program(
+            _key(X, Y, params, kwargs, optimizer, layout),
+            lambda: compiler.loop(step, layout, xp),
+        )
+        history = _History(layout, tol, n_iter_no_change, progress, callback)
+        with program.session():
+            state, stopped = _run(
+                program, functional, state, X, Y, optimizer, layout, max_iter, rng, history
             )
-            history = _History(layout, tol, n_iter_no_change, progress, callback)
-            with program.session():
-                state, stopped = _run(
-                    program, functional, state, X, Y, optimizer, layout, max_iter, rng, history
-                )
-    trained = _pairs(state[0]) if functional else state[0]
-    return trained, history.loss_curve, len(history.loss_curve), stopped
+    return (_pairs(state[0]) if functional else state[0]), history.loss_curve, stopped
 
 
 def _run(
@@ -396,13 +430,12 @@ def _run(
 def _diverged(
     state: Any, block: Block, iteration: int, history: _History, functional: bool
 ) -> None:
-    error = TrainingDivergedError(
+    raise TrainingDivergedError(
         iteration + block.done,
         history.last,
         math.nan if block.bad_cost is None else block.bad_cost,
+        params=_pairs(state[0]) if functional else state[0],
     )
-    error.params = _pairs(state[0]) if functional else state[0]
-    raise error
 
 
 class Stepper:
@@ -461,7 +494,7 @@ class Stepper:
                 step = _functional_step(kwargs, optimizer.fresh(), xp)
                 state: Any = (tuple(flat), tuple(opt_state))
             else:
-                step = _in_place_step(kwargs, xp)
+                step = _eager_step(kwargs, xp)
                 state = (params, optimizer)
             self._single: Any = compiler.program(
                 ("single", *_key(X, Y, params, kwargs, optimizer, layout)),

@@ -11,9 +11,9 @@ Two kinds of step exist, and a compiler takes one of them (:attr:`Compiler.funct
 * a **functional** step ``step(state, X, Y, scalars) -> (new_state, cost, finite)`` is a pure
   function of arrays (for tracing compilers such as ``jax.jit``): it returns a new state and
   0-d arrays;
-* an **in-place** step ``step(state, X, Y, scalars) -> (state, cost, finite)`` updates the
-  parameters in place when the step is finite, and returns the cost as a Python float and the
-  check as a Python bool (for eager libraries).
+* an **eager** step ``step(state, X, Y, scalars) -> (state, cost, finite)`` is the eager
+  loop's own step: it returns the updated state when the step is finite (else the state it was
+  given), the cost as a Python float and the check as a Python bool (for eager libraries).
 
 A :class:`Program` runs up to ``n`` steps of one of them and stops after the first step whose
 cost or update is not finite, without applying it. Programs are cached per key (architecture,
@@ -167,7 +167,7 @@ class Program:
 
 class Stepwise:
     """One step per call with nothing read back: what a benchmark times against a hand-written
-    step. The default runs the step as it is (an in-place step reads its cost, as the eager
+    step. The default runs the step as it is (an eager step reads its cost, as the eager
     loop does).
 
     Parameters
@@ -197,14 +197,14 @@ class HostLoop(Program):
     """The generic loop: Python iterates, the library computes each step eagerly.
 
     It serves libraries without a tracing compiler (PyTorch's lean path, the fallback of a
-    CUDA-graph capture that was refused) and, with an eager in-place step, is the training
+    CUDA-graph capture that was refused) and, with the eager step, is the training
     loop of :mod:`nnbackend.training` arranged in blocks: the reference the compiled loops are
     tested against.
 
     Parameters
     ----------
     step : callable
-        An in-place step, or a functional one when ``functional`` is True.
+        An eager step, or a functional one when ``functional`` is True.
     layout : Layout
     xp : module
         The namespace of the data, for gathering mini-batches.
@@ -480,7 +480,7 @@ class QueuedLoop(Program):
 class Compiler:
     """How one library runs the training step many times; caches what it builds.
 
-    The default is the generic :class:`HostLoop` with in-place steps and no scope: a library
+    The default is the generic :class:`HostLoop` with eager steps and no scope: a library
     whose adapter returns this base class gets blocks, nothing faster. Subclasses override
     :attr:`functional`, :meth:`scope`, :meth:`namespace` and :meth:`loop`.
 
@@ -528,6 +528,10 @@ class Compiler:
         """The namespace steps compute with, given the data's namespace ``xp``."""
         return xp
 
+    def release(self, params: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+        """The trained parameters as the caller may use them, outside :meth:`scope`."""
+        return params
+
     def variant(self) -> Hashable:
         """What else the programs depend on (a compile mode); part of every cache key."""
         return None
@@ -538,7 +542,7 @@ class Compiler:
         Parameters
         ----------
         step : callable
-            Functional when :attr:`functional` is True, else in-place.
+            Functional when :attr:`functional` is True, else eager.
         layout : Layout
         xp : module
             The namespace from :meth:`namespace`.

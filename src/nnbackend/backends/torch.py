@@ -2,8 +2,8 @@
 
 Training runs on a lean path (:class:`TorchCompiler`): the step calls torch's own functions
 instead of array-api-compat's wrappers where the two agree, under ``torch.inference_mode``
-(nnbackend's backward is written by hand, so autograd's bookkeeping is pure cost), updating
-the parameters and the optimizer's state in place. ``NNBACKEND_TORCH_COMPILE`` optionally
+(nnbackend's backward is written by hand, so autograd's bookkeeping is pure cost), with the
+optimizer's state updated in place. ``NNBACKEND_TORCH_COMPILE`` optionally
 compiles the step with ``torch.compile`` (see :class:`TorchCompiler`).
 """
 
@@ -188,10 +188,11 @@ class LeanTorchNamespace:
 
 
 class TorchCompiler(Compiler):
-    """PyTorch's training loop: lean and in place, optionally compiled with ``torch.compile``.
+    """PyTorch's training loop: lean, optionally compiled with ``torch.compile``.
 
-    By default the step is the eager one, run through :class:`LeanTorchNamespace` under
-    ``torch.inference_mode``, updating the parameters and the optimizer's state in place.
+    By default the step is the eager loop's, run through :class:`LeanTorchNamespace` under
+    ``torch.inference_mode``: the optimizer's state is updated in place, and the parameters
+    are replaced by the update only when it is finite, as in the eager loop.
 
     ``NNBACKEND_TORCH_COMPILE`` set to ``1`` (or to a ``torch.compile`` mode such as
     ``reduce-overhead`` or ``max-autotune``) compiles the functional form of the step with
@@ -222,6 +223,14 @@ class TorchCompiler(Compiler):
         torch = self.adapter.module()
         # torch.compile's guards trip over inference mode's dispatch keys: no_grad there
         return torch.no_grad() if self.functional else torch.inference_mode()
+
+    def release(self, params: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+        # tensors made under inference mode cannot take part in autograd or be updated in
+        # place outside it: the caller gets normal ones (one copy at the end of a run)
+        def normal(t: Any) -> Any:
+            return t.clone() if t.is_inference() else t
+
+        return [(normal(w), normal(b)) for w, b in params]
 
     def namespace(self, xp: Any) -> Any:
         if self._lean is None:
