@@ -650,3 +650,45 @@ def test_cupy_full_batch_training_is_captured_as_a_graph(cupy_gpu):
     assert programs and all(p.graph_error is None for p in programs), [
         p.graph_error for p in programs
     ]
+
+
+# ----------------------------------------------------------------------- PyTorch's kernels
+@pytest.mark.parametrize("name", ["relu", "tanh", "sigmoid", "leaky_relu", "identity"])
+def test_torch_in_place_kernels_equal_the_generic_path_bit_for_bit(dtype, name):
+    torch = pytest.importorskip("torch")
+    from nnbackend import activations
+
+    kernels = backends.get("torch").kernels()
+    xp = backends.get("torch").namespace(None)
+    rng = np.random.default_rng(1)
+    z = torch.from_numpy(rng.standard_normal((6, 50)) * 30).to(getattr(torch, dtype))
+    a = z.clone()
+    if kernels.activate_inplace(a, name, 0.1):
+        want = activations.activation_forward(z, name, slope=0.1, xp=xp)
+        assert torch.equal(a, want)
+    else:
+        assert name == "leaky_relu" and torch.equal(a, z)
+        a = activations.activation_forward(z, name, slope=0.1, xp=xp)
+    da = torch.from_numpy(rng.standard_normal((6, 50))).to(z.dtype)
+    source = a > 0 if name in ("relu", "leaky_relu") else a
+    got = kernels.hidden_delta(da.clone(), source, name, 0.1)
+    if got is None:
+        assert name == "leaky_relu"
+    elif name == "relu":
+        assert torch.equal(got, da * xp.astype(source, da.dtype))
+    else:
+        assert torch.equal(got, activations.activation_backward(da, source, name, xp=xp))
+    theta, delta = [z.clone(), a.clone()], [da.clone(), da.clone() * 2]
+    want = [t - d for t, d in zip(theta, delta, strict=True)]
+    out = kernels.subtract_over(theta, delta)
+    assert out is delta and all(torch.equal(g, w) for g, w in zip(out, want, strict=True))
+
+
+def test_torch_update_lands_in_the_steps_own_buffers():
+    torch = pytest.importorskip("torch")
+    params = [(torch.ones((2, 3)), torch.zeros((2, 1)))]
+    deltas = [torch.full((2, 3), 0.5), torch.full((2, 1), -1.0)]
+    updated = optimizers.GradientDescent(1.0).propose(params, deltas)
+    assert updated[0][0] is deltas[0] and updated[0][1] is deltas[1]
+    assert torch.equal(updated[0][0], torch.full((2, 3), 0.5))
+    assert torch.equal(params[0][0], torch.ones((2, 3)))  # the parameters are untouched

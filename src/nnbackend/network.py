@@ -454,7 +454,7 @@ def cost_and_gradients(
         output == "sigmoid"
         and kernels is not None
         and kernels.applies(z, Y)
-        and z.size
+        and z.shape[0] * z.shape[1]  # torch's size is a method: the (n_L, m) product
         >= (_FUSED_MIN_ELEMENTS if kernels is _numpy_kernels else kernels.min_output_elements)
     ):
         cost = kernels.sigmoid_cross_entropy_delta(z, Y, scale)
@@ -471,11 +471,12 @@ def _hidden_delta(da: Array, source: Array, hidden: str, slope: float, xp: Modul
     # ``source`` is the sign mask (ReLU family) or A itself. ``da`` is a fresh matmul result
     # that nobody else holds: scale it in place where the library allows.
     if type(da) is not np.ndarray:
-        # a library's fused kernel (CuPy): the whole chain rule in one pass over da
+        # a library's own kernel (CuPy: the whole chain rule in one pass; PyTorch: in place)
         kernels = fused_kernels(da)
-        delta = None if kernels is None else kernels.hidden_delta(da, source, hidden, slope)
-        if delta is not None:
-            return delta
+        if kernels is not None and kernels.applies(da):
+            delta = kernels.hidden_delta(da, source, hidden, slope)
+            if delta is not None:
+                return delta
     if hidden == "relu":
         if is_writeable(da):
             da *= xp.astype(source, da.dtype) if not isinstance(da, np.ndarray) else source

@@ -30,6 +30,7 @@ import numpy as np
 from nnbackend import _numpy_kernels
 from nnbackend._arrays import array_namespace
 from nnbackend.backend import is_writeable, materialize
+from nnbackend.backends import fused_kernels
 
 __all__ = ["SOLVERS", "Adam", "GradientDescent", "Momentum", "Optimizer", "make_optimizer"]
 
@@ -107,8 +108,9 @@ class Optimizer:
         """θ - Δ as new parameters, leaving ``params`` untouched.
 
         On writeable NumPy steps the difference is written over Δ's own buffers: the same one
-        pass as an in-place ``θ -= Δ``, and no allocation. Other libraries get ``θ - Δ`` as
-        fresh arrays (the functional path; their allocators cache).
+        pass as an in-place ``θ -= Δ``, and no allocation; so on libraries whose adapter has
+        fused kernels with a ``subtract_over`` (PyTorch, CuPy). Other libraries get ``θ - Δ``
+        as fresh arrays (the functional path; their allocators cache).
 
         Parameters
         ----------
@@ -125,6 +127,9 @@ class Optimizer:
         # one check for all: direction makes every Δ the same way, so the first stands for all
         if _numpy_kernels.applies(deltas[0], flat[0]):
             return _pairs(_numpy_kernels.subtract_over(flat, deltas))
+        kernels = fused_kernels(deltas[0])
+        if kernels is not None and kernels.applies(deltas[0], flat[0]):
+            return _pairs(kernels.subtract_over(flat, deltas))
         return _pairs([p - d for p, d in zip(flat, deltas, strict=True)])
 
     def step(self, params: Params, grads: Grads) -> Params:

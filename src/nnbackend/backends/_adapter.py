@@ -351,9 +351,10 @@ class Adapter:
         """Fused element-wise kernels for the training step, or None (the generic code runs).
 
         An object with ``applies(*arrays)``, ``activate_inplace(z, name, slope)``,
-        ``hidden_delta(da, source, name, slope)``, ``sigmoid_cross_entropy_delta(z, y, scale)``
-        and ``min_output_elements``, as CuPy's adapter returns; each computes the generic
-        operations in their order, in one pass, on arrays the step owns.
+        ``hidden_delta(da, source, name, slope)``, ``sigmoid_cross_entropy_delta(z, y, scale)``,
+        ``subtract_over(minuends, subtrahends)`` and ``min_output_elements``, as CuPy's and
+        PyTorch's adapters return; each computes the generic operations in their order, with
+        the generic results, in place on arrays the step owns (fresh products, its own steps).
 
         Returns
         -------

@@ -108,6 +108,12 @@ class CupyKernels:
         kernel(source, da.dtype.type(slope), da)
         return da
 
+    def subtract_over(self, minuends: list[Any], subtrahends: list[Any]) -> list[Any]:
+        """θ - Δ written over each Δ (owned by the step): one kernel, no allocation."""
+        for a, b in zip(minuends, subtrahends, strict=True):
+            self.cupy.subtract(a, b, out=b)
+        return subtrahends
+
     def sigmoid_cross_entropy_delta(self, z: Any, y: Any, scale: float) -> Any:
         """The sigmoid output's cost (a 0-d array, never read to the host) and dZ over ``z``."""
         m = z.shape[1]
