@@ -64,9 +64,15 @@ def backend(request):
         pytest.skip(f"{name} cannot run here: {exc}")
     if name == "array_api_strict":
         _strict_flags(True)
+    # Tests call the math directly, as a user computing on the library would: inside the
+    # library's computing context (JAX's 64-bit mode, which nnbackend's front doors enter by
+    # themselves and which JAX requires for float64 work).
+    computing = active.adapter.computing()
+    computing.__enter__()
     try:
         yield active
     finally:
+        computing.__exit__(None, None, None)
         if name == "array_api_strict":
             _strict_flags(False)
         ctx.__exit__(None, None, None)

@@ -8,7 +8,11 @@
 # then run, with carry [".whl"]:  bash tools/gpu_check.sh
 #
 # It writes to $OUT: machine.txt, probe.txt, tests-cupy.log, bench.log, bench-gpu.json and
-# bench-gpu.png. The device image has CuPy, PyTorch, JAX, pytest, hypothesis, scikit-learn,
+# bench-gpu.png. probe.txt says whether nnbackend's CuPy loop ran as a CUDA graph (and its time
+# per iteration with and without); tests-cupy.log includes tests/test_compiled.py on CuPy
+# (fused kernels against the generic path, graph capture, NumPy's numbers, divergence, tol);
+# the benchmark has the nnbackend-cupy row (fused kernels + graph) beside torch-eager-cuda and
+# jax-jit-gpu, and the nnbackend-<library>-fit rows. The device image has CuPy, PyTorch, JAX, pytest, hypothesis, scikit-learn,
 # h5py and matplotlib; the docs build test skips there (no MkDocs).
 set -uo pipefail
 OUT=${OUT:-gpu-check-out}

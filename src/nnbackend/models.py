@@ -12,11 +12,13 @@ stores its arguments, fitted attributes end in ``_``, and ``get_params`` / ``set
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import inspect
 import math
 import numbers
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -42,7 +44,7 @@ from nnbackend.backend import (
     move_like,
     to_numpy,
 )
-from nnbackend.backends import DEFAULT_BACKEND
+from nnbackend.backends import DEFAULT_BACKEND, Adapter
 from nnbackend.errors import not_fitted_error
 from nnbackend.initializers import INITS, initialize_parameters
 from nnbackend.model_file import register_estimator, save_estimator
@@ -97,6 +99,26 @@ def _json_param(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [_json_param(v) for v in value]
     return value
+
+
+def _computing(method: Callable[..., Any]) -> Callable[..., Any]:
+    # A front door runs inside its library's computing context (JAX: 64-bit mode, in this
+    # thread, for the call), so that float64 works without switching JAX to 64 bits for the
+    # whole process. fit computes where X says; the other methods where the parameters are.
+    @functools.wraps(method)
+    def wrapper(self: _NetworkEstimator, X: Any, *args: Any, **kwargs: Any) -> Any:
+        adapter: Adapter | None
+        try:
+            if method.__name__ == "fit":
+                adapter = compute_backend(X, get_backend()).adapter
+            else:
+                adapter = self._params_backend().adapter if hasattr(self, "_params") else None
+        except Exception:  # a bad input or NNBACKEND: the method itself reports it precisely
+            adapter = None
+        with contextlib.nullcontext() if adapter is None else adapter.computing():
+            return method(self, X, *args, **kwargs)
+
+    return wrapper
 
 
 class _NetworkEstimator:
@@ -546,6 +568,7 @@ class _ClassifierMixin(_NetworkEstimator):
         values["classes_"] = classes
         return {"classes"} if "classes" in arrays else set()
 
+    @_computing
     def fit(self, X: Any, y: Any) -> _ClassifierMixin:
         """Train on X (n_samples, n_features) and labels y (n_samples,).
 
@@ -579,6 +602,7 @@ class _ClassifierMixin(_NetworkEstimator):
         self._set_fitted({**state, "classes_": classes})
         return self
 
+    @_computing
     def decision_function(self, X: Any) -> Array:
         """Raw scores Z[L]: shape (n_samples,) for two classes, (n_samples, n_classes) else.
 
@@ -595,6 +619,7 @@ class _ClassifierMixin(_NetworkEstimator):
         z = self._logits(XT)
         return self._out(z[0, :] if z.shape[0] == 1 else z.T, owner)
 
+    @_computing
     def predict_proba(self, X: Any) -> Array:
         """Class probabilities, shape (n_samples, n_classes), rows summing to 1.
 
@@ -617,6 +642,7 @@ class _ClassifierMixin(_NetworkEstimator):
             proba = softmax(z, xp=xp).T
         return self._out(proba, owner)
 
+    @_computing
     def predict(self, X: Any) -> Any:
         """Predicted labels, shape (n_samples,).
 
@@ -639,6 +665,7 @@ class _ClassifierMixin(_NetworkEstimator):
             return labels
         return move_like(labels, X, keep_dtype=True)
 
+    @_computing
     def score(self, X: Any, y: Any) -> float:
         """Mean accuracy of ``predict(X)`` against ``y``.
 
@@ -875,6 +902,7 @@ class NeuralNetworkRegressor(_LayeredNetwork):
         values["_single_output"] = single
         return set()
 
+    @_computing
     def fit(self, X: Any, y: Any) -> NeuralNetworkRegressor:
         """Train on X (n_samples, n_features) and targets y (n_samples,) or (n_samples, k).
 
@@ -903,6 +931,7 @@ class NeuralNetworkRegressor(_LayeredNetwork):
         self._set_fitted({**state, "_single_output": np.ndim(to_numpy(y)) == 1})
         return self
 
+    @_computing
     def predict(self, X: Any) -> Array:
         """Predicted targets: (n_samples,) when fit on 1-D y, else (n_samples, n_outputs).
 
@@ -919,6 +948,7 @@ class NeuralNetworkRegressor(_LayeredNetwork):
         out = self._logits(XT)
         return self._out(out[0, :] if self._single_output else out.T, owner)
 
+    @_computing
     def score(self, X: Any, y: Any) -> float:
         """The coefficient of determination R² (averaged uniformly over outputs).
 

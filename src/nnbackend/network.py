@@ -35,6 +35,7 @@ from nnbackend import _numpy_kernels, losses
 from nnbackend._arrays import array_namespace, reduce_sum
 from nnbackend.activations import activation_backward, activation_forward
 from nnbackend.backend import is_writeable
+from nnbackend.backends import fused_kernels
 
 __all__ = [
     "OUTPUTS",
@@ -183,7 +184,12 @@ def _hidden_forward(
         # Z[l] is not kept (backward reads g' from A[l]); it dies here, so Z and A of one layer
         # are the only pair ever held together, and on NumPy not even that (A overwrites Z).
         z = linear_forward(a, w, b, xp=xp)
-        inplace = _numpy_kernels.applies(z) and _numpy_kernels.activate_inplace(z, hidden, slope)
+        kernels = _numpy_kernels if type(z) is np.ndarray else fused_kernels(z)
+        inplace = (
+            kernels is not None
+            and kernels.applies(z)
+            and kernels.activate_inplace(z, hidden, slope)
+        )
         a = z if inplace else activation_forward(z, hidden, slope=slope, xp=xp)
         activations.append(a)
     w, b = params[-1]
@@ -443,8 +449,15 @@ def cost_and_gradients(
     xp = xp or array_namespace(X, Y)
     cache = _hidden_forward(X, params, hidden, slope, xp)
     z = cache.logits
-    if output == "sigmoid" and _numpy_kernels.applies(z, Y) and z.size >= _FUSED_MIN_ELEMENTS:
-        cost = _numpy_kernels.sigmoid_cross_entropy_delta(z, Y, scale)
+    kernels = _numpy_kernels if type(z) is np.ndarray else fused_kernels(z)
+    if (
+        output == "sigmoid"
+        and kernels is not None
+        and kernels.applies(z, Y)
+        and z.shape[0] * z.shape[1]  # torch's size is a method: the (n_L, m) product
+        >= (_FUSED_MIN_ELEMENTS if kernels is _numpy_kernels else kernels.min_output_elements)
+    ):
+        cost = kernels.sigmoid_cross_entropy_delta(z, Y, scale)
         dz = z
     else:
         AL = activation_forward(z, output, xp=xp)
@@ -457,6 +470,13 @@ def cost_and_gradients(
 def _hidden_delta(da: Array, source: Array, hidden: str, slope: float, xp: ModuleType) -> Array:
     # ``source`` is the sign mask (ReLU family) or A itself. ``da`` is a fresh matmul result
     # that nobody else holds: scale it in place where the library allows.
+    if type(da) is not np.ndarray:
+        # a library's own kernel (CuPy: the whole chain rule in one pass; PyTorch: in place)
+        kernels = fused_kernels(da)
+        if kernels is not None and kernels.applies(da):
+            delta = kernels.hidden_delta(da, source, hidden, slope)
+            if delta is not None:
+                return delta
     if hidden == "relu":
         if is_writeable(da):
             da *= xp.astype(source, da.dtype) if not isinstance(da, np.ndarray) else source

@@ -10,16 +10,27 @@ An optimizer holds its per-parameter state (velocities, moments) as arrays of th
 library and device. Where arrays are writeable the work happens in place, reusing the gradient
 buffers; for immutable arrays (JAX) and lazy ones (Dask) there is a functional path that
 returns new arrays.
+
+Every rule also has a pure form for compiled training loops (:mod:`nnbackend.compiled`):
+:meth:`Optimizer.functional_direction` maps (state, gradients, per-step scalars) to (steps, new
+state) without touching the optimizer object. The eager functional path (JAX, Dask) calls the
+same method, so each rule is written once; the in-place path is the same arithmetic on
+writeable buffers. The per-step scalars (Adam's bias-corrected rate) are computed on the host
+in float64 by :meth:`Optimizer.step_scalars`, exactly as the eager path computes them.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
+
+import numpy as np
 
 from nnbackend import _numpy_kernels
 from nnbackend._arrays import array_namespace
 from nnbackend.backend import is_writeable, materialize
+from nnbackend.backends import fused_kernels
 
 __all__ = ["SOLVERS", "Adam", "GradientDescent", "Momentum", "Optimizer", "make_optimizer"]
 
@@ -51,6 +62,9 @@ class Optimizer:
     #: The factor this rule would like the gradients computed with (see
     #: :func:`nnbackend.network.backward`'s ``scale``); 1.0 means plain gradients.
     preferred_grad_scale: float = 1.0
+
+    #: How many scalars :meth:`step_scalars` gives each step (Adam: its two corrected rates).
+    n_step_scalars: int = 0
 
     def __init__(self, learning_rate: float) -> None:
         self.learning_rate = float(learning_rate)
@@ -94,8 +108,9 @@ class Optimizer:
         """θ - Δ as new parameters, leaving ``params`` untouched.
 
         On writeable NumPy steps the difference is written over Δ's own buffers: the same one
-        pass as an in-place ``θ -= Δ``, and no allocation. Other libraries get ``θ - Δ`` as
-        fresh arrays (the functional path; their allocators cache).
+        pass as an in-place ``θ -= Δ``, and no allocation; so on libraries whose adapter has
+        fused kernels with a ``subtract_over`` (PyTorch, CuPy). Other libraries get ``θ - Δ``
+        as fresh arrays (the functional path; their allocators cache).
 
         Parameters
         ----------
@@ -112,11 +127,122 @@ class Optimizer:
         # one check for all: direction makes every Δ the same way, so the first stands for all
         if _numpy_kernels.applies(deltas[0], flat[0]):
             return _pairs(_numpy_kernels.subtract_over(flat, deltas))
+        kernels = fused_kernels(deltas[0])
+        if kernels is not None and kernels.applies(deltas[0], flat[0]):
+            return _pairs(kernels.subtract_over(flat, deltas))
         return _pairs([p - d for p, d in zip(flat, deltas, strict=True)])
 
     def step(self, params: Params, grads: Grads) -> Params:
         """Apply one update and return the parameters."""
         return self.apply(params, self.direction(params, grads))
+
+    # ------------------------------------------------------------------ pure form
+    @property
+    def compilable(self) -> bool:
+        """Whether a compiled loop may run this rule through :meth:`functional_direction`.
+
+        True when the class that defines :meth:`direction` also defines the pure form: a
+        subclass that changes ``direction`` alone must not be compiled with its parent's rule.
+        """
+        cls = type(self)
+        owner = next(k for k in cls.__mro__ if "direction" in k.__dict__)
+        return "functional_direction" in owner.__dict__ and owner is not Optimizer
+
+    def signature(self) -> tuple[Any, ...]:
+        """What a compiled loop bakes in: the rule and its hyperparameters.
+
+        Returns
+        -------
+        tuple
+            Hashable; equal for two optimizers that compute the same steps.
+        """
+        return (type(self), self.learning_rate)
+
+    def fresh(self) -> Optimizer:
+        """A copy with the same hyperparameters and no state: what a compiled step keeps.
+
+        Returns
+        -------
+        Optimizer
+        """
+        clone = copy.copy(self)
+        clone._clear()
+        return clone
+
+    def _clear(self) -> None:
+        """Drop the state (velocities, moments, step count)."""
+
+    def state_arrays(self, flat_params: list[Array]) -> list[Array]:
+        """The rule's state (velocities, moments) as a flat list, made now if not yet.
+
+        Parameters
+        ----------
+        flat_params : list of arrays
+            The parameters in (W1, b1, W2, b2, ...) order, for the shapes and the library.
+
+        Returns
+        -------
+        list of arrays
+            Empty for plain gradient descent.
+        """
+        return []
+
+    def load_state(self, arrays: list[Array], steps: int) -> None:
+        """Take back the state a compiled loop computed over ``steps`` steps.
+
+        Parameters
+        ----------
+        arrays : list of arrays
+            As :meth:`state_arrays` returns them.
+        steps : int
+            How many steps the loop took (Adam counts them).
+        """
+
+    def step_scalars(self, count: int, offset: int = 0) -> np.ndarray:
+        """The per-step scalars of ``count`` steps, computed on the host in float64.
+
+        Parameters
+        ----------
+        count : int
+        offset : int, default 0
+            Steps taken since the optimizer's state was last loaded: the rows start after them.
+
+        Returns
+        -------
+        numpy.ndarray of shape (count, n_step_scalars)
+        """
+        return np.zeros((count, self.n_step_scalars))
+
+    def functional_direction(
+        self,
+        state: list[Array],
+        flat_grads: list[Array],
+        scalars: Any,
+        *,
+        grad_scale: float = 1.0,
+        xp: Any = None,
+    ) -> tuple[list[Array], list[Array]]:  # pragma: no cover
+        """The pure form of :meth:`direction`: (steps Δ, new state), nothing modified.
+
+        Parameters
+        ----------
+        state : list of arrays
+            From :meth:`state_arrays`.
+        flat_grads : list of arrays
+            The gradients in (dW1, db1, ...) order.
+        scalars : sequence
+            This step's row of :meth:`step_scalars` (Python floats or 0-d arrays).
+        grad_scale : float, default 1.0
+            The factor the gradients were computed with.
+        xp : module, optional
+            The gradients' namespace; resolved from them when omitted.
+
+        Returns
+        -------
+        deltas : list of arrays
+        state : list of arrays
+        """
+        raise NotImplementedError
 
 
 class GradientDescent(Optimizer):
@@ -134,13 +260,24 @@ class GradientDescent(Optimizer):
         """Δ = α dθ, scaled in place in the gradient buffers where they are writeable."""
         flat = _flat(grads)
         lr = self.learning_rate / grad_scale
-        if lr == 1.0:
-            return flat
-        if is_writeable(flat[0]):
+        if lr != 1.0 and is_writeable(flat[0]):
             for g in flat:
                 g *= lr
             return flat
-        return [lr * g for g in flat]
+        return self.functional_direction([], flat, (), grad_scale=grad_scale)[0]
+
+    def functional_direction(
+        self,
+        state: list[Array],
+        flat_grads: list[Array],
+        scalars: Any,
+        *,
+        grad_scale: float = 1.0,
+        xp: Any = None,
+    ) -> tuple[list[Array], list[Array]]:
+        """Δ = α dθ (the gradients themselves when they already carry α)."""
+        lr = self.learning_rate / grad_scale
+        return (flat_grads if lr == 1.0 else [lr * g for g in flat_grads]), []
 
 
 class Momentum(Optimizer):
@@ -160,21 +297,49 @@ class Momentum(Optimizer):
     def direction(self, params: Params, grads: Grads, *, grad_scale: float = 1.0) -> list[Array]:
         """Δ = α v after updating the velocity v."""
         flat_g = self._unscaled(_flat(grads), grad_scale)
-        if self._velocity is None:
-            xp = array_namespace(flat_g[0])
-            self._velocity = [xp.zeros_like(g) for g in flat_g]
+        velocity = self.state_arrays(flat_g)
         beta, lr = self.beta, self.learning_rate
         if is_writeable(flat_g[0]):
-            for g, v in zip(flat_g, self._velocity, strict=True):
+            for g, v in zip(flat_g, velocity, strict=True):
                 v *= beta
                 g *= 1 - beta
                 v += g
-            return [lr * v for v in self._velocity]
+            return [lr * v for v in velocity]
         # Lazy (Dask) state is evaluated now so that its graph does not grow every step.
-        self._velocity = materialize(
-            [beta * v + (1 - beta) * g for v, g in zip(self._velocity, flat_g, strict=True)]
-        )
+        self._velocity = materialize(self._advanced(velocity, flat_g))
         return [lr * v for v in self._velocity]
+
+    def _advanced(self, velocity: list[Array], flat_g: list[Array]) -> list[Array]:
+        beta = self.beta
+        return [beta * v + (1 - beta) * g for v, g in zip(velocity, flat_g, strict=True)]
+
+    def signature(self) -> tuple[Any, ...]:
+        return (*super().signature(), self.beta)
+
+    def _clear(self) -> None:
+        self._velocity = None
+
+    def state_arrays(self, flat_params: list[Array]) -> list[Array]:
+        if self._velocity is None:
+            xp = array_namespace(flat_params[0])
+            self._velocity = [xp.zeros_like(p) for p in flat_params]
+        return self._velocity
+
+    def load_state(self, arrays: list[Array], steps: int) -> None:
+        self._velocity = list(arrays)
+
+    def functional_direction(
+        self,
+        state: list[Array],
+        flat_grads: list[Array],
+        scalars: Any,
+        *,
+        grad_scale: float = 1.0,
+        xp: Any = None,
+    ) -> tuple[list[Array], list[Array]]:
+        """Δ = α v with v ← β v + (1 - β) dθ, as new arrays."""
+        velocity = self._advanced(state, self._unscaled(flat_grads, grad_scale))
+        return [self.learning_rate * v for v in velocity], velocity
 
 
 class Adam(Optimizer):
@@ -190,6 +355,8 @@ class Adam(Optimizer):
     epsilon : float, default 1e-8
     """
 
+    n_step_scalars = 2
+
     def __init__(
         self, learning_rate: float, beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8
     ) -> None:
@@ -199,22 +366,24 @@ class Adam(Optimizer):
         self._v: list[Array] | None = None
         self.t = 0
 
+    def _corrected(self, t: int) -> tuple[float, float]:
+        # α m̂/(√v̂ + ε) = α_t m/(√v + ε_t) with α_t = α √(1-β₂ᵗ)/(1-β₁ᵗ), ε_t = ε √(1-β₂ᵗ):
+        # two scalars instead of two bias-correction passes over every array.
+        b1, b2 = self.beta1, self.beta2
+        lr_t = self.learning_rate * math.sqrt(1 - b2**t) / (1 - b1**t)
+        return lr_t, self.epsilon * math.sqrt(1 - b2**t)
+
     def direction(self, params: Params, grads: Grads, *, grad_scale: float = 1.0) -> list[Array]:
         """Δ = α_t m / (√v + ε_t), with both bias corrections folded into α_t and ε_t."""
         flat_g = self._unscaled(_flat(grads), grad_scale)
         xp = array_namespace(flat_g[0])
-        if self._m is None or self._v is None:
-            self._m = [xp.zeros_like(g) for g in flat_g]
-            self._v = [xp.zeros_like(g) for g in flat_g]
+        state = self.state_arrays(flat_g)
         self.t += 1
         b1, b2 = self.beta1, self.beta2
-        # α m̂/(√v̂ + ε) = α_t m/(√v + ε_t) with α_t = α √(1-β₂ᵗ)/(1-β₁ᵗ), ε_t = ε √(1-β₂ᵗ):
-        # two scalars instead of two bias-correction passes over every array.
-        lr_t = self.learning_rate * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        eps_t = self.epsilon * math.sqrt(1 - b2**self.t)
+        lr_t, eps_t = self._corrected(self.t)
         if is_writeable(flat_g[0]):
             deltas = []
-            for g, m, v in zip(flat_g, self._m, self._v, strict=True):
+            for g, m, v in zip(flat_g, self._m, self._v, strict=True):  # type: ignore[arg-type]
                 m *= b1
                 m += (1 - b1) * g
                 v *= b2
@@ -223,11 +392,62 @@ class Adam(Optimizer):
                 v += g
                 deltas.append(lr_t * m / (xp.sqrt(v) + eps_t))
             return deltas
-        self._m = materialize([b1 * m + (1 - b1) * g for m, g in zip(self._m, flat_g, strict=True)])
-        self._v = materialize(
-            [b2 * v + (1 - b2) * g * g for v, g in zip(self._v, flat_g, strict=True)]
-        )
-        return [lr_t * m / (xp.sqrt(v) + eps_t) for m, v in zip(self._m, self._v, strict=True)]
+        # Lazy (Dask) moments are evaluated now so that their graph does not grow every step.
+        self.load_state(materialize(self._advanced(state, flat_g)), 0)
+        return self._steps(self._m, self._v, lr_t, eps_t, xp)  # type: ignore[arg-type]
+
+    def _advanced(self, state: list[Array], flat_g: list[Array]) -> list[Array]:
+        b1, b2 = self.beta1, self.beta2
+        n = len(flat_g)
+        m = [b1 * m + (1 - b1) * g for m, g in zip(state[:n], flat_g, strict=True)]
+        v = [b2 * v + (1 - b2) * g * g for v, g in zip(state[n:], flat_g, strict=True)]
+        return m + v
+
+    @staticmethod
+    def _steps(m: list[Array], v: list[Array], lr_t: Any, eps_t: Any, xp: Any) -> list[Array]:
+        return [lr_t * mi / (xp.sqrt(vi) + eps_t) for mi, vi in zip(m, v, strict=True)]
+
+    def signature(self) -> tuple[Any, ...]:
+        return (*super().signature(), self.beta1, self.beta2, self.epsilon)
+
+    def _clear(self) -> None:
+        self._m = self._v = None
+        self.t = 0
+
+    def state_arrays(self, flat_params: list[Array]) -> list[Array]:
+        if self._m is None or self._v is None:
+            xp = array_namespace(flat_params[0])
+            self._m = [xp.zeros_like(p) for p in flat_params]
+            self._v = [xp.zeros_like(p) for p in flat_params]
+        return [*self._m, *self._v]
+
+    def load_state(self, arrays: list[Array], steps: int) -> None:
+        n = len(arrays) // 2
+        self._m, self._v = list(arrays[:n]), list(arrays[n:])
+        self.t += steps
+
+    def step_scalars(self, count: int, offset: int = 0) -> np.ndarray:
+        rows = [self._corrected(self.t + offset + i) for i in range(1, count + 1)]
+        return np.array(rows, dtype=np.float64).reshape(count, self.n_step_scalars)
+
+    def functional_direction(
+        self,
+        state: list[Array],
+        flat_grads: list[Array],
+        scalars: Any,
+        *,
+        grad_scale: float = 1.0,
+        xp: Any = None,
+    ) -> tuple[list[Array], list[Array]]:
+        """Δ = α_t m / (√v + ε_t) after updating both moments, as new arrays.
+
+        ``scalars`` is (α_t, ε_t), this step's row of :meth:`step_scalars`.
+        """
+        flat_g = self._unscaled(flat_grads, grad_scale)
+        new = self._advanced(state, flat_g)
+        n = len(flat_g)
+        xp = xp or array_namespace(flat_g[0])
+        return self._steps(new[:n], new[n:], scalars[0], scalars[1], xp), new
 
 
 def make_optimizer(solver: str, learning_rate: float) -> Optimizer:

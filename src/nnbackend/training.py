@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from nnbackend import network
+from nnbackend import compiled, network
 from nnbackend._arrays import array_namespace, total_sum
 from nnbackend.backend import materialize_params, move_like
 from nnbackend.errors import TrainingDivergedError
@@ -283,11 +283,18 @@ def train(
         Show the progress on stderr: a live display (a tqdm bar when tqdm is installed) and
         the cost at iteration 0, every tenth of the run and the last iteration, each once.
     callback : callable, optional
-        Called as ``callback(iteration, cost)`` after every iteration.
+        Called as ``callback(iteration, cost)`` after every iteration (with a compiled loop,
+        for each iteration of a block once the block has run).
 
     Returns
     -------
     TrainingResult
+
+    Notes
+    -----
+    Where the data's library has a compiler (JAX, PyTorch, CuPy), the iterations run in
+    blocks through :func:`nnbackend.compiled.train`, with the same results and behaviour;
+    ``NNBACKEND_COMPILED=0`` keeps this eager loop.
 
     Raises
     ------
@@ -312,8 +319,17 @@ def train(
     progress = _Progress(max_iter, verbose, "training")
     # Overflow is detected below and reported as TrainingDivergedError; NumPy's own warnings
     # about it would only be noise before that precise error.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), compiled.computing(X):
         try:
+            # The library's compiled loop, where it has one: the same results, in blocks.
+            done = compiled.train(
+                X, Y, params, optimizer, kwargs, max_iter=max_iter, batch_size=batch_size,
+                tol=tol, n_iter_no_change=n_iter_no_change, rng=rng, progress=progress,
+                callback=callback,
+            )  # fmt: skip
+            if done is not None:
+                result.params, result.loss_curve, result.n_iter, result.stopped_early = done
+                return result
             for iteration in range(max_iter):
                 if full_batch:
                     params, cost = _batch_step(X, Y, params, optimizer, kwargs, xp, iteration, last)

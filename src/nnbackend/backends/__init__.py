@@ -12,24 +12,42 @@ Add a library by subclassing :class:`Adapter` (or an existing adapter) and calli
 from __future__ import annotations
 
 from nnbackend.backends._adapter import Adapter
-from nnbackend.backends._registry import adapter_of, get, register, registered, unregister
+from nnbackend.backends._compiler import Block, Compiler, HostLoop, Layout, Program, QueuedLoop
+from nnbackend.backends._registry import (
+    adapter_of,
+    fused_kernels,
+    get,
+    register,
+    registered,
+    unregister,
+)
 from nnbackend.backends.array_api_strict import ArrayApiStrictAdapter
-from nnbackend.backends.cupy import CupyAdapter
+from nnbackend.backends.cupy import CupyAdapter, CupyCompiler
 from nnbackend.backends.dask import DaskAdapter
-from nnbackend.backends.jax import JaxAdapter
+from nnbackend.backends.jax import JaxAdapter, JaxCompiler
 from nnbackend.backends.numpy import NumpyAdapter
-from nnbackend.backends.torch import TorchAdapter
+from nnbackend.backends.torch import TorchAdapter, TorchCompiler
 
 __all__ = [
     "DEFAULT_BACKEND",
     "Adapter",
     "ArrayApiStrictAdapter",
+    "Block",
+    "Compiler",
     "CupyAdapter",
+    "CupyCompiler",
     "DaskAdapter",
+    "HostLoop",
     "JaxAdapter",
+    "JaxCompiler",
+    "Layout",
     "NumpyAdapter",
+    "Program",
+    "QueuedLoop",
     "TorchAdapter",
+    "TorchCompiler",
     "adapter_of",
+    "fused_kernels",
     "get",
     "register",
     "registered",

@@ -7,6 +7,7 @@ can a step be compiled?) instead of testing a library's name.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.metadata
 import importlib.util
@@ -66,6 +67,7 @@ class Adapter:
     test_device: ClassVar[str | None] = None
     accelerator: ClassVar[bool] = False
     benchmark_device: ClassVar[str | None] = None
+    _compiler: Any = None  # the adapter's Compiler, made on first use (see compiler())
 
     # ------------------------------------------------------------------ installation
     def is_installed(self) -> bool:
@@ -326,12 +328,51 @@ class Adapter:
         return np.asarray(x)
 
     # ------------------------------------------------------------------ compiled training
-    def compiler(self) -> Any:
-        """The compiled-training capability, or None when the library has no compiler.
+    def computing(self, dtype: Any = None) -> contextlib.AbstractContextManager[Any]:
+        """The context nnbackend computes in on this library's arrays of ``dtype``.
+
+        Most libraries need none. JAX computes in 32 bits unless ``jax_enable_x64`` is on, so
+        its adapter turns that on here, for the current thread, for 64-bit work: nnbackend's
+        front doors (estimators, training loops, the course's models) and conversions enter it,
+        so that float64 is first-class without changing JAX's defaults for the whole process.
+
+        Parameters
+        ----------
+        dtype : dtype or str, optional
+            The dtype about to be computed with; None when not known yet (the widest).
+
+        Returns
+        -------
+        context manager
+        """
+        return contextlib.nullcontext()
+
+    def kernels(self) -> Any:
+        """Fused element-wise kernels for the training step, or None (the generic code runs).
+
+        An object with ``applies(*arrays)``, ``activate_inplace(z, name, slope)``,
+        ``hidden_delta(da, source, name, slope)``, ``sigmoid_cross_entropy_delta(z, y, scale)``,
+        ``subtract_over(minuends, subtrahends)`` and ``min_output_elements``, as CuPy's and
+        PyTorch's adapters return; each computes the generic operations in their order, with
+        the generic results, in place on arrays the step owns (fresh products, its own steps).
 
         Returns
         -------
         object or None
+        """
+        return None
+
+    def compiler(self) -> Any:
+        """The compiled-training capability, or None when the library has no compiler.
+
+        A :class:`~nnbackend.backends._compiler.Compiler` runs the training step many times
+        as fast as the library allows (a ``jax.jit`` device loop, a lean PyTorch loop, CUDA
+        graphs), and caches what it builds per architecture, shape and dtype. The training
+        loop uses it when there is one (see :mod:`nnbackend.compiled`).
+
+        Returns
+        -------
+        Compiler or None
         """
         return None
 

@@ -7,9 +7,11 @@ from typing import Any
 from nnbackend.backends._adapter import Adapter
 from nnbackend.errors import BackendError
 
-__all__ = ["adapter_of", "get", "register", "registered", "unregister"]
+__all__ = ["adapter_of", "fused_kernels", "get", "register", "registered", "unregister"]
 
 _ADAPTERS: dict[str, Adapter] = {}
+# fused_kernels' answers per array type: asked once per type, not once per layer and step
+_KERNELS: dict[type, Any] = {}
 
 
 def register(adapter: Adapter) -> Adapter:
@@ -45,6 +47,7 @@ def register(adapter: Adapter) -> Adapter:
             "unregister it first or choose another name"
         )
     _ADAPTERS[name] = adapter
+    _KERNELS.clear()
     return adapter
 
 
@@ -56,6 +59,7 @@ def unregister(name: str) -> None:
     name : str
     """
     _ADAPTERS.pop(name, None)
+    _KERNELS.clear()
 
 
 def registered() -> tuple[str, ...]:
@@ -112,3 +116,27 @@ def adapter_of(x: Any, prefer: Adapter | None = None) -> Adapter | None:
         if adapter.owns(x):
             return adapter
     return None
+
+
+def fused_kernels(x: Any) -> Any:
+    """The fused element-wise kernels of ``x``'s library, or None (see ``Adapter.kernels``).
+
+    The answer is remembered per array type, so the training step pays a dictionary look-up.
+
+    Parameters
+    ----------
+    x : array
+
+    Returns
+    -------
+    object or None
+    """
+    kind = type(x)
+    try:
+        return _KERNELS[kind]
+    except KeyError:
+        pass
+    adapter = adapter_of(x)
+    kernels = None if adapter is None else adapter.kernels()
+    _KERNELS[kind] = kernels
+    return kernels

@@ -1,9 +1,16 @@
-"""The JAX adapter: immutable arrays on CPU or GPU."""
+"""The JAX adapter: immutable arrays on CPU or GPU, and training compiled with ``jax.jit``.
+
+float64 is first-class in nnbackend, but JAX computes in 32 bits unless ``jax_enable_x64`` is
+on. nnbackend no longer turns it on for the whole process: :meth:`JaxAdapter.computing` turns
+it on for the current thread only, within nnbackend's own calls on 64-bit data (conversions,
+estimators, training loops); the user's other JAX code keeps JAX's defaults.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -12,10 +19,11 @@ import numpy as np
 
 from nnbackend._arrays import numpy_dtype
 from nnbackend.backends._adapter import Adapter
+from nnbackend.backends._compiler import Block, Compiler, Layout, Program
 from nnbackend.backends.cupy import cuda_index
 from nnbackend.errors import BackendError
 
-__all__ = ["JaxAdapter"]
+__all__ = ["JaxAdapter", "JaxCompiler"]
 
 
 class JaxAdapter(Adapter):
@@ -28,11 +36,20 @@ class JaxAdapter(Adapter):
     writeable = False
     benchmark_device = "cpu"
 
-    def module(self) -> ModuleType:
-        jax = super().module()
-        # float64 is first-class in nnbackend; JAX turns it off by default.
-        jax.config.update("jax_enable_x64", True)
-        return jax
+    def computing(self, dtype: Any = None) -> contextlib.AbstractContextManager[Any]:
+        # 64-bit data (or a front door that does not know its dtype yet) needs x64, in this
+        # thread only; 32-bit work keeps whatever the caller has.
+        if dtype is not None and numpy_dtype(dtype).itemsize < 8:
+            return contextlib.nullcontext()
+        jax = self.module()
+        if jax.config.jax_enable_x64:
+            return contextlib.nullcontext()
+        return jax.enable_x64(True)
+
+    def compiler(self) -> JaxCompiler:
+        if self._compiler is None:
+            self._compiler = JaxCompiler(self)
+        return self._compiler
 
     def resolve_device(self, spec: str | None) -> Any:
         jax = self.module()
@@ -52,7 +69,6 @@ class JaxAdapter(Adapter):
         return [str(d) for d in self.module().devices()]
 
     def namespace(self, device: Any) -> ModuleType:
-        self.module()
         jnp = importlib.import_module("jax.numpy")
         return array_api_compat.array_namespace(jnp.empty(0))
 
@@ -70,7 +86,165 @@ class JaxAdapter(Adapter):
     def from_host(self, host: np.ndarray, device: Any, dtype: Any = None) -> Any:
         jax = self.module()
         data = host if dtype is None else np.asarray(host, dtype=numpy_dtype(dtype))
-        return jax.device_put(data, device)
+        with self.computing(data.dtype):
+            return jax.device_put(data, device)
 
     def to_host(self, x: Any) -> np.ndarray:
         return np.asarray(x)
+
+
+class JaxCompiler(Compiler):
+    """Training under ``jax.jit``: k iterations per dispatch in a ``lax.while_loop``.
+
+    The step is functional: parameters and optimizer state are a pytree, donated to each
+    dispatch so that XLA updates their buffers in place. Mini-batches are a ``lax.scan`` over
+    the batches of each epoch, gathered on the device in the order of permutations drawn on the
+    host (so that every library sees the same batches).
+    """
+
+    functional = True
+
+    def loop(self, step: Callable[..., Any], layout: Layout, xp: Any) -> Program:
+        return _JaxLoop(self.adapter, step, layout)
+
+    def single(self, step: Callable[..., Any], layout: Layout, xp: Any) -> Any:
+        return _JaxLoop(self.adapter, step, layout)
+
+
+class _JaxLoop(Program):
+    device_loop = True
+
+    def __init__(self, adapter: JaxAdapter, step: Callable[..., Any], layout: Layout) -> None:
+        self.adapter = adapter
+        self.jax = adapter.module()
+        self.step = step
+        self.layout = layout
+        self._run = self.jax.jit(self._loop, donate_argnums=(0,))
+        self._advance = self.jax.jit(self._one, donate_argnums=(0,))
+        self._empty: dict[Any, Any] = {}
+
+    def prepare(self, state: Any) -> Any:
+        # The caller's arrays are never donated: the dispatches consume copies.
+        return self.snapshot(state)
+
+    def snapshot(self, state: Any) -> Any:
+        jnp = self.jax.numpy
+        return self.jax.tree.map(lambda a: jnp.array(a, copy=True), state)
+
+    # ---------------------------------------------------------------- traced
+    def _one(self, state: Any, X: Any, Y: Any, scalars: Any) -> Any:
+        new, _, finite = self.step(state, X, Y, scalars)
+        return self._select(finite, new, state)
+
+    def _select(self, keep: Any, new: Any, old: Any) -> Any:
+        jnp = self.jax.numpy
+        return self.jax.tree.map(lambda a, b: jnp.where(keep, a, b), new, old)
+
+    def _iteration(self, state: Any, X: Any, Y: Any, scalars: Any, perm: Any) -> tuple[Any, ...]:
+        # One iteration: the full batch, or every mini-batch of one epoch in ``perm``'s order.
+        # Returns (state, batch costs, all finite, batches applied).
+        jnp, lax = self.jax.numpy, self.jax.lax
+        if perm is None:
+            new, cost, finite = self.step(state, X, Y, scalars[0])
+            return self._select(finite, new, state), cost[None], finite, finite.astype(jnp.int32)
+        size, m = self.layout.batch_size, self.layout.m
+        assert size is not None
+        full = m // size
+        Xp, Yp = jnp.take(X, perm, axis=1), jnp.take(Y, perm, axis=1)
+
+        def batches(A: Any) -> Any:
+            return A[:, : full * size].reshape(A.shape[0], full, size).transpose(1, 0, 2)
+
+        def guarded(carry: tuple[Any, ...], inputs: tuple[Any, ...]) -> tuple[Any, Any]:
+            st, ok, count = carry
+            xb, yb, sc = inputs
+            new, cost, finite = self.step(st, xb, yb, sc)
+            good = ok & finite
+            return (self._select(good, new, st), good, count + good.astype(jnp.int32)), cost
+
+        carry = (state, jnp.asarray(True), jnp.asarray(0, dtype=jnp.int32))
+        if full:
+            carry, costs = lax.scan(guarded, carry, (batches(Xp), batches(Yp), scalars[:full]))
+        else:
+            costs = jnp.zeros((0,), X.dtype)
+        if full * size < m:
+            carry, cost = guarded(
+                carry, (Xp[:, full * size :], Yp[:, full * size :], scalars[full])
+            )
+            costs = jnp.concatenate([costs, cost[None]])
+        state, ok, count = carry
+        return state, costs, ok, count
+
+    def _loop(self, state: Any, X: Any, Y: Any, scalars: Any, perms: Any, n: Any) -> Any:
+        jnp, lax = self.jax.numpy, self.jax.lax
+        k, width = self.layout.block, len(self.layout.batch_sizes)
+
+        def cond(carry: tuple[Any, ...]) -> Any:
+            i, ok = carry[0], carry[1]
+            return ok & (i < n)
+
+        def body(carry: tuple[Any, ...]) -> tuple[Any, ...]:
+            i, _, st, costs, _ = carry
+            perm = None if perms is None else perms[i]
+            st, row, ok, count = self._iteration(st, X, Y, scalars[i], perm)
+            costs = lax.dynamic_update_slice(costs, row[None, :], (i, jnp.asarray(0, i.dtype)))
+            return i + ok.astype(jnp.int32), ok, st, costs, count
+
+        start = (
+            jnp.asarray(0, dtype=jnp.int32),
+            jnp.asarray(True),
+            state,
+            jnp.zeros((k, width), X.dtype),
+            jnp.asarray(0, dtype=jnp.int32),
+        )
+        done, ok, state, costs, count = lax.while_loop(cond, body, start)
+        # one small array for the host to read, beside the costs
+        return state, costs, jnp.stack([done, ok.astype(jnp.int32), count])
+
+    # ---------------------------------------------------------------- host side
+    def advance(self, state: Any, X: Any, Y: Any, scalars: Any) -> Any:
+        """One jitted step (a dispatch, nothing read back), for the benchmark."""
+        row = np.asarray(scalars, dtype=numpy_dtype(X.dtype)).reshape(self.layout.n_scalars)
+        return self._advance(state, X, Y, row)
+
+    def run(
+        self,
+        state: Any,
+        X: Any,
+        Y: Any,
+        n: int,
+        scalars: np.ndarray | None = None,
+        perms: np.ndarray | None = None,
+        stop: Callable[[Any], bool] | None = None,
+    ) -> Block:
+        layout, jax = self.layout, self.jax
+        k, width = layout.block, len(layout.batch_sizes)
+        device = self.adapter.device_of(X)
+        host_dtype = numpy_dtype(X.dtype)
+        if layout.n_scalars:
+            padded = np.zeros((k, width, layout.n_scalars), dtype=host_dtype)
+            if scalars is not None:
+                padded[:n] = np.asarray(scalars).reshape(n, width, layout.n_scalars)
+            rows = jax.device_put(padded, device)
+        else:  # nothing per step (gradient descent, momentum): one empty array, kept
+            rows = self._empty.get(device)
+            if rows is None:
+                rows = self._empty[device] = jax.device_put(
+                    np.zeros((k, width, 0), dtype=host_dtype), device
+                )
+        order = None
+        if perms is not None:
+            order_host = np.zeros((k, layout.m), dtype=np.int32)
+            order_host[:n] = perms
+            order = jax.device_put(order_host, device)
+        state, costs, meta = self._run(state, X, Y, rows, order, np.int32(n))
+        costs, meta = jax.device_get((costs, meta))
+        done, ok, count = (int(v) for v in meta)
+        full = layout.batch_size is None
+        records = [float(costs[i, 0]) if full else costs[i].astype(np.float64) for i in range(done)]
+        block = Block(state, records)
+        if not bool(ok):
+            block.diverged = True
+            block.bad_batches = 0 if full else count
+            block.bad_cost = float(costs[done, block.bad_batches])
+        return block

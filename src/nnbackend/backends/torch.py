@@ -1,8 +1,20 @@
-"""The PyTorch adapter: CPU and CUDA tensors, with no autograd involved."""
+"""The PyTorch adapter: CPU and CUDA tensors, with no autograd involved.
+
+Training runs on a lean path (:class:`TorchCompiler`): the step calls torch's own functions
+instead of array-api-compat's wrappers where the two agree, under ``torch.inference_mode``
+(nnbackend's backward is written by hand, so autograd's bookkeeping is pure cost), with the
+activations, their derivatives, the optimizer's state and the update computed in place in the
+step's own buffers (:class:`TorchKernels`). ``NNBACKEND_TORCH_COMPILE`` optionally
+compiles the step with ``torch.compile`` (see :class:`TorchCompiler`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -11,9 +23,10 @@ import numpy as np
 
 from nnbackend._arrays import numpy_dtype
 from nnbackend.backends._adapter import Adapter
+from nnbackend.backends._compiler import Compiler, HostLoop, Layout, Program
 from nnbackend.errors import BackendError
 
-__all__ = ["TorchAdapter"]
+__all__ = ["LeanTorchNamespace", "TorchAdapter", "TorchCompiler", "TorchKernels"]
 
 
 class TorchAdapter(Adapter):
@@ -71,7 +84,10 @@ class TorchAdapter(Adapter):
             torch.cuda.synchronize(device)
 
     def owns(self, x: Any) -> bool:
-        return self.loaded() is not None and array_api_compat.is_torch_array(x)
+        # isinstance, which torch.compile can trace (array-api-compat's check it cannot), and
+        # which is cheaper on the training step's path
+        torch = self.loaded()
+        return torch is not None and isinstance(x, torch.Tensor)
 
     def same_device(self, a: Any, b: Any) -> bool:
         if a is None or b is None:
@@ -91,6 +107,18 @@ class TorchAdapter(Adapter):
         # nnbackend's backward is hand-written, so the graph is pure cost.
         return x.detach() if x.requires_grad else x
 
+    _kernels: TorchKernels | None = None
+
+    def kernels(self) -> TorchKernels:
+        if self._kernels is None:
+            self._kernels = TorchKernels(self.module())
+        return self._kernels
+
+    def compiler(self) -> TorchCompiler:
+        if self._compiler is None:
+            self._compiler = TorchCompiler(self)
+        return self._compiler
+
     def from_host(self, host: np.ndarray, device: Any, dtype: Any = None) -> Any:
         torch = self.module()
         tensor = torch.from_numpy(np.ascontiguousarray(host))
@@ -99,3 +127,198 @@ class TorchAdapter(Adapter):
 
     def to_host(self, x: Any) -> np.ndarray:
         return x.detach().cpu().numpy()
+
+
+class LeanTorchNamespace:
+    """The array-API functions the training step calls, bound to torch's own functions.
+
+    array-api-compat wraps many torch functions to fix type promotion, scalar arguments and
+    edge cases for every input; each wrapper costs microseconds of Python per call, which is
+    most of a small network's step. The training step calls them only on floating tensors of
+    one dtype with scalar bounds, where torch's functions give the same results, so here they
+    are called directly. Any other name falls through to array-api-compat's namespace.
+
+    Parameters
+    ----------
+    compat : module
+        array-api-compat's torch namespace.
+    """
+
+    def __init__(self, compat: ModuleType) -> None:
+        import torch
+
+        self._compat = compat
+        self._torch = torch
+        for name in ("matmul", "exp", "log", "log1p", "abs", "tanh", "sqrt", "isfinite"):
+            setattr(self, name, getattr(torch, name))
+        self.where = torch.where
+        self.zeros_like = torch.zeros_like
+        self.finfo = torch.finfo
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._compat, name)
+
+    def sum(self, x: Any, /, *, axis: int | None = None, keepdims: bool = False) -> Any:
+        if axis is None and not keepdims:
+            return self._torch.sum(x)
+        if axis is None:
+            return self._compat.sum(x, keepdims=keepdims)
+        return self._torch.sum(x, axis, keepdim=keepdims)
+
+    def max(self, x: Any, /, *, axis: int | None = None, keepdims: bool = False) -> Any:
+        if axis is None:
+            return self._compat.max(x, keepdims=keepdims)
+        return self._torch.amax(x, axis, keepdim=keepdims)
+
+    def all(self, x: Any, /) -> Any:
+        return self._torch.all(x)
+
+    def clip(self, x: Any, /, min: float | None = None, max: float | None = None) -> Any:
+        scalars = isinstance(min, float | int | None) and isinstance(max, float | int | None)
+        if scalars and (min is not None or max is not None):
+            return self._torch.clamp(x, min, max)
+        return self._compat.clip(x, min=min, max=max)
+
+    def minimum(self, x1: Any, x2: Any, /) -> Any:
+        if isinstance(x2, float | int):
+            return self._torch.clamp(x1, max=x2)
+        return self._compat.minimum(x1, x2)
+
+    def maximum(self, x1: Any, x2: Any, /) -> Any:
+        if isinstance(x2, float | int):
+            return self._torch.clamp(x1, min=x2)
+        return self._compat.maximum(x1, x2)
+
+    def astype(self, x: Any, dtype: Any, /, *, copy: bool = True) -> Any:
+        return x.to(dtype=dtype, copy=copy)
+
+    def take(self, x: Any, indices: Any, /, *, axis: int) -> Any:
+        # the training loop's indices are permutations: never negative
+        return self._torch.index_select(x, axis, indices)
+
+
+class TorchKernels:
+    """In-place torch operations for the step's arrays: fewer allocations, the same numbers.
+
+    Each hidden activation overwrites its fresh Z, each activation's derivative scales its
+    fresh dA in place, and the update θ - Δ is written over Δ's own buffers (``torch.sub``
+    with ``out=``): the operations of the generic code, in its order, so the results are the
+    generic path's bit for bit (the tests compare them). The sigmoid output keeps the generic
+    code (``min_output_elements`` is never reached).
+
+    Parameters
+    ----------
+    torch : module
+    """
+
+    min_output_elements = sys.maxsize
+
+    def __init__(self, torch: ModuleType) -> None:
+        self.torch = torch
+
+    def applies(self, *arrays: Any) -> bool:
+        """Whether every array is a floating torch tensor of the first one's dtype, none of
+        them recording autograd."""
+        first, tensor = arrays[0], self.torch.Tensor
+        if not isinstance(first, tensor) or not first.is_floating_point():
+            return False
+        return all(
+            isinstance(a, tensor) and a.dtype == first.dtype and not a.requires_grad for a in arrays
+        )
+
+    def activate_inplace(self, z: Any, name: str, slope: float = 0.01) -> bool:
+        """Overwrite ``z`` with g(z); False for leaky_relu (the generic code runs)."""
+        if name == "relu":
+            z.clamp_(min=0)
+        elif name == "tanh":
+            z.tanh_()
+        elif name == "sigmoid":
+            # the generic 1 / (1 + exp(min(-z, bound))); torch's 1 / t is t.reciprocal() * 1
+            bound = float(math.floor(math.log(float(self.torch.finfo(z.dtype).max))))
+            z.neg_().clamp_(max=bound).exp_().add_(1).reciprocal_()
+        elif name != "identity":
+            return False
+        return True
+
+    def hidden_delta(self, da: Any, source: Any, name: str, slope: float = 0.01) -> Any:
+        """dZ = dA · g'(Z) written over ``da``; None for leaky_relu (the generic code runs)."""
+        if name == "identity":
+            return da
+        if name == "relu":
+            return da.mul_(source)  # source is the sign mask
+        if name == "tanh":
+            return da.mul_((source * source).neg_().add_(1))  # 1 - a a, rounded once
+        if name == "sigmoid":
+            return da.mul_(self.torch.rsub(source, 1).mul_(source))  # a (1 - a)
+        return None
+
+    def subtract_over(self, minuends: list[Any], subtrahends: list[Any]) -> list[Any]:
+        """θ - Δ written over each Δ (owned by the step): one pass, no allocation."""
+        for a, b in zip(minuends, subtrahends, strict=True):
+            self.torch.sub(a, b, out=b)
+        return subtrahends
+
+    def sigmoid_cross_entropy_delta(self, z: Any, y: Any, scale: float) -> Any:  # pragma: no cover
+        raise NotImplementedError("the sigmoid output keeps the generic code on torch")
+
+
+class TorchCompiler(Compiler):
+    """PyTorch's training loop: lean, optionally compiled with ``torch.compile``.
+
+    By default the step is the eager loop's, run through :class:`LeanTorchNamespace` under
+    ``torch.inference_mode``: the optimizer's state is updated in place, and the parameters
+    are replaced by the update only when it is finite, as in the eager loop.
+
+    ``NNBACKEND_TORCH_COMPILE`` set to ``1`` (or to a ``torch.compile`` mode such as
+    ``reduce-overhead`` or ``max-autotune``) compiles the functional form of the step with
+    ``torch.compile`` instead. Compiling takes seconds to minutes, paid once per architecture,
+    shape and dtype (programs are cached), so it can only pay off on long runs; it is off by
+    default. ``NNBACKEND_TORCH_COMPILE_BACKEND`` picks the ``torch.compile`` backend
+    (``inductor`` by default; ``aot_eager`` checks the wiring without a C++ compiler).
+    """
+
+    @property
+    def functional(self) -> bool:  # type: ignore[override]
+        return self._compile_mode() is not None
+
+    @staticmethod
+    def _compile_mode() -> str | None:
+        value = os.environ.get("NNBACKEND_TORCH_COMPILE", "").strip()
+        if value.lower() in ("", "0", "false", "no", "off"):
+            return None
+        return "default" if value.lower() in ("1", "true", "yes", "on") else value
+
+    def variant(self) -> Any:
+        mode = self._compile_mode()
+        if mode is None:
+            return None
+        return (mode, os.environ.get("NNBACKEND_TORCH_COMPILE_BACKEND", "inductor"))
+
+    def scope(self, dtype: Any) -> contextlib.AbstractContextManager[Any]:
+        torch = self.adapter.module()
+        # torch.compile's guards trip over inference mode's dispatch keys: no_grad there
+        return torch.no_grad() if self.functional else torch.inference_mode()
+
+    def release(self, params: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+        # tensors made under inference mode cannot take part in autograd or be updated in
+        # place outside it: the caller gets normal ones (one copy at the end of a run)
+        def normal(t: Any) -> Any:
+            return t.clone() if t.is_inference() else t
+
+        return [(normal(w), normal(b)) for w, b in params]
+
+    def namespace(self, xp: Any) -> Any:
+        if self._lean is None:
+            self._lean = LeanTorchNamespace(xp)
+        return self._lean
+
+    _lean: LeanTorchNamespace | None = None
+
+    def loop(self, step: Callable[..., Any], layout: Layout, xp: Any) -> Program:
+        variant = self.variant()
+        if variant is not None:
+            mode, backend = variant
+            torch = self.adapter.module()
+            options = {} if mode == "default" else {"mode": mode}
+            step = torch.compile(step, backend=backend, dynamic=False, **options)
+        return HostLoop(step, layout, xp, self._move, functional=self.functional)

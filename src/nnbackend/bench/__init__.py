@@ -24,9 +24,11 @@ from nnbackend.bench.cases import (
     quick_cases,
 )
 from nnbackend.bench.implementations import (
+    FIT_ITERATIONS,
     Implementation,
     available_implementations,
     device_of,
+    fit_implementations,
     implementation_names,
     implementations,
     make_step,
@@ -36,6 +38,7 @@ from nnbackend.bench.report import format_table, plot, scaling_slope
 from nnbackend.bench.runner import Measurement, benchmarked_backends, run, run_from_cli
 
 __all__ = [
+    "FIT_ITERATIONS",
     "Case",
     "Implementation",
     "Measurement",
@@ -43,6 +46,7 @@ __all__ = [
     "benchmarked_backends",
     "default_cases",
     "device_of",
+    "fit_implementations",
     "format_table",
     "implementation_names",
     "implementations",

@@ -2,6 +2,13 @@
 
 nnbackend's own rows come from the backend registry (every adapter with a
 ``benchmark_device``); the hand-written peers come from :mod:`nnbackend.bench.peers`.
+
+On a library whose adapter has a compiler, ``nnbackend-<library>`` times the compiled step
+(:class:`nnbackend.compiled.Stepper`: ``jax.jit``, PyTorch's lean path, CuPy's fused kernels
+replayed as a CUDA graph), dispatched once per call like the hand-written peers. The
+``nnbackend-<library>-fit`` rows (:func:`fit_implementations`) time whole ``fit`` calls of
+:data:`FIT_ITERATIONS` full-batch iterations on the small cases, where compiled loops pay off,
+and report the time per iteration.
 """
 
 from __future__ import annotations
@@ -9,22 +16,35 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
-from nnbackend import backends, network, optimizers, training
+from nnbackend import backends, compiled, network, optimizers, training
 from nnbackend.backend import array_namespace, asarray, use_backend
 from nnbackend.bench import peers
-from nnbackend.bench.cases import Case, problem
+from nnbackend.bench.cases import Case, matmul_flops, problem
 from nnbackend.bench.peers import Step, sync_none
+from nnbackend.models import NeuralNetworkClassifier
 
 __all__ = [
+    "FIT_ITERATIONS",
     "Implementation",
     "available_implementations",
     "device_of",
+    "fit_implementations",
     "implementation_names",
     "implementations",
     "make_step",
     "nnbackend_step",
+    "row_of",
 ]
+
+FIT_ITERATIONS: int = 1000
+"""Iterations of each ``fit`` a fit row times."""
+
+# Fit rows run on cases whose step needs at most this many matrix-product FLOPs (the planar
+# network; logistic regression with 2 features and m <= 10⁴): where launching and dispatching,
+# not computing, is the step, and compiled loops pay off.
+_FIT_MAX_FLOPS = 2e5
 
 
 @dataclass(frozen=True)
@@ -43,6 +63,12 @@ class Implementation:
         ``build(case, dtype)`` returns ``(step, sync)``.
     unavailable : callable
         Returns None when the row can run here, else the reason it cannot.
+    skips : callable, optional
+        ``skips(case)`` returns why the row does not run on that case, or None.
+    steps_per_call : int, default 1
+        Steps one call of the built step runs (its time is divided by it).
+    warmup, min_rounds : int, default 3
+        Untimed calls before timing, and the fewest timed calls.
     """
 
     name: str
@@ -50,6 +76,10 @@ class Implementation:
     device: str
     build: Callable[[Case, str], Step]
     unavailable: Callable[[], str | None]
+    skips: Callable[[Case], str | None] | None = None
+    steps_per_call: int = 1
+    warmup: int = 3
+    min_rounds: int = 3
 
 
 def nnbackend_step(case: Case, dtype: str, backend: str, device: str | None) -> Step:
@@ -71,6 +101,8 @@ def nnbackend_step(case: Case, dtype: str, backend: str, device: str | None) -> 
     with use_backend(backend, device) as active:
         Xb, Yb = asarray(X), asarray(Y)
         params = [(asarray(w), asarray(b)) for w, b in host]
+    if compiled.compiler_for(Xb) is not None:
+        return _compiled_step(Xb, Yb, params, case, active)
     xp = active.xp
     state = {"params": params}
 
@@ -83,6 +115,62 @@ def nnbackend_step(case: Case, dtype: str, backend: str, device: str | None) -> 
         active.adapter.synchronize(active.device, [state["params"][-1][0]])
 
     return step, sync if not active.adapter.host else sync_none
+
+
+def _compiled_step(Xb: Any, Yb: Any, params: Any, case: Case, active: Any) -> Step:
+    # the library's compiled step, one dispatch per call, nothing read back
+    stepper = compiled.Stepper(
+        Xb, Yb, params, optimizers.GradientDescent(0.01), hidden=case.hidden, output="sigmoid"
+    )
+
+    def sync() -> None:
+        active.adapter.synchronize(active.device, [stepper.params[-1][0]])
+
+    return stepper.step, sync
+
+
+def fit_step(case: Case, dtype: str, backend: str, device: str | None) -> Step:
+    """One ``fit`` of :data:`FIT_ITERATIONS` full-batch gradient-descent iterations.
+
+    Parameters
+    ----------
+    case : Case
+    dtype : {"float32", "float64"}
+    backend : str
+    device : str or None
+
+    Returns
+    -------
+    (step, sync)
+        ``step`` fits a :class:`~nnbackend.NeuralNetworkClassifier` on the case's data (host
+        data, moved to ``backend`` by ``fit``); ``fit`` reads every cost back, so it returns
+        with the device done.
+    """
+    X, Y, _ = problem(case, dtype)
+    features, labels = X.T.copy(), Y[0].copy()
+    model = NeuralNetworkClassifier(
+        hidden_layer_sizes=case.layer_dims[1:-1],
+        activation=case.hidden,
+        init="he" if case.hidden == "relu" else "xavier",
+        solver="gd",
+        learning_rate=0.01,
+        max_iter=FIT_ITERATIONS,
+        tol=None,
+        random_state=0,
+        dtype=dtype,
+    )
+
+    def step() -> None:
+        with use_backend(backend, device):
+            model.fit(features, labels)
+
+    return step, sync_none
+
+
+def _fit_skips(case: Case) -> str | None:
+    if matmul_flops(case.layer_dims, case.m) > _FIT_MAX_FLOPS:
+        return "skipped (fit rows: small cases)"
+    return None
 
 
 def _fit_step(case: Case, dtype: str) -> Step:
@@ -167,6 +255,38 @@ def implementations() -> list[Implementation]:
     return rows
 
 
+def fit_implementations() -> list[Implementation]:
+    """The fit rows: one per benchmarked library whose adapter has a compiler.
+
+    They are apart from :func:`implementations` (the per-step rows that ``benchmarks/`` and
+    the tests sweep over every case): ``nnbackend bench`` adds them, on the small cases.
+    NumPy's whole-loop row is ``nnbackend-fit-step`` (one iteration of the training loop).
+
+    Returns
+    -------
+    list of Implementation
+    """
+    rows = []
+    for name in backends.registered():
+        adapter = backends.get(name)
+        if adapter.benchmark_device is None or adapter.compiler() is None:
+            continue
+        rows.append(
+            Implementation(
+                f"nnbackend-{name}-fit",
+                name,
+                "gpu" if adapter.accelerator else "cpu",
+                partial(fit_step, backend=name, device=adapter.benchmark_device),
+                _unavailable(name, adapter.usable if adapter.accelerator else None),
+                skips=_fit_skips,
+                steps_per_call=FIT_ITERATIONS,
+                warmup=1,
+                min_rounds=1,
+            )
+        )
+    return rows
+
+
 def implementation_names() -> tuple[str, ...]:
     """The rows' names, in table order.
 
@@ -178,7 +298,7 @@ def implementation_names() -> tuple[str, ...]:
 
 
 def _row(name: str) -> Implementation:
-    for row in implementations():
+    for row in [*implementations(), *fit_implementations()]:
         if row.name == name:
             return row
     raise ValueError(
@@ -211,6 +331,17 @@ def device_of(implementation: str) -> str:
     return _row(implementation).device
 
 
+def row_of(implementation: str) -> Implementation:
+    """The registry row called ``implementation`` (a per-step row or a fit row).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
+    """
+    return _row(implementation)
+
+
 def available_implementations(libraries: Sequence[str]) -> tuple[list[str], dict[str, str]]:
     """Which implementations can run here for the requested libraries.
 
@@ -228,7 +359,7 @@ def available_implementations(libraries: Sequence[str]) -> tuple[list[str], dict
     """
     runnable, missing = [], {}
     wanted = set(libraries)
-    for row in implementations():
+    for row in [*implementations(), *fit_implementations()]:
         if row.library is not None and row.library not in wanted:
             continue
         why = row.unavailable()

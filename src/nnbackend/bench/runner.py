@@ -26,7 +26,12 @@ from nnbackend.bench.cases import (
     predicted_loop_seconds,
     quick_cases,
 )
-from nnbackend.bench.implementations import available_implementations, device_of, make_step
+from nnbackend.bench.implementations import (
+    available_implementations,
+    device_of,
+    make_step,
+    row_of,
+)
 from nnbackend.bench.measure import cpu_name, matmul_rate, measure_memory, time_step, versions
 from nnbackend.bench.report import format_table, plot, scaling_slope
 
@@ -123,6 +128,11 @@ def run(
             if impl == "loop" and predicted_loop_seconds(case) > budget_s:
                 entry.status = "skipped (budget)"
                 continue
+            row = row_of(impl)
+            skipped = None if row.skips is None else row.skips(case)
+            if skipped is not None:
+                entry.status = skipped
+                continue
             say(f"[{done}/{total}] {case.label} · {impl}")
             try:
                 step, sync = make_step(case, impl, dtype)
@@ -130,9 +140,10 @@ def run(
                     step,
                     sync,
                     budget_s,
-                    warmup=1 if impl == "loop" else 3,
-                    min_rounds=1 if impl == "loop" else 3,
+                    warmup=1 if impl == "loop" else row.warmup,
+                    min_rounds=1 if impl == "loop" else row.min_rounds,
                 )
+                times = [t / row.steps_per_call for t in times]
             except Exception as exc:  # a peer failing must not sink the whole run
                 entry.status = f"error: {type(exc).__name__}: {exc}"[:200]
                 continue

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from array_api_compat import device
 
-from nnbackend import network
-from nnbackend.backend import array_namespace, asarray, library_of, materialize
+from nnbackend import compiled, network, training
+from nnbackend._arrays import numpy_dtype
+from nnbackend.backend import array_namespace, asarray, backend_of, library_of, materialize
 from nnbackend.initializers import draw_parameters, move_like
+from nnbackend.optimizers import GradientDescent
 
 Array = Any
 
@@ -127,6 +131,13 @@ def to_dict(params: list[tuple[Array, Array]], like: Array | None = None) -> dic
     return out
 
 
+def as_dict(params: list[tuple[Array, Array]]) -> dict[str, Array]:
+    """Course parameter dict {"W1", "b1", ...} of the arrays themselves (nothing moves)."""
+    return {
+        key: arr for i, (w, b) in enumerate(params, 1) for key, arr in ((f"W{i}", w), (f"b{i}", b))
+    }
+
+
 def from_dict(parameters: dict[str, Array]) -> list[tuple[Array, Array]]:
     """The core's list of (W, b) from a course parameter dict."""
     n_layers = len(parameters) // 2
@@ -139,9 +150,7 @@ def updated_parameters(
     """The course's ``update_parameters``: new arrays θ - α dθ, the learner's left untouched."""
     current = [(copy(w), copy(b)) for w, b in from_dict(parameters)]
     updated = network.update(current, grads_from_dict(grads, len(current)), learning_rate)
-    return {
-        key: arr for i, (w, b) in enumerate(updated, 1) for key, arr in ((f"W{i}", w), (f"b{i}", b))
-    }
+    return as_dict(updated)
 
 
 def grads_from_dict(grads: dict[str, Array], n_layers: int) -> list[tuple[Array, Array]]:
@@ -158,3 +167,111 @@ def materialize_dict(parameters: dict[str, Array]) -> dict[str, Array]:
 def print_cost_line(iteration: int, cost: float) -> None:
     """The notebooks' progress line."""
     print(f"Cost after iteration {iteration}: {cost:f}")
+
+
+def compiled_descent(
+    X: Array,
+    Y: Array,
+    params: list[tuple[Array, Array]],
+    learning_rate: float,
+    num_iterations: int,
+    *,
+    hidden: str,
+    print_at: Callable[[int], bool] | None = None,
+) -> tuple[list[tuple[Array, Array]], list[Array]] | None:
+    """The notebooks' gradient-descent loop, run by X's library's compiled loop, if it has one.
+
+    The same descent as the notebooks' loops (sigmoid output, cross-entropy, α·dθ), in blocks
+    of :data:`nnbackend.compiled.BLOCK` iterations per dispatch: the cost lines the notebooks
+    print come out after each block, one per iteration ``print_at`` accepts.
+
+    Parameters
+    ----------
+    X, Y : arrays
+        Course layout, on one library.
+    params : list of (W, b)
+        On X's library; trained in place where the library allows.
+    learning_rate : float
+    num_iterations : int
+    hidden : str
+        The hidden layers' activation.
+    print_at : callable, optional
+        ``print_at(i)`` True prints the notebook's cost line for iteration i.
+
+    Returns
+    -------
+    (params, costs) or None
+        The trained parameters and the cost of every 100th iteration (i % 100 == 0), each a
+        0-d array of X's library as the notebooks' loops keep them; None when X's library has
+        no compiled loop (the caller then runs the notebook's own loop).
+
+    Raises
+    ------
+    TrainingDivergedError
+        When the cost becomes NaN or infinite (the notebooks' loops would carry on with NaN).
+    """
+    if num_iterations < 1 or compiled.compiler_for(X) is None:
+        return None
+
+    def show(iteration: int, cost: float) -> None:
+        if print_at is not None and print_at(iteration):
+            print_cost_line(iteration, cost)
+
+    result = training.train(
+        X,
+        Y,
+        params,
+        GradientDescent(learning_rate),
+        hidden=hidden,
+        output="sigmoid",
+        max_iter=num_iterations,
+        tol=None,
+        callback=show,
+    )
+    dtype = numpy_dtype(X.dtype)
+    costs = [move_like(np.asarray(c, dtype=dtype), X) for c in result.loss_curve[::100]]
+    return result.params, costs
+
+
+def _adapter_in(values: Any, depth: int = 0) -> Any:
+    # The adapter of the first library array among the arguments (through dicts, tuples and
+    # lists: parameter dicts and caches), or None when everything is host data.
+    for value in values:
+        if isinstance(value, dict):
+            value = _adapter_in(value.values(), depth + 1) if depth < 3 else None
+        elif isinstance(value, tuple | list):
+            value = _adapter_in(value, depth + 1) if depth < 3 else None
+        else:
+            owner = backend_of(value)
+            value = None if owner is None else owner.adapter
+        if value is not None:
+            return value
+    return None
+
+
+def computing_in_their_library(namespace: dict[str, Any], names: Sequence[str]) -> None:
+    """Make the public functions ``names`` of a course module run in their arrays' context.
+
+    Each call then runs inside the ``computing`` context of the library of its first array
+    argument (JAX: 64-bit mode for the call, so that float64 is computed in float64 without
+    switching JAX to 64 bits for the whole process). Calls on host data are unchanged.
+
+    Parameters
+    ----------
+    namespace : dict
+        The module's ``globals()``; its functions are replaced by wrappers.
+    names : sequence of str
+        The module's ``__all__``.
+    """
+    for name in names:
+        namespace[name] = _in_their_context(namespace[name])
+
+
+def _in_their_context(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        adapter = _adapter_in([*args, *kwargs.values()])
+        with contextlib.nullcontext() if adapter is None else adapter.computing():
+            return func(*args, **kwargs)
+
+    return wrapper

@@ -16,7 +16,10 @@ from nnbackend import activations, losses, network
 from nnbackend._sources import read_catvnoncat
 from nnbackend.backend import array_namespace, asarray, materialize
 from nnbackend.course._common import (
+    as_dict,
     as_float_array,
+    compiled_descent,
+    computing_in_their_library,
     from_dict,
     legacy_parameters,
     match,
@@ -291,6 +294,17 @@ def _train(
     num_iterations: int,
     print_cost: bool,
 ) -> tuple[dict[str, Array], list[Array]]:
+    run = compiled_descent(
+        X,
+        match(Y, X),
+        from_dict(parameters),
+        learning_rate,
+        num_iterations,
+        hidden="relu",
+        print_at=(lambda i: i % 100 == 0 or i == num_iterations - 1) if print_cost else None,
+    )
+    if run is not None:
+        return as_dict(run[0]), run[1]
     costs: list[Array] = []
     for i in range(num_iterations):
         AL, caches = L_model_forward(X, parameters)
@@ -420,3 +434,6 @@ def load_catvnoncat(path: str) -> tuple[Array, Array, Array, Array, np.ndarray]:
         asarray(test_labels.reshape(1, -1)),
         classes,
     )
+
+
+computing_in_their_library(globals(), __all__)

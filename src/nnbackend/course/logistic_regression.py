@@ -17,6 +17,8 @@ from nnbackend._sources import read_catvnoncat
 from nnbackend.backend import array_namespace, asarray, library_of, materialize
 from nnbackend.course._common import (
     as_float_array,
+    compiled_descent,
+    computing_in_their_library,
     copy,
     first_element,
     match,
@@ -190,6 +192,28 @@ def optimize(
     return {"w": W.T, "b": first_element(bias)}, grads, costs
 
 
+def _descent(
+    w: Array, X: Array, Y: Array, num_iterations: int, learning_rate: float, print_cost: bool
+) -> tuple[dict[str, Any], list[Array]]:
+    # model's training: the compiled loop of X's library where it has one (printing every 100
+    # iterations as optimize does), else optimize itself.
+    W = w.T
+    run = compiled_descent(
+        X,
+        Y,
+        [(copy(W), move_like(np.zeros((1, 1)), X))],
+        learning_rate,
+        num_iterations,
+        hidden="identity",
+        print_at=(lambda i: i % 100 == 0) if print_cost else None,
+    )
+    if run is None:
+        params, _, costs = optimize(w, 0.0, X, Y, num_iterations, learning_rate, print_cost)
+        return params, costs
+    ((W, bias),), costs = run
+    return {"w": W.T, "b": first_element(bias)}, costs
+
+
 def predict(w: Array, b: Any, X: Array) -> Array:
     """Predict 0 or 1 with learned logistic-regression parameters (w, b).
 
@@ -251,7 +275,7 @@ def model(
     Y_train = _label_row(match(Y_train, X_train), X_train, "Y_train")
     Y_test = _label_row(match(Y_test, X_train), X_test, "Y_test")
     w = move_like(np.zeros((X_train.shape[0], 1)), X_train)
-    params, _, costs = optimize(w, 0.0, X_train, Y_train, num_iterations, learning_rate, print_cost)
+    params, costs = _descent(w, X_train, Y_train, num_iterations, learning_rate, print_cost)
     Y_prediction_test = predict(params["w"], params["b"], X_test)
     Y_prediction_train = predict(params["w"], params["b"], X_train)
     if print_cost:
@@ -311,3 +335,6 @@ def load_dataset(
         test_y.reshape((1, test_y.shape[0])),
         classes,
     )
+
+
+computing_in_their_library(globals(), __all__)

@@ -1,0 +1,605 @@
+"""Compiled training loops: how one library runs a training step many times.
+
+An adapter's :meth:`~nnbackend.backends.Adapter.compiler` returns a :class:`Compiler`, or None
+when its library has no way to run steps faster than the eager loop. A compiler knows *how* to
+run steps (a ``jax.jit``-compiled device loop, a lean PyTorch loop, a CUDA graph); it never
+knows *what* a step computes: the step comes from :mod:`nnbackend.compiled`, built from the
+network and optimizer code, so the math is written once.
+
+Two kinds of step exist, and a compiler takes one of them (:attr:`Compiler.functional`):
+
+* a **functional** step ``step(state, X, Y, scalars) -> (new_state, cost, finite)`` is a pure
+  function of arrays (for tracing compilers such as ``jax.jit``): it returns a new state and
+  0-d arrays;
+* an **eager** step ``step(state, X, Y, scalars) -> (state, cost, finite)`` is the eager
+  loop's own step: it returns the updated state when the step is finite (else the state it was
+  given), the cost as a Python float and the check as a Python bool (for eager libraries).
+
+A :class:`Program` runs up to ``n`` steps of one of them and stops after the first step whose
+cost or update is not finite, without applying it. Programs are cached per key (architecture,
+shape, dtype, device) in their compiler, so that a second ``fit`` does not compile again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nnbackend._arrays import numpy_dtype
+
+__all__ = ["Block", "Compiler", "HostLoop", "Layout", "Program", "QueuedLoop", "Stepwise"]
+
+Step = Callable[[Any, Any, Any, Any], tuple[Any, Any, Any]]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The shape of a training run that a program is built for.
+
+    Attributes
+    ----------
+    m : int
+        Examples (columns of X).
+    batch_size : int or None
+        None trains on the full batch; an int on mini-batches of that size (the last one
+        smaller when it does not divide ``m``), one epoch per iteration.
+    block : int
+        Iterations (full batch) or epochs (mini-batches) per dispatch.
+    n_scalars : int
+        Per-step scalars a functional step takes (the optimizer's).
+    """
+
+    m: int
+    batch_size: int | None
+    block: int
+    n_scalars: int = 0
+
+    @property
+    def batch_sizes(self) -> list[int]:
+        """The size of every step's batch within one iteration (one entry for a full batch)."""
+        if self.batch_size is None:
+            return [self.m]
+        return [min(self.batch_size, self.m - s) for s in range(0, self.m, self.batch_size)]
+
+
+@dataclass
+class Block:
+    """What one dispatch of up to ``n`` iterations brought back to the host.
+
+    Attributes
+    ----------
+    state : object
+        The state after the last finite step.
+    records : list
+        One per finished iteration: its cost (full batch) or the 1-d array of its batches'
+        costs (mini-batches), as host floats.
+    diverged : bool
+        Whether the iteration after the finished ones had a step that was not finite.
+    bad_cost : float or None
+        The cost of that step.
+    bad_batches : int
+        Mini-batches of the diverged iteration that were finished and applied before it.
+    """
+
+    state: Any
+    records: list[Any] = field(default_factory=list)
+    diverged: bool = False
+    bad_cost: float | None = None
+    bad_batches: int = 0
+
+    @property
+    def done(self) -> int:
+        """Iterations finished and applied."""
+        return len(self.records)
+
+
+class Program:
+    """One loop, built for one step and :class:`Layout`.
+
+    Attributes
+    ----------
+    device_loop : bool
+        Whether the iterations of a dispatch run on the device, out of the host's reach: the
+        host then cannot stop them in between, and a tolerance stop inside a block is found
+        afterwards (see :mod:`nnbackend.compiled`).
+    """
+
+    device_loop: bool = False
+
+    def prepare(self, state: Any) -> Any:
+        """The state this program may consume, from the caller's (copied where it must be)."""
+        return state
+
+    def snapshot(self, state: Any) -> Any:
+        """A copy of ``state`` that survives a dispatch (device loops may consume their input)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def finish(self, state: Any) -> Any:
+        """The state to hand back to the caller at the end (copied out of the program's own
+        buffers, where it keeps them across runs)."""
+        return state
+
+    def session(self) -> contextlib.AbstractContextManager[Any]:
+        """Held for a whole training run: a program with buffers of its own serves one run at
+        a time (another thread's run of the same cached program waits)."""
+        return contextlib.nullcontext()
+
+    def run(
+        self,
+        state: Any,
+        X: Any,
+        Y: Any,
+        n: int,
+        scalars: np.ndarray | None = None,
+        perms: np.ndarray | None = None,
+        stop: Callable[[Any], bool] | None = None,
+    ) -> Block:  # pragma: no cover
+        """Run up to ``n`` iterations from ``state``.
+
+        Parameters
+        ----------
+        state : object
+        X, Y : arrays
+            The whole training data, in course layout, on the program's device.
+        n : int
+            At most :attr:`Layout.block`.
+        scalars : numpy.ndarray, optional
+            Float64 per-step scalars, shape (n, steps per iteration, n_scalars), for functional
+            steps.
+        perms : numpy.ndarray, optional
+            Integer permutations of the examples, one row per iteration (mini-batches only).
+        stop : callable, optional
+            Called with each finished iteration's record; True stops after that iteration.
+            Host loops call it; device loops ignore it.
+
+        Returns
+        -------
+        Block
+        """
+        raise NotImplementedError
+
+
+class Stepwise:
+    """One step per call with nothing read back: what a benchmark times against a hand-written
+    step. The default runs the step as it is (an eager step reads its cost, as the eager
+    loop does).
+
+    Parameters
+    ----------
+    step : callable
+    functional : bool
+        Whether ``step`` is functional (a non-finite step is then not kept).
+    """
+
+    def __init__(self, step: Step, functional: bool) -> None:
+        self.step = step
+        self.functional = functional
+
+    def prepare(self, state: Any) -> Any:
+        """The state the steps may consume, from the caller's."""
+        return state
+
+    def advance(self, state: Any, X: Any, Y: Any, scalars: Any) -> Any:
+        """One step from ``state``; returns the new state (the old one if not finite)."""
+        new, _, finite = self.step(state, X, Y, scalars)
+        if self.functional and not bool(finite):
+            return state
+        return new
+
+
+class HostLoop(Program):
+    """The generic loop: Python iterates, the library computes each step eagerly.
+
+    It serves libraries without a tracing compiler (PyTorch's lean path, the fallback of a
+    CUDA-graph capture that was refused) and, with the eager step, is the training
+    loop of :mod:`nnbackend.training` arranged in blocks: the reference the compiled loops are
+    tested against.
+
+    Parameters
+    ----------
+    step : callable
+        An eager step, or a functional one when ``functional`` is True.
+    layout : Layout
+    xp : module
+        The namespace of the data, for gathering mini-batches.
+    move : callable
+        ``move(host_array, like)`` copies a host index array to ``like``'s device.
+    functional : bool, default False
+        Whether ``step`` is functional (its cost and check are then 0-d arrays, read here).
+    """
+
+    def __init__(
+        self,
+        step: Step,
+        layout: Layout,
+        xp: Any,
+        move: Callable[[np.ndarray, Any], Any],
+        *,
+        functional: bool = False,
+    ) -> None:
+        self.step = step
+        self.layout = layout
+        self.xp = xp
+        self.move = move
+        self.functional = functional
+
+    def _one(self, state: Any, X: Any, Y: Any, scalars: Any) -> tuple[Any, float, bool]:
+        new, cost, finite = self.step(state, X, Y, scalars)
+        if not self.functional:
+            return new, cost, finite
+        finite = bool(finite)
+        return (new if finite else state), float(cost), finite
+
+    def run(
+        self,
+        state: Any,
+        X: Any,
+        Y: Any,
+        n: int,
+        scalars: np.ndarray | None = None,
+        perms: np.ndarray | None = None,
+        stop: Callable[[Any], bool] | None = None,
+    ) -> Block:
+        block = Block(state)
+        xp, sizes = self.xp, self.layout.batch_sizes
+        if scalars is not None and self.functional:
+            # on the device, in the data's dtype: rounded once, as a Python float multiplying
+            # an array of that dtype is in the eager loop, and without one transfer per step
+            scalars = self.move(np.asarray(scalars, dtype=numpy_dtype(X.dtype)), X)
+        for i in range(n):
+            row = None if scalars is None else scalars[i]
+            if perms is None:
+                state, cost, finite = self._one(state, X, Y, None if row is None else row[0])
+                if not finite:
+                    block.diverged, block.bad_cost = True, cost
+                    break
+                record: Any = cost
+            else:
+                order = self.move(perms[i], X)
+                costs: list[float] = []
+                start = 0
+                for j, size in enumerate(sizes):
+                    idx = order[start : start + size]
+                    start += size
+                    xb, yb = xp.take(X, idx, axis=1), xp.take(Y, idx, axis=1)
+                    state, cost, finite = self._one(state, xb, yb, None if row is None else row[j])
+                    if not finite:
+                        break
+                    costs.append(cost)
+                if not finite:
+                    block.diverged, block.bad_cost, block.bad_batches = True, cost, len(costs)
+                    break
+                record = np.array(costs)
+            block.state = state
+            block.records.append(record)
+            if stop is not None and stop(record):
+                break
+        block.state = state
+        return block
+
+
+def _flat_state(state: Any) -> list[Any]:
+    params, opt_state = state
+    return [*params, *opt_state]
+
+
+def _state_like(state: Any, flat: list[Any]) -> Any:
+    n = len(state[0])
+    return tuple(flat[:n]), tuple(flat[n:])
+
+
+class QueuedLoop(Program):
+    """Full-batch functional steps queued on the device, read back once per block.
+
+    Each step runs on buffers the program owns — parameters, optimizer state, the data, the
+    step's scalars, a "still finite" flag and the cost — and writes its results back into
+    them, keeping the old values where the step or any earlier one was not finite. Nothing
+    is read back until the block ends, so the host never waits for the device in between.
+    Because the buffers never move, the step can be captured once (a CUDA graph) and replayed:
+    ``capture(body, warm_up)`` returns the replay callable, or raises, in which case the
+    steps are launched one by one and :attr:`graph_error` says why.
+
+    Parameters
+    ----------
+    step : callable
+        A functional step.
+    layout : Layout
+        Full batch only.
+    xp : module
+        The namespace of the data.
+    move : callable
+        ``move(host_array, like)`` copies host data to ``like``'s device.
+    to_host : callable
+        Copies an array of the library to a NumPy array.
+    capture : callable, optional
+        Captures ``body`` for replay; None launches every step directly.
+    stream : callable, optional
+        Returns the context every operation of a run is issued in (the capture's stream).
+
+    Attributes
+    ----------
+    graph_error : str or None
+        Why the capture was refused, when it was.
+    """
+
+    device_loop = True
+
+    def __init__(
+        self,
+        step: Step,
+        layout: Layout,
+        xp: Any,
+        move: Callable[[np.ndarray, Any], Any],
+        to_host: Callable[[Any], np.ndarray],
+        *,
+        capture: Callable[[Callable[[], None], Callable[[], None]], Callable[[], None]]
+        | None = None,
+        stream: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
+    ) -> None:
+        if layout.batch_size is not None:
+            raise ValueError("QueuedLoop runs full batches only: layout.batch_size must be None")
+        self.step, self.layout, self.xp, self.move = step, layout, xp, move
+        self.to_host = to_host
+        self.capture = capture
+        self.stream = stream or contextlib.nullcontext
+        self.graph_error: str | None = None
+        self._buffers: list[Any] | None = None
+        self._template: Any = None
+        # the buffers are shared by every run of this (cached) program: one run at a time
+        self._lock = threading.RLock()
+        self._launch: Callable[[], None] | None = None
+        self._data: tuple[Any, Any] | None = None
+
+    def _copy(self, arrays: list[Any]) -> list[Any]:
+        return [self.xp.asarray(a, copy=True) for a in arrays]
+
+    def prepare(self, state: Any) -> Any:
+        return self.snapshot(state)
+
+    def snapshot(self, state: Any) -> Any:
+        with self._lock, self.stream():
+            return _state_like(state, self._copy(_flat_state(state)))
+
+    def finish(self, state: Any) -> Any:
+        return self.snapshot(state)  # the buffers stay with the program for its next run
+
+    def session(self) -> contextlib.AbstractContextManager[Any]:
+        return self._lock
+
+    def _body(self) -> None:
+        assert self._buffers is not None
+        xp = self.xp
+        flat, X, Y, scalars, ok, cost = self._buffers
+        new, value, finite = self.step(_state_like(self._template, flat), X, Y, scalars)
+        good = ok & finite
+        for buffer, updated in zip(flat, _flat_state(new), strict=True):
+            buffer[...] = xp.where(good, updated, buffer)
+        ok[...] = good
+        cost[...] = value
+
+    def _allocate(self, state: Any, X: Any, Y: Any) -> None:
+        xp = self.xp
+        flat = self._copy(_flat_state(state))
+        scalars = xp.zeros((self.layout.n_scalars,), dtype=X.dtype)
+        if self.layout.n_scalars:
+            scalars = self.move(np.zeros(self.layout.n_scalars, dtype=numpy_dtype(X.dtype)), X)
+        ok = xp.asarray(self.move(np.array(True), X), copy=True)
+        cost = xp.asarray(self.move(np.zeros((), dtype=numpy_dtype(X.dtype)), X), copy=True)
+        data = self._copy([X, Y])
+        self._template = state
+        self._buffers = [flat, data[0], data[1], scalars, ok, cost]
+        self._data = (X, Y)
+
+    def advance(self, state: Any, X: Any, Y: Any, scalars: Any) -> Any:
+        """Queue one step (a graph replay) and return the buffers' state, reading nothing."""
+        with self._lock, self.stream():
+            self._load(state, X, Y)
+            if scalars is not None and self.layout.n_scalars:
+                host = np.asarray(scalars, dtype=numpy_dtype(X.dtype)).reshape(-1)
+                self._buffers[3][...] = self.move(host, X)  # type: ignore[index]
+            self._launch_step()
+        return _state_like(state, self._buffers[0])  # type: ignore[index]
+
+    def _load(self, state: Any, X: Any, Y: Any) -> None:
+        if self._buffers is None:
+            self._allocate(state, X, Y)
+        assert self._buffers is not None
+        flat, Xb, Yb = self._buffers[:3]
+        for buffer, value in zip(flat, _flat_state(state), strict=True):
+            if buffer is not value:  # a snapshot, or the caller's state on the first run
+                buffer[...] = value
+        if self._data is None or self._data[0] is not X or self._data[1] is not Y:
+            Xb[...], Yb[...] = X, Y  # a new fit on data of the same shape
+            self._data = (X, Y)
+
+    def _launch_step(self) -> None:
+        if self._launch is None:
+            self._launch = self._launcher()
+        self._launch()
+
+    def _warm_up(self) -> None:
+        # one real step compiles every kernel and fills the memory pool; the state is put back
+        assert self._buffers is not None
+        flat, ok = self._buffers[0], self._buffers[4]
+        saved = self._copy([*flat, ok])
+        self._body()
+        for buffer, value in zip([*flat, ok], saved, strict=True):
+            buffer[...] = value
+
+    def _launcher(self) -> Callable[[], None]:
+        if self.capture is not None:
+            try:
+                return self.capture(self._body, self._warm_up)
+            except Exception as exc:  # a refused capture: launch the steps one by one
+                self.graph_error = f"{type(exc).__name__}: {exc}"
+        return self._body
+
+    def run(
+        self,
+        state: Any,
+        X: Any,
+        Y: Any,
+        n: int,
+        scalars: np.ndarray | None = None,
+        perms: np.ndarray | None = None,
+        stop: Callable[[Any], bool] | None = None,
+    ) -> Block:
+        xp = self.xp
+        with self._lock, self.stream():
+            self._load(state, X, Y)
+            assert self._buffers is not None
+            flat, _, _, scalar_buffer, ok, cost = self._buffers
+            ok[...] = True
+            rows = None
+            if scalars is not None and self.layout.n_scalars:
+                host = np.asarray(scalars, dtype=numpy_dtype(X.dtype)).reshape(n, -1)
+                rows = self.move(host, X)
+            costs = xp.zeros((n,), dtype=X.dtype)
+            finite = xp.asarray(self.move(np.zeros(n, dtype=bool), X), copy=True)
+            for i in range(n):
+                if rows is not None:
+                    scalar_buffer[...] = rows[i]
+                self._launch_step()
+                costs[i] = cost
+                finite[i] = ok
+            costs_host = np.asarray(self.to_host(costs), dtype=np.float64)
+            finite_host = np.asarray(self.to_host(finite), dtype=bool)
+        done = int(np.argmin(finite_host)) if not finite_host.all() else n
+        block = Block(_state_like(state, flat), [float(c) for c in costs_host[:done]])
+        if done < n:
+            block.diverged, block.bad_cost = True, float(costs_host[done])
+        return block
+
+
+class Compiler:
+    """How one library runs the training step many times; caches what it builds.
+
+    The default is the generic :class:`HostLoop` with eager steps and no scope: a library
+    whose adapter returns this base class gets blocks, nothing faster. Subclasses override
+    :attr:`functional`, :meth:`scope`, :meth:`namespace` and :meth:`loop`.
+
+    Parameters
+    ----------
+    adapter : Adapter
+        The library's adapter (for its conversions and devices).
+    max_programs : int, default 32
+        Programs kept; the least recently used goes first.
+
+    Attributes
+    ----------
+    functional : bool
+        Whether steps must be pure functions of their state.
+    builds : int
+        Programs built so far (a cache miss each); the tests read it.
+    """
+
+    functional: bool = False
+
+    def __init__(self, adapter: Any, max_programs: int = 32) -> None:
+        self.adapter = adapter
+        self.max_programs = max_programs
+        self.builds = 0
+        self._programs: OrderedDict[Hashable, Program] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def scope(self, dtype: Any) -> contextlib.AbstractContextManager[Any]:
+        """The context the loop runs in, inside the adapter's ``computing`` (no autograd...).
+
+        The training state is made before it is entered, in ``computing`` only.
+
+        Parameters
+        ----------
+        dtype : dtype
+            The data's dtype.
+
+        Returns
+        -------
+        context manager
+        """
+        return contextlib.nullcontext()
+
+    def namespace(self, xp: Any) -> Any:
+        """The namespace steps compute with, given the data's namespace ``xp``."""
+        return xp
+
+    def release(self, params: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+        """The trained parameters as the caller may use them, outside :meth:`scope`."""
+        return params
+
+    def variant(self) -> Hashable:
+        """What else the programs depend on (a compile mode); part of every cache key."""
+        return None
+
+    def loop(self, step: Step, layout: Layout, xp: Any) -> Program:
+        """Build the program that runs ``step`` (one compilation, for :meth:`program`).
+
+        Parameters
+        ----------
+        step : callable
+            Functional when :attr:`functional` is True, else eager.
+        layout : Layout
+        xp : module
+            The namespace from :meth:`namespace`.
+
+        Returns
+        -------
+        Program
+        """
+        return HostLoop(step, layout, xp, self._move, functional=self.functional)
+
+    def single(self, step: Step, layout: Layout, xp: Any) -> Any:
+        """Build one step per call with nothing read back (see :class:`Stepwise`).
+
+        Parameters
+        ----------
+        step : callable
+        layout : Layout
+            Full batch.
+        xp : module
+
+        Returns
+        -------
+        object
+            With ``prepare(state)`` and ``advance(state, X, Y, scalars) -> state``.
+        """
+        return Stepwise(step, self.functional)
+
+    def _move(self, host: np.ndarray, like: Any) -> Any:
+        return self.adapter.from_host(np.asarray(host), self.adapter.device_of(like))
+
+    def program(self, key: Hashable, build: Callable[[], Program]) -> Program:
+        """The cached program for ``key``, built by ``build()`` on the first request.
+
+        Parameters
+        ----------
+        key : hashable
+            Everything the program depends on: architecture, optimizer, shapes, dtype, device.
+        build : callable
+            Makes the program (compiles) when the key is new.
+
+        Returns
+        -------
+        Program
+        """
+        key = (key, self.variant())
+        with self._lock:
+            program = self._programs.get(key)
+            if program is not None:
+                self._programs.move_to_end(key)
+                return program
+            program = build()
+            self.builds += 1
+            self._programs[key] = program
+            while len(self._programs) > self.max_programs:
+                self._programs.popitem(last=False)
+            return program
+
+    def clear(self) -> None:
+        """Forget every cached program."""
+        self._programs.clear()

@@ -1,0 +1,518 @@
+"""Compiled training: the training loop run by the adapter's compiler, in blocks.
+
+When the library of the data has a compiler (:meth:`nnbackend.backends.Adapter.compiler`),
+:func:`nnbackend.training.train` hands the run to :func:`train` here. The step is built from
+the one implementation of the math — :func:`nnbackend.network.cost_and_gradients` and the
+optimizer's update rule — and the compiler runs it many times per dispatch: ``jax.jit`` with a
+device loop, a lean PyTorch loop, CUDA graphs. What the caller sees does not change:
+
+* ``loss_curve`` holds every iteration's cost (full batch) or every epoch's mean cost
+  (mini-batches, averaged on the host in float64 as the eager loop does), and ``n_iter`` counts
+  them;
+* the tolerance stop ends training at the same iteration as the eager loop, with the
+  parameters of that iteration: a device loop that ran past it within a block is run again
+  from a copy of the block's starting state, for exactly the iterations the eager loop ran;
+* the progress display and the callback see every iteration, updated once per block;
+* a cost or update that is not finite stops the loop at that step, which is not applied, and
+  raises :class:`~nnbackend.errors.TrainingDivergedError` with its iteration and, on its
+  ``params``, the last finite parameters; the caller's parameters are never written to;
+* mini-batches follow the permutations drawn on the host from the same random generator, one
+  per epoch, in the same order. A block draws its epochs' permutations up front, so a run
+  that stops early may leave the generator further along than the eager loop would.
+
+Compiled programs are cached per architecture, optimizer, shape, dtype and device in the
+compiler, so that a second ``fit`` on data of the same shape (cross-validation, a grid search
+over other parameters) does not compile again. ``NNBACKEND_COMPILED=0`` turns the compiled
+loops off (the eager loop then runs on every library).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from nnbackend import backends, network
+from nnbackend._arrays import array_namespace, dtype_name, total_sum
+from nnbackend.backend import get_backend
+from nnbackend.backends import Adapter
+from nnbackend.backends._compiler import Block, Compiler, Layout, Program
+from nnbackend.errors import BackendError, TrainingDivergedError
+from nnbackend.optimizers import Optimizer
+
+__all__ = ["BLOCK", "Stepper", "compiler_for", "computing", "enabled", "train"]
+
+Array = Any
+Params = list[tuple[Array, Array]]
+
+BLOCK: int = 100
+"""Iterations (full batch) per dispatch of a compiled loop."""
+
+# Mini-batch blocks carry one permutation of the m examples per epoch: at most this many
+# indices per block (16 MiB of int32), so that large data sets get fewer epochs per block.
+_PERMUTATION_ELEMENTS = 1 << 22
+
+_OFF = ("0", "false", "no", "off")
+
+
+def enabled() -> bool:
+    """Whether compiled loops may be used: ``NNBACKEND_COMPILED`` is not 0/false/no/off.
+
+    Returns
+    -------
+    bool
+    """
+    return os.environ.get("NNBACKEND_COMPILED", "1").strip().lower() not in _OFF
+
+
+def _adapter_of(X: Array) -> Adapter | None:
+    try:
+        active = get_backend().adapter
+    except BackendError:  # a bad NNBACKEND only matters where the active backend is needed
+        active = None
+    return backends.adapter_of(X, prefer=active)
+
+
+def computing(X: Array) -> contextlib.AbstractContextManager[Any]:
+    """The context nnbackend computes on ``X`` in: its adapter's ``computing`` for its dtype.
+
+    (On JAX: 64-bit mode, in this thread, for float64 data; nothing elsewhere.)
+
+    Parameters
+    ----------
+    X : array
+
+    Returns
+    -------
+    context manager
+    """
+    adapter = _adapter_of(X)
+    if adapter is None:
+        return contextlib.nullcontext()
+    return adapter.computing(X.dtype)
+
+
+def compiler_for(X: Array) -> Compiler | None:
+    """The compiler of ``X``'s library, or None (no compiler, or compiled loops turned off).
+
+    Parameters
+    ----------
+    X : array
+
+    Returns
+    -------
+    Compiler or None
+    """
+    if not enabled():
+        return None
+    adapter = _adapter_of(X)
+    return None if adapter is None else adapter.compiler()
+
+
+# --------------------------------------------------------------------------- steps
+def _flat(pairs: Params) -> list[Array]:
+    return [a for pair in pairs for a in pair]
+
+
+def _pairs(flat: Any) -> Params:
+    flat = list(flat)
+    return list(zip(flat[0::2], flat[1::2], strict=True))
+
+
+def _functional_step(
+    kwargs: dict[str, Any], rule: Optimizer, xp: Any
+) -> Callable[[Any, Array, Array, Any], tuple[Any, Array, Array]]:
+    # state = (flat parameters, flat optimizer state); a pure function of arrays, for tracing.
+    scale = rule.preferred_grad_scale
+
+    def step(state: Any, X: Array, Y: Array, scalars: Any) -> tuple[Any, Array, Array]:
+        flat, opt_state = state
+        cost, grads = network.cost_and_gradients(X, Y, _pairs(flat), scale=scale, xp=xp, **kwargs)
+        deltas, opt_state = rule.functional_direction(
+            list(opt_state), _flat(grads), scalars, grad_scale=scale, xp=xp
+        )
+        new = tuple(p - d for p, d in zip(flat, deltas, strict=True))
+        # divergence is checked on the cost and the updated parameters (a non-finite step
+        # makes them non-finite too)
+        finite = xp.isfinite(cost)
+        for p in new:
+            finite = finite & xp.all(xp.isfinite(p))
+        return (new, tuple(opt_state)), cost, finite
+
+    return step
+
+
+def _eager_step(
+    kwargs: dict[str, Any], xp: Any
+) -> Callable[[Any, Array, Array, Any], tuple[Any, float, bool]]:
+    # state = (parameters, optimizer): the eager loop's step (training._batch_step), through
+    # the compiler's namespace. The update lands in new arrays (over Δ's own buffers where the
+    # library allows), kept only when they are finite; the check is the eager loop's.
+    def step(state: Any, X: Array, Y: Array, scalars: Any) -> tuple[Any, float, bool]:
+        params, optimizer = state
+        scale = optimizer.preferred_grad_scale
+        cost, grads = network.cost_and_gradients(X, Y, params, scale=scale, xp=xp, **kwargs)
+        updated = optimizer.propose(params, optimizer.direction(params, grads, grad_scale=scale))
+        value = float(cost)
+        flat = _flat(updated)
+        # one reduction checks every updated parameter; only when that sum overflows are the
+        # arrays checked one by one (finite parameters may overflow together)
+        if math.isfinite(value) and (
+            math.isfinite(float(total_sum(flat, xp)))
+            or all(bool(xp.all(xp.isfinite(a))) for a in flat)
+        ):
+            return (updated, optimizer), value, True
+        return state, value, False
+
+    return step
+
+
+# --------------------------------------------------------------------------- bookkeeping
+class _History:
+    """The eager loop's per-iteration bookkeeping: cost history, progress, callback, tol."""
+
+    def __init__(
+        self,
+        layout: Layout,
+        tol: float | None,
+        n_iter_no_change: int,
+        progress: Any,
+        callback: Callable[[int, float], None] | None,
+    ) -> None:
+        self.layout = layout
+        self.sizes = layout.batch_sizes
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.progress = progress
+        self.callback = callback
+        self.loss_curve: list[float] = []
+        self.best = math.inf
+        self.stall = 0
+
+    @property
+    def last(self) -> float | None:
+        return self.loss_curve[-1] if self.loss_curve else None
+
+    def cost(self, record: Any) -> float:
+        """An iteration's cost: its own (full batch), or its batches' mean over the examples."""
+        if self.layout.batch_size is None:
+            return float(record)
+        total = 0.0
+        for cost, size in zip(record, self.sizes, strict=True):
+            total += float(cost) * size  # the eager loop's sum, in the same order
+        return total / self.layout.m
+
+    def _stall_after(self, best: float, stall: int, cost: float) -> tuple[float, int, bool]:
+        assert self.tol is not None
+        stall = 0 if cost < best - self.tol else stall + 1
+        return min(best, cost), stall, stall >= self.n_iter_no_change
+
+    def record(self, iteration: int, record: Any) -> bool:
+        """Book one finished iteration; True when the tolerance stop ends training there."""
+        cost = self.cost(record)
+        self.loss_curve.append(cost)
+        self.progress.update(iteration, cost)
+        if self.callback is not None:
+            self.callback(iteration, cost)
+        if self.tol is None:
+            return False
+        self.best, self.stall, stop = self._stall_after(self.best, self.stall, cost)
+        return stop
+
+    def lookahead(self) -> Callable[[Any], bool] | None:
+        """For host loops: whether to stop after each record, on a copy of the stall state."""
+        if self.tol is None:
+            return None
+        best, stall = self.best, self.stall
+
+        def stop(record: Any) -> bool:
+            nonlocal best, stall
+            best, stall, done = self._stall_after(best, stall, self.cost(record))
+            return done
+
+        return stop
+
+
+# --------------------------------------------------------------------------- the run
+def _layout(m: int, batch_size: int | None, optimizer: Optimizer) -> Layout:
+    if batch_size is None or batch_size >= m:
+        return Layout(m, None, BLOCK, optimizer.n_step_scalars)
+    epochs = max(1, min(BLOCK, _PERMUTATION_ELEMENTS // m))
+    return Layout(m, int(batch_size), epochs, optimizer.n_step_scalars)
+
+
+def _key(
+    X: Array, Y: Array, params: Params, kwargs: dict[str, Any], optimizer: Optimizer, layout: Layout
+) -> tuple[Any, ...]:
+    adapter = _adapter_of(X)
+    device = None if adapter is None else adapter.device_of(X)
+    shapes = tuple((tuple(w.shape), tuple(b.shape)) for w, b in params)
+    return (
+        shapes,
+        tuple(X.shape),
+        tuple(Y.shape),
+        dtype_name(X.dtype),
+        str(device),
+        tuple(sorted(kwargs.items())),
+        optimizer.signature(),
+        layout,
+    )
+
+
+def train(
+    X: Array,
+    Y: Array,
+    params: Params,
+    optimizer: Optimizer,
+    kwargs: dict[str, Any],
+    *,
+    max_iter: int,
+    batch_size: int | None,
+    tol: float | None,
+    n_iter_no_change: int,
+    rng: np.random.Generator | np.random.RandomState,
+    progress: Any,
+    callback: Callable[[int, float], None] | None = None,
+) -> tuple[Params, list[float], int, bool] | None:
+    """Train with the compiled loop of X's library, or return None when there is none.
+
+    The arguments are :func:`nnbackend.training.train`'s, already checked and prepared there.
+
+    Parameters
+    ----------
+    X, Y : arrays
+        Course layout, on the backend.
+    params : list of (W, b)
+    optimizer : Optimizer
+        None is returned for an optimizer without a pure form (:attr:`Optimizer.compilable`).
+    kwargs : dict
+        ``hidden``, ``output`` and ``slope``.
+    max_iter, batch_size, tol, n_iter_no_change
+        As in :func:`nnbackend.training.train`.
+    rng : numpy Generator or RandomState
+        Draws the mini-batch permutations.
+    progress : object
+        Its ``update(iteration, cost)`` is called for every iteration.
+    callback : callable, optional
+        Called as ``callback(iteration, cost)`` for every iteration, after its block.
+
+    Returns
+    -------
+    (params, loss_curve, n_iter, stopped_early) or None
+
+    Raises
+    ------
+    TrainingDivergedError
+        At the first step whose cost or update is not finite.
+    """
+    compiler = compiler_for(X)
+    if compiler is None or not optimizer.compilable:
+        return None
+    adapter = compiler.adapter
+    functional = compiler.functional  # read once: it may follow an environment variable
+    layout = _layout(int(X.shape[1]), batch_size, optimizer)
+    with adapter.computing(X.dtype):
+        opt_state = optimizer.state_arrays(_flat(params))  # made outside the compiler's scope
+        try:
+            trained, loss_curve, stopped = _train_in_scope(
+                compiler, functional, X, Y, params, optimizer, kwargs, opt_state, layout,
+                max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change, rng=rng,
+                progress=progress, callback=callback,
+            )  # fmt: skip
+        except TrainingDivergedError as error:
+            if error.params is not None:
+                error.params = compiler.release(error.params)
+            raise
+    return compiler.release(trained), loss_curve, len(loss_curve), stopped
+
+
+def _train_in_scope(
+    compiler: Compiler,
+    functional: bool,
+    X: Array,
+    Y: Array,
+    params: Params,
+    optimizer: Optimizer,
+    kwargs: dict[str, Any],
+    opt_state: list[Array],
+    layout: Layout,
+    *,
+    max_iter: int,
+    tol: float | None,
+    n_iter_no_change: int,
+    rng: np.random.Generator | np.random.RandomState,
+    progress: Any,
+    callback: Callable[[int, float], None] | None,
+) -> tuple[Params, list[float], bool]:
+    # The run itself, in the compiler's scope; returns (params, loss curve, stopped early).
+    xp = compiler.namespace(array_namespace(X, Y))
+    with compiler.scope(X.dtype):
+        if functional:
+            step = _functional_step(kwargs, optimizer.fresh(), xp)
+            state: Any = (tuple(_flat(params)), tuple(opt_state))
+        else:
+            step = _eager_step(kwargs, xp)
+            state = (params, optimizer)
+        program = compiler.program(
+            _key(X, Y, params, kwargs, optimizer, layout),
+            lambda: compiler.loop(step, layout, xp),
+        )
+        history = _History(layout, tol, n_iter_no_change, progress, callback)
+        with program.session():
+            state, stopped = _run(
+                program, functional, state, X, Y, optimizer, layout, max_iter, rng, history
+            )
+    return (_pairs(state[0]) if functional else state[0]), history.loss_curve, stopped
+
+
+def _run(
+    program: Program,
+    functional: bool,
+    state: Any,
+    X: Array,
+    Y: Array,
+    optimizer: Optimizer,
+    layout: Layout,
+    max_iter: int,
+    rng: np.random.Generator | np.random.RandomState,
+    history: _History,
+) -> tuple[Any, bool]:
+    # The block loop. Returns the final state, handed back by the program, and whether the
+    # tolerance stop ended the run; a functional run gives the optimizer its final state.
+    width = len(layout.batch_sizes)
+    state = program.prepare(state)
+    iteration = steps = 0
+
+    def finish(state: Any, steps: int) -> Any:
+        state = program.finish(state)
+        if functional:
+            optimizer.load_state(list(state[1]), steps)
+        return state
+
+    while iteration < max_iter:
+        n = min(layout.block, max_iter - iteration)
+        scalars = None
+        if functional:
+            scalars = optimizer.step_scalars(n * width, offset=steps)
+            scalars = scalars.reshape(n, width, layout.n_scalars)
+        perms = None
+        if layout.batch_size is not None:
+            perms = np.stack([rng.permutation(layout.m) for _ in range(n)])
+        saved = program.snapshot(state) if program.device_loop and history.tol is not None else None
+        block = program.run(state, X, Y, n, scalars, perms, history.lookahead())
+        state = block.state
+        for j, record in enumerate(block.records):
+            if history.record(iteration + j, record):
+                if j + 1 < block.done:
+                    # the device loop went past the stop: redo the block up to it exactly
+                    block = program.run(
+                        saved,
+                        X,
+                        Y,
+                        j + 1,
+                        None if scalars is None else scalars[: j + 1],
+                        None if perms is None else perms[: j + 1],
+                    )
+                    state = block.state
+                return finish(state, steps + (j + 1) * width), True
+        if block.diverged:
+            state = finish(block.state, steps + block.done * width + block.bad_batches)
+            _diverged(state, block, iteration, history, functional)
+        iteration += block.done
+        steps += block.done * width
+    return finish(state, steps), False
+
+
+def _diverged(
+    state: Any, block: Block, iteration: int, history: _History, functional: bool
+) -> None:
+    raise TrainingDivergedError(
+        iteration + block.done,
+        history.last,
+        math.nan if block.bad_cost is None else block.bad_cost,
+        params=_pairs(state[0]) if functional else state[0],
+    )
+
+
+class Stepper:
+    """One compiled full-batch training step per call, reading nothing back.
+
+    This is the unit the benchmark's nnbackend rows time against a hand-written step on the
+    same library (a ``jax.jit`` step, a torch eager step): the library's compiled step —
+    cost, gradients, the optimizer's update and the divergence check (a non-finite step is not
+    kept) — dispatched once per call.
+
+    Parameters
+    ----------
+    X, Y : arrays
+        Course layout, on a library with a compiler.
+    params : list of (W, b)
+    optimizer : Optimizer
+    hidden, output, slope
+        As in :func:`nnbackend.network.forward`.
+
+    Raises
+    ------
+    ValueError
+        When X's library has no compiler (or compiled loops are off), or the optimizer has no
+        pure form.
+    """
+
+    def __init__(
+        self,
+        X: Array,
+        Y: Array,
+        params: Params,
+        optimizer: Optimizer,
+        *,
+        hidden: str = "relu",
+        output: str = "sigmoid",
+        slope: float = 0.01,
+    ) -> None:
+        compiler = compiler_for(X)
+        if compiler is None or not optimizer.compilable:
+            raise ValueError(
+                "Stepper needs X on a library whose adapter has a compiler, with compiled loops "
+                f"on (NNBACKEND_COMPILED={os.environ.get('NNBACKEND_COMPILED')!r}), and an "
+                f"optimizer with a pure form; got {type(X).__name__} and "
+                f"{type(optimizer).__name__}"
+            )
+        self.X, self.Y, self.optimizer = X, Y, optimizer
+        self._compiler = compiler
+        self._functional = compiler.functional
+        kwargs = {"hidden": hidden, "output": output, "slope": slope}
+        layout = Layout(int(X.shape[1]), None, 1, optimizer.n_step_scalars)
+        with compiler.adapter.computing(X.dtype):
+            xp = compiler.namespace(array_namespace(X, Y))
+            flat = _flat(params)
+            opt_state = optimizer.state_arrays(flat)
+            if self._functional:
+                step = _functional_step(kwargs, optimizer.fresh(), xp)
+                state: Any = (tuple(flat), tuple(opt_state))
+            else:
+                step = _eager_step(kwargs, xp)
+                state = (params, optimizer)
+            self._single: Any = compiler.program(
+                ("single", *_key(X, Y, params, kwargs, optimizer, layout)),
+                lambda: compiler.single(step, layout, xp),
+            )
+            self.state = self._single.prepare(state)
+        self._steps = 0
+
+    def step(self) -> None:
+        """Run one step (queued on the device where the library is asynchronous)."""
+        with self._compiler.adapter.computing(self.X.dtype), self._compiler.scope(self.X.dtype):
+            scalars = None
+            if self._functional:
+                scalars = self.optimizer.step_scalars(1, offset=self._steps)[0]
+            self.state = self._single.advance(self.state, self.X, self.Y, scalars)
+        self._steps += 1
+
+    @property
+    def params(self) -> Params:
+        """The current parameters (for a device sync or a look at the result)."""
+        return _pairs(self.state[0]) if self._functional else self.state[0]
