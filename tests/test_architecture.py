@@ -98,6 +98,7 @@ LAYERS = [
         "front doors",
         [
             "nnbackend._validation",
+            "nnbackend._holdout",
             "nnbackend.model_file",
             "nnbackend.models",
             "nnbackend.persistence",

@@ -14,6 +14,7 @@ returns new arrays.
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -117,6 +118,27 @@ class Optimizer:
     def step(self, params: Params, grads: Grads) -> Params:
         """Apply one update and return the parameters."""
         return self.apply(params, self.direction(params, grads))
+
+    def copy(self) -> Optimizer:
+        """An independent copy, state included (velocities, moments, step count).
+
+        Training updates the state arrays in place where they are writeable, so a caller that
+        must be able to go back to this state (an estimator whose ``partial_fit`` fails) trains
+        a copy.
+
+        Returns
+        -------
+        Optimizer
+        """
+        twin = copy.copy(self)
+        for name, value in vars(self).items():
+            if isinstance(value, list):  # the per-parameter state arrays
+                setattr(twin, name, [_copy_array(a) for a in value])
+        return twin
+
+
+def _copy_array(x: Array) -> Array:
+    return array_namespace(x).asarray(x, copy=True) if is_writeable(x) else x
 
 
 class GradientDescent(Optimizer):
