@@ -98,6 +98,7 @@ LAYERS = [
         "front doors",
         [
             "nnbackend._validation",
+            "nnbackend._holdout",
             "nnbackend.model_file",
             "nnbackend._state_checks",  # the model file checks the estimators' from_state uses
             "nnbackend.models",

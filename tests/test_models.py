@@ -54,7 +54,7 @@ def test_same_random_state_same_model_on_every_backend(backend, solver):
 
 def test_results_come_back_in_the_input_library(backend):
     X, y = _blobs()
-    model = nnbackend.NeuralNetworkClassifier((6,), max_iter=20, random_state=0).fit(X, y)
+    model = nnbackend.NeuralNetworkClassifier((6,), max_iter=20, tol=None, random_state=0).fit(X, y)
     Xb = nnbackend.asarray(X)
     for method in ("predict", "predict_proba", "decision_function"):
         host = getattr(model, method)(X)
@@ -67,15 +67,15 @@ def test_results_come_back_in_the_input_library(backend):
 
 def test_float32_stays_float32(backend):
     X, y = _blobs()
-    model = nnbackend.NeuralNetworkClassifier((6,), max_iter=10, random_state=0)
+    model = nnbackend.NeuralNetworkClassifier((6,), max_iter=10, tol=None, random_state=0)
     model.fit(X.astype(np.float32), y)
     assert _np(model.coefs_[0]).dtype == np.float32
     assert model.predict_proba(X.astype(np.float32)).dtype == np.float32
     model64 = nnbackend.NeuralNetworkClassifier(
-        (6,), max_iter=10, random_state=0, dtype="float64"
+        (6,), max_iter=10, tol=None, random_state=0, dtype="float64"
     ).fit(X.astype(np.float32), y)
     assert _np(model64.coefs_[0]).dtype == np.float64
-    ints = nnbackend.NeuralNetworkClassifier((6,), max_iter=10, random_state=0).fit(
+    ints = nnbackend.NeuralNetworkClassifier((6,), max_iter=10, tol=None, random_state=0).fit(
         (X * 10).astype(np.int64), y
     )
     assert _np(ints.coefs_[0]).dtype == np.float64
@@ -311,7 +311,7 @@ def test_digits_softmax_network_reaches_095():
 )
 def test_save_load_round_trip(tmp_path, backend, cls):
     X, y = _blobs()
-    estimator = getattr(nnbackend, cls)(max_iter=20, random_state=0)
+    estimator = getattr(nnbackend, cls)(max_iter=20, tol=None, random_state=0)
     target = y.astype(float) if cls == "NeuralNetworkRegressor" else np.array(["a", "b", "c"])[y]
     estimator.fit(X, target)
     path = tmp_path / "model.nnb"
@@ -338,7 +338,7 @@ def test_save_load_round_trip(tmp_path, backend, cls):
 
 def test_interrupted_save_never_leaves_a_corrupt_file(tmp_path, monkeypatch):
     X, y = _blobs()
-    model = nnbackend.NeuralNetworkClassifier((5,), max_iter=5, random_state=0).fit(X, y)
+    model = nnbackend.NeuralNetworkClassifier((5,), max_iter=5, tol=None, random_state=0).fit(X, y)
     path = tmp_path / "model.nnb"
     model.save(path)
     before = path.read_bytes()
@@ -365,7 +365,7 @@ def test_interrupted_save_never_leaves_a_corrupt_file(tmp_path, monkeypatch):
 def test_bad_model_files_name_the_path(tmp_path):
     X, y = _blobs()
     good = tmp_path / "good.nnb"
-    nnbackend.LogisticRegression(max_iter=5).fit(X, y).save(good)
+    nnbackend.LogisticRegression(max_iter=5, tol=None).fit(X, y).save(good)
     truncated = tmp_path / "truncated.nnb"
     truncated.write_bytes(good.read_bytes()[: len(good.read_bytes()) // 2])
     garbage = tmp_path / "garbage.nnb"
@@ -423,7 +423,7 @@ def test_bad_input_names_the_argument(X, y, error, pattern):
 
 def test_wrong_feature_count_at_predict():
     X, y = _blobs()
-    model = nnbackend.LogisticRegression(max_iter=5).fit(X, y)
+    model = nnbackend.LogisticRegression(max_iter=5, tol=None).fit(X, y)
     with pytest.raises(
         ValueError,
         match="X has 3 features, but LogisticRegression is expecting 4 features as input",
@@ -459,9 +459,9 @@ def test_mixed_libraries_are_refused():
         TypeError, match="array of library 'array_api_strict'.*active backend is 'numpy'"
     ):
         with nnbackend.use_backend("numpy"):
-            nnbackend.LogisticRegression(max_iter=2).fit(foreign, y)
+            nnbackend.LogisticRegression(max_iter=2, tol=None).fit(foreign, y)
     with nnbackend.use_backend("array_api_strict", "device1"):
-        model = nnbackend.LogisticRegression(max_iter=2).fit(X, y)
+        model = nnbackend.LogisticRegression(max_iter=2, tol=None).fit(X, y)
         other_device = strict.asarray(X, device=strict.Device("device2"))
         with pytest.raises(TypeError, match="device2"):
             model.predict(other_device)
@@ -493,7 +493,7 @@ def test_generators_are_seeded_and_shaped(maker):
     assert X1.shape[0] == 101 and y1.shape == (101,)
     np.testing.assert_array_equal(X1, X2)
     assert len(np.unique(y1)) >= 2
-    model = nnbackend.NeuralNetworkClassifier((16,), max_iter=300, random_state=0)
+    model = nnbackend.NeuralNetworkClassifier((16,), max_iter=300, tol=None, random_state=0)
     assert model.fit(X1, y1).score(X1, y1) > 0.8
 
 
@@ -556,7 +556,7 @@ def test_any_non_finite_value_in_X_is_named(n_samples, n_features, bad, row, col
 @given(n_fit=st.integers(1, 6), n_predict=st.integers(1, 6))
 def test_feature_count_mismatch_names_both_numbers(n_fit, n_predict):
     rng = np.random.default_rng(0)
-    model = nnbackend.LogisticRegression(max_iter=2).fit(
+    model = nnbackend.LogisticRegression(max_iter=2, tol=None).fit(
         rng.standard_normal((8, n_fit)), np.arange(8) % 2
     )
     if n_fit == n_predict:

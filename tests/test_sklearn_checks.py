@@ -31,4 +31,8 @@ with warnings.catch_warnings():
 
 @checks
 def test_sklearn_compatible_estimator(estimator, check, numpy_backend):
-    check(estimator)
+    with warnings.catch_warnings():
+        # The checks train for a default max_iter on tiny or random data, where not converging
+        # is expected: scikit-learn's own suite lets its MLPs' ConvergenceWarning pass too.
+        warnings.simplefilter("ignore", nnbackend.ConvergenceWarning)
+        check(estimator)

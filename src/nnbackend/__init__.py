@@ -21,6 +21,7 @@ from nnbackend.backend import (
 )
 from nnbackend.errors import (
     BackendError,
+    ConvergenceWarning,
     DataConversionWarning,
     ModelFileError,
     NotFittedError,
@@ -34,6 +35,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Backend",
     "BackendError",
+    "ConvergenceWarning",
     "DataConversionWarning",
     "LogisticRegression",
     "ModelFileError",

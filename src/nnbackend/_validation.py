@@ -24,7 +24,9 @@ __all__ = [
     "check_labels",
     "check_regression_targets",
     "check_same_length",
+    "check_sample_weight",
     "compute_backend",
+    "encode_known_labels",
     "resolve_dtype",
     "to_backend_features",
 ]
@@ -361,3 +363,102 @@ def check_feature_count(n_features: int, expected: int, estimator: str) -> None:
             f"X has {n_features} features, but {estimator} is expecting {expected} features "
             "as input."
         )
+
+
+def check_sample_weight(
+    sample_weight: Any, n_samples: int, name: str = "sample_weight"
+) -> np.ndarray | None:
+    """Example weights as a float64 host array of shape (n_samples,), or None.
+
+    Parameters
+    ----------
+    sample_weight : None, number or array_like of shape (n_samples,)
+        A number weighs every example the same. Arrays of any supported library are accepted:
+        weights are small and come to the host, like targets.
+    n_samples : int
+        The number of examples in X.
+    name : str, default "sample_weight"
+
+    Returns
+    -------
+    ndarray of shape (n_samples,) or None
+        A new array (the caller's is never modified), or None when ``sample_weight`` is None.
+
+    Raises
+    ------
+    ValueError
+        Not 1-D, another length than X, NaN or infinity, a negative weight, or all weights zero.
+    TypeError
+        Sparse or non-numeric weights.
+    """
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, int | float | np.integer | np.floating) and not isinstance(
+        sample_weight, bool
+    ):
+        arr = np.full(n_samples, float(sample_weight))
+    else:
+        _reject_sparse(sample_weight, name)
+        arr = to_numpy(sample_weight)
+        if arr.dtype.kind not in "biuf":
+            try:
+                arr = arr.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}: {exc}") from exc
+        if arr.ndim != 1:
+            raise ValueError(
+                f"{name} must be 1-D of shape (n_samples,) = ({n_samples},), got shape "
+                f"{_shape_text(arr.shape)}."
+            )
+        if arr.shape[0] != n_samples:
+            raise ValueError(
+                f"{name} has {arr.shape[0]} weights, but X has {n_samples} samples: expected "
+                "one weight per sample."
+            )
+    arr = np.array(arr, dtype=np.float64)  # a copy: the caller's array stays untouched
+    if not np.isfinite(arr).all():
+        raise ValueError(f"Input {name} contains NaN or infinity.")
+    if (arr < 0).any():
+        first = int(np.flatnonzero(arr < 0)[0])
+        raise ValueError(
+            f"{name} has a negative weight ({float(arr[first])!r} at index {first}): weights "
+            "must be >= 0."
+        )
+    if not arr.sum() > 0:
+        raise ValueError(
+            f"{name} sums to zero: every sample weight is zero, but at least one must be positive."
+        )
+    return arr
+
+
+def encode_known_labels(y: Any, classes: np.ndarray, name: str = "y") -> np.ndarray:
+    """Indices of y's labels in ``classes`` (sorted), refusing labels that are not in it.
+
+    For ``partial_fit``, whose batches may hold any subset of the classes declared on the first
+    call (even a single one).
+
+    Parameters
+    ----------
+    y : array_like of shape (n_samples,)
+    classes : ndarray of shape (n_classes,)
+        Sorted unique labels.
+    name : str, default "y"
+
+    Returns
+    -------
+    ndarray of shape (n_samples,), int
+    """
+    arr = check_label_values(y, name)  # labels as fit takes them: finite, discrete, 1-D
+    try:
+        present = np.unique(arr)
+        unknown = present[~np.isin(present, classes)]
+    except TypeError as exc:  # labels of a type that does not compare with the classes'
+        raise ValueError(
+            f"{name} holds labels that cannot be compared with classes {classes.tolist()}: {exc}"
+        ) from exc
+    if unknown.size:
+        raise ValueError(
+            f"{name} has labels that are not in classes: {unknown.tolist()}; the classes "
+            f"(declared on the first call) are {classes.tolist()}."
+        )
+    return np.searchsorted(classes, arr).reshape(-1)

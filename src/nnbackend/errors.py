@@ -11,6 +11,7 @@ from typing import Any
 
 __all__ = [
     "BackendError",
+    "ConvergenceWarning",
     "DataConversionWarning",
     "ModelFileError",
     "NotFittedError",
@@ -106,6 +107,14 @@ class DataConversionWarning(UserWarning):
     """Input was converted in a way the user may not expect (a column-vector y, say)."""
 
 
+class ConvergenceWarning(UserWarning):
+    """Training used all ``max_iter`` iterations before its stopping criterion (``tol``) was met.
+
+    The fitted model is usable; raise ``max_iter`` (or the learning rate) to let it converge,
+    or pass ``tol=None`` to train for exactly ``max_iter`` iterations on purpose.
+    """
+
+
 _WITH_SKLEARN: dict[type, type] = {}
 
 
@@ -132,3 +141,8 @@ def not_fitted_error(message: str) -> NotFittedError:
 def data_conversion_warning() -> type[DataConversionWarning]:
     """:class:`DataConversionWarning`, also scikit-learn's when scikit-learn is loaded."""
     return _also_sklearn(DataConversionWarning, "DataConversionWarning")
+
+
+def convergence_warning() -> type[ConvergenceWarning]:
+    """:class:`ConvergenceWarning`, also scikit-learn's when scikit-learn is loaded."""
+    return _also_sklearn(ConvergenceWarning, "ConvergenceWarning")

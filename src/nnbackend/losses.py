@@ -2,6 +2,10 @@
 
 All functions take course layout: predictions and targets of shape (n_outputs, m). Each returns
 a 0-d array of the inputs' library, dtype and device; call ``float()`` on it to read it.
+
+Every cost takes an optional ``sample_weight`` of shape (1, m): the mean becomes the weighted
+mean J = Σ_i w_i L_i / Σ_i w_i, which equals the plain mean for equal weights and the mean over
+a data set in which example i is repeated w_i times for integer weights.
 """
 
 from __future__ import annotations
@@ -26,6 +30,12 @@ Array = Any
 
 def _n_examples(y: Array) -> int:
     return 1 if y.ndim < 2 else int(y.shape[-1])
+
+
+def _weighted_mean(losses: Array, sample_weight: Array, xp: ModuleType) -> Array:
+    # Σ_i w_i L_i / Σ_i w_i; ``losses`` is (n_outputs, m) or (1, m), the weights (1, m) broadcast
+    # over the rows
+    return reduce_sum(losses * sample_weight, xp) / reduce_sum(sample_weight, xp)
 
 
 def clip_epsilon(dtype: Any, xp: ModuleType) -> float:
@@ -60,7 +70,13 @@ def softplus(z: Array, *, xp: ModuleType | None = None) -> Array:
     return xp.maximum(z, 0.0) + xp.log1p(xp.exp(-xp.abs(z)))
 
 
-def binary_cross_entropy(a: Array, y: Array, *, xp: ModuleType | None = None) -> Array:
+def binary_cross_entropy(
+    a: Array,
+    y: Array,
+    *,
+    sample_weight: Array | None = None,
+    xp: ModuleType | None = None,
+) -> Array:
     """J = -(1/m) Σ [y log a + (1 - y) log(1 - a)], from probabilities a.
 
     ``a`` is clipped to [eps, 1 - eps], with eps the machine epsilon of its dtype, so saturated
@@ -72,6 +88,8 @@ def binary_cross_entropy(a: Array, y: Array, *, xp: ModuleType | None = None) ->
         Predicted probabilities.
     y : array of shape (n_outputs, m)
         Targets in {0, 1}.
+    sample_weight : array of shape (1, m), optional
+        Non-negative example weights: the cost becomes their weighted mean.
     xp : module, optional
 
     Returns
@@ -83,10 +101,18 @@ def binary_cross_entropy(a: Array, y: Array, *, xp: ModuleType | None = None) ->
     eps = clip_epsilon(a.dtype, xp)
     a = xp.clip(a, min=eps, max=1 - eps)
     losses = y * xp.log(a) + (1 - y) * xp.log(1 - a)
+    if sample_weight is not None:
+        return -_weighted_mean(losses, sample_weight, xp)
     return -reduce_sum(losses, xp) / _n_examples(y)
 
 
-def binary_cross_entropy_with_logits(z: Array, y: Array, *, xp: ModuleType | None = None) -> Array:
+def binary_cross_entropy_with_logits(
+    z: Array,
+    y: Array,
+    *,
+    sample_weight: Array | None = None,
+    xp: ModuleType | None = None,
+) -> Array:
     """The same cost as :func:`binary_cross_entropy`, from logits z (a = σ(z)).
 
     Uses the identity L = softplus(z) - y z, which is exact and finite for every finite z.
@@ -97,6 +123,8 @@ def binary_cross_entropy_with_logits(z: Array, y: Array, *, xp: ModuleType | Non
         Pre-activations of the sigmoid output.
     y : array of shape (n_outputs, m)
         Targets in {0, 1}.
+    sample_weight : array of shape (1, m), optional
+        Non-negative example weights: the cost becomes their weighted mean.
     xp : module, optional
 
     Returns
@@ -105,10 +133,18 @@ def binary_cross_entropy_with_logits(z: Array, y: Array, *, xp: ModuleType | Non
         The cost, 0-d.
     """
     xp = xp or array_namespace(z, y)
+    if sample_weight is not None:
+        return _weighted_mean(softplus(z, xp=xp) - y * z, sample_weight, xp)
     return reduce_sum(softplus(z, xp=xp) - y * z, xp) / _n_examples(y)
 
 
-def softmax_cross_entropy(a: Array, y: Array, *, xp: ModuleType | None = None) -> Array:
+def softmax_cross_entropy(
+    a: Array,
+    y: Array,
+    *,
+    sample_weight: Array | None = None,
+    xp: ModuleType | None = None,
+) -> Array:
     """J = -(1/m) Σ_i Σ_k y_k log a_k, from softmax probabilities (clipped like the binary case).
 
     Parameters
@@ -117,6 +153,8 @@ def softmax_cross_entropy(a: Array, y: Array, *, xp: ModuleType | None = None) -
         Class probabilities; each column sums to 1.
     y : array of shape (n_classes, m)
         One-hot targets.
+    sample_weight : array of shape (1, m), optional
+        Non-negative example weights: the cost becomes their weighted mean.
     xp : module, optional
 
     Returns
@@ -126,10 +164,18 @@ def softmax_cross_entropy(a: Array, y: Array, *, xp: ModuleType | None = None) -
     """
     xp = xp or array_namespace(a, y)
     eps = clip_epsilon(a.dtype, xp)
+    if sample_weight is not None:
+        return -_weighted_mean(y * xp.log(xp.clip(a, min=eps, max=1.0)), sample_weight, xp)
     return -reduce_sum(y * xp.log(xp.clip(a, min=eps, max=1.0)), xp) / _n_examples(y)
 
 
-def softmax_cross_entropy_with_logits(z: Array, y: Array, *, xp: ModuleType | None = None) -> Array:
+def softmax_cross_entropy_with_logits(
+    z: Array,
+    y: Array,
+    *,
+    sample_weight: Array | None = None,
+    xp: ModuleType | None = None,
+) -> Array:
     """The softmax cross-entropy from logits, per example through a stable log-sum-exp.
 
     Each example's loss is L = Σ_k y_k (lse - s_k), with s = z - max(z) ≤ 0 and
@@ -142,6 +188,8 @@ def softmax_cross_entropy_with_logits(z: Array, y: Array, *, xp: ModuleType | No
     z : array of shape (n_classes, m)
     y : array of shape (n_classes, m)
         One-hot (or any non-negative, column-normalised) targets.
+    sample_weight : array of shape (1, m), optional
+        Non-negative example weights: the cost becomes their weighted mean.
     xp : module, optional
 
     Returns
@@ -157,11 +205,20 @@ def softmax_cross_entropy_with_logits(z: Array, y: Array, *, xp: ModuleType | No
     floor = xp.maximum(zmax, 0.0) - float(xp.finfo(z.dtype).max)
     shifted = xp.maximum(z, floor) - zmax
     lse = xp.log(reduce_sum(xp.exp(shifted), xp, axis=0, keepdims=True))
+    if sample_weight is not None:
+        per_example = reduce_sum(y * (lse - shifted), xp, axis=0, keepdims=True)
+        return _weighted_mean(per_example, sample_weight, xp)
     per_example = reduce_sum(y * (lse - shifted), xp, axis=0)
     return reduce_sum(per_example, xp) / _n_examples(y)
 
 
-def mean_squared_error(a: Array, y: Array, *, xp: ModuleType | None = None) -> Array:
+def mean_squared_error(
+    a: Array,
+    y: Array,
+    *,
+    sample_weight: Array | None = None,
+    xp: ModuleType | None = None,
+) -> Array:
     """Half the mean squared error: J = (1/2m) Σ ||a - y||².
 
     The ½ makes the gradient (a - y)/m, the same form as the cross-entropy pairs; scikit-learn's
@@ -171,6 +228,8 @@ def mean_squared_error(a: Array, y: Array, *, xp: ModuleType | None = None) -> A
     ----------
     a : array of shape (n_outputs, m)
     y : array of shape (n_outputs, m)
+    sample_weight : array of shape (1, m), optional
+        Non-negative example weights: the cost becomes their weighted mean.
     xp : module, optional
 
     Returns
@@ -180,4 +239,6 @@ def mean_squared_error(a: Array, y: Array, *, xp: ModuleType | None = None) -> A
     """
     xp = xp or array_namespace(a, y)
     d = a - y
+    if sample_weight is not None:
+        return _weighted_mean(d * d, sample_weight, xp) / 2
     return reduce_sum(d * d, xp) / (2 * _n_examples(y))

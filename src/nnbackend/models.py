@@ -18,6 +18,7 @@ import inspect
 import math
 import numbers
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -26,13 +27,16 @@ import numpy as np
 from nnbackend import _state_checks as checks
 from nnbackend import network
 from nnbackend._arrays import array_namespace, dtype_name
+from nnbackend._holdout import holdout_split
 from nnbackend._validation import (
     check_feature_count,
     check_label_values,
     check_labels,
     check_regression_targets,
     check_same_length,
+    check_sample_weight,
     compute_backend,
+    encode_known_labels,
     to_backend_features,
 )
 from nnbackend.activations import HIDDEN_ACTIVATIONS, sigmoid, softmax
@@ -45,11 +49,11 @@ from nnbackend.backend import (
     to_numpy,
 )
 from nnbackend.backends import DEFAULT_BACKEND, Adapter
-from nnbackend.errors import not_fitted_error
+from nnbackend.errors import convergence_warning, not_fitted_error
 from nnbackend.initializers import INITS, initialize_parameters
 from nnbackend.model_file import register_estimator, save_estimator
-from nnbackend.optimizers import SOLVERS, make_optimizer
-from nnbackend.training import train
+from nnbackend.optimizers import SOLVERS, Optimizer, make_optimizer
+from nnbackend.training import TrainingResult, train
 
 __all__ = ["LogisticRegression", "NeuralNetworkClassifier", "NeuralNetworkRegressor"]
 
@@ -109,7 +113,7 @@ def _computing(method: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(self: _NetworkEstimator, X: Any, *args: Any, **kwargs: Any) -> Any:
         adapter: Adapter | None
         try:
-            if method.__name__ == "fit":
+            if method.__name__ in ("fit", "partial_fit") and not hasattr(self, "_params"):
                 adapter = compute_backend(X, get_backend()).adapter
             else:
                 adapter = self._params_backend().adapter if hasattr(self, "_params") else None
@@ -121,10 +125,46 @@ def _computing(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _uniform_to_none(weights: np.ndarray | None) -> np.ndarray | None:
+    # Equal weights give exactly the unweighted cost and gradients (each mean's weights cancel),
+    # so they take the unweighted path: the same numbers for less work.
+    if weights is not None and (weights == weights[0]).all():
+        return None
+    return weights
+
+
+def _class_targets(encoded: np.ndarray, n_classes: int, like: Array) -> tuple[Array, str]:
+    # Y in course layout on like's backend, and the output paired with it: one sigmoid unit for
+    # two classes, a softmax over one-hot rows for more
+    if n_classes == 2:
+        return move_like(encoded.reshape(1, -1).astype(np.float64), like), "sigmoid"
+    return move_like(np.eye(n_classes)[encoded].T, like), "softmax"
+
+
+def _r2_score(truth: np.ndarray, predicted: np.ndarray, sample_weight: Any = None) -> float:
+    # R² per output, averaged uniformly, as scikit-learn's r2_score; a constant truth scores 1
+    # when predicted exactly, else 0
+    w = np.ones(truth.shape[0]) if sample_weight is None else np.asarray(sample_weight)
+    w = w.reshape(-1, 1)
+    mean = (w * truth).sum(axis=0) / w.sum()
+    residual = (w * (truth - predicted) ** 2).sum(axis=0)
+    total = (w * (truth - mean) ** 2).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2 = np.where(
+            total > 0,
+            1 - residual / np.where(total > 0, total, 1),
+            np.where(residual == 0, 1.0, 0.0),
+        )
+    return float(r2.mean())
+
+
 class _NetworkEstimator:
     """Shared machinery: parameters, validation, fitting, prediction plumbing, persistence."""
 
     _output_kind = "classifier"
+    # Whether the estimator has MLPClassifier/MLPRegressor's early stopping and the fitted
+    # attributes that go with it (best_loss_, validation_scores_, best_validation_score_).
+    _mlp_like = False
     # The constructor arguments the subclasses store (declared for type checkers only).
     init: str
     solver: str
@@ -146,6 +186,10 @@ class _NetworkEstimator:
     n_layers_: int
     n_outputs_: int
     out_activation_: str
+    best_loss_: float | None
+    validation_scores_: list[float] | None
+    best_validation_score_: float | None
+    _optimizer: Optimizer
 
     # ----------------------------------------------------------- scikit-learn protocol
     @classmethod
@@ -258,33 +302,97 @@ class _NetworkEstimator:
             )
         return {"hidden": activation, "sizes": self._hidden_sizes()}
 
+    def _check_sklearn_options(self) -> dict[str, Any]:
+        # The options of scikit-learn's MLPs; an estimator without one gets its neutral value.
+        alpha = getattr(self, "alpha", 0.0)
+        if not (_is_finite_real(alpha) and alpha >= 0):
+            raise ValueError(f"alpha={alpha!r} is not valid: expected a finite number >= 0")
+        for flag in ("warm_start", "early_stopping"):
+            value = getattr(self, flag, False)
+            if not isinstance(value, bool | np.bool_):
+                raise ValueError(f"{flag}={value!r} is not valid: expected True or False")
+        fraction = getattr(self, "validation_fraction", 0.1)
+        if not (_is_finite_real(fraction) and 0 < fraction < 1):
+            raise ValueError(
+                f"validation_fraction={fraction!r} is not valid: expected a number strictly "
+                "between 0 and 1"
+            )
+        patience = getattr(self, "n_iter_no_change", 10)
+        if not _is_int(patience) or patience < 1:
+            raise ValueError(f"n_iter_no_change={patience!r} is not valid: expected an int >= 1")
+        return {
+            "alpha": float(alpha),
+            "warm_start": bool(getattr(self, "warm_start", False)),
+            "early_stopping": bool(getattr(self, "early_stopping", False)),
+            "validation_fraction": float(fraction),
+            "n_iter_no_change": int(patience),
+        }
+
     # ----------------------------------------------------------- fitting
     def _fit_network(
-        self, XT: Array, Y: Array, config: dict[str, Any], output: str
-    ) -> dict[str, Any]:
-        """Train a new network and return its fitted state, without touching ``self``.
+        self,
+        XT: Array,
+        Y: Array,
+        config: dict[str, Any],
+        output: str,
+        *,
+        options: dict[str, Any] | None = None,
+        targets: np.ndarray | None = None,
+        sample_weight: np.ndarray | None = None,
+        incremental: bool = False,
+    ) -> tuple[dict[str, Any], TrainingResult]:
+        """Train the network and return its fitted state, without touching ``self``.
 
         The caller adds its own fitted attributes and swaps them all in with
         :meth:`_set_fitted`: a fit that fails at any point (divergence, Ctrl-C) leaves the
         estimator exactly as it was, unfitted or with its previous fit.
+
+        ``targets`` (on the host: class indices or regression targets) score the held-out
+        split of early stopping; ``incremental`` is partial_fit: one iteration from the fitted
+        state, with the optimizer's state kept.
         """
+        options = options or self._check_sklearn_options()
+        if incremental and options["early_stopping"]:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True (one call sees one batch, "
+                "with nothing held out): set early_stopping=False"
+            )
         rng = _make_rng(self.random_state)
         dims = [int(XT.shape[0]), *config["sizes"], int(Y.shape[0])]
-        params = initialize_parameters(dims, XT, init=self.init, rng=rng)
+        continuing = (incremental or options["warm_start"]) and hasattr(self, "_params")
+        optimizer = None
+        if continuing:
+            params, moved = self._fitted_params_like(dims, XT, incremental)
+            if incremental and not moved:
+                optimizer = self._continued_optimizer()
+        else:
+            params = initialize_parameters(dims, XT, init=self.init, rng=rng)
+        if optimizer is None:
+            optimizer = make_optimizer(self.solver, float(self.learning_rate))
+        weights = None if sample_weight is None else move_like(sample_weight.reshape(1, -1), XT)
+        X_fit, Y_fit, weights_fit, score = XT, Y, weights, None
+        if options["early_stopping"]:
+            X_fit, Y_fit, weights_fit, score = self._hold_out(
+                XT, Y, targets, sample_weight, rng, config["hidden"], options
+            )
         result = train(
-            XT,
-            Y,
+            X_fit,
+            Y_fit,
             params,
-            make_optimizer(self.solver, float(self.learning_rate)),
+            optimizer,
             hidden=config["hidden"],
             output=output,
-            max_iter=int(self.max_iter),
+            max_iter=1 if incremental else int(self.max_iter),
             batch_size=None if self.batch_size is None else int(self.batch_size),
-            tol=None if self.tol is None else float(self.tol),
+            tol=None if incremental or self.tol is None else float(self.tol),
+            n_iter_no_change=options["n_iter_no_change"],
             random_state=rng,
             verbose=bool(self.verbose),
+            alpha=options["alpha"],
+            sample_weight=weights_fit,
+            validation_score=score,
         )
-        return {
+        state = {
             "_params": result.params,
             "_hidden": config["hidden"],
             "_output": output,
@@ -295,6 +403,148 @@ class _NetworkEstimator:
             "n_outputs_": dims[-1],
             "out_activation_": output,
         }
+        state.update(self._sklearn_state(result, optimizer, continuing, options))
+        return state, result
+
+    def _fitted_params_like(
+        self, dims: list[int], XT: Array, incremental: bool
+    ) -> tuple[list[tuple[Array, Array]], bool]:
+        # The starting point of warm_start and partial_fit: the fitted parameters, on X's
+        # library, device and dtype; also whether they had to move there. They need no copy:
+        # training never writes to the arrays it is given, so a failed fit leaves them as
+        # they were.
+        old = self._params
+        old_dims = [int(old[0][0].shape[1]), *(int(w.shape[0]) for w, _ in old)]
+        if old_dims != dims:
+            how = "partial_fit" if incremental else "warm_start=True"
+            raise ValueError(
+                f"{how} continues the fitted network, whose layer sizes are {old_dims}, but "
+                f"this data and hidden_layer_sizes need {dims}. Keep the features, the "
+                "outputs (classes) and hidden_layer_sizes, or fit from scratch "
+                "(warm_start=False)."
+            )
+        w0 = old[0][0]
+        if backend_of(w0) == backend_of(XT) and dtype_name(w0.dtype) == dtype_name(XT.dtype):
+            return old, False
+        return [(move_like(to_numpy(w), XT), move_like(to_numpy(b), XT)) for w, b in old], True
+
+    def _continued_optimizer(self) -> Optimizer | None:
+        # partial_fit keeps the optimizer's state (velocities, Adam moments) between calls, as
+        # long as the solver and the learning rate are the same. The optimizer updates its
+        # state in place, so the call trains a copy: a failed call leaves the state as it was.
+        previous = getattr(self, "_optimizer", None)
+        fresh = make_optimizer(self.solver, float(self.learning_rate))
+        if (
+            previous is None
+            or type(previous) is not type(fresh)
+            or previous.learning_rate != fresh.learning_rate
+        ):
+            return None
+        return previous.copy()
+
+    def _hold_out(
+        self,
+        XT: Array,
+        Y: Array,
+        targets: np.ndarray | None,
+        sample_weight: np.ndarray | None,
+        rng: Any,
+        hidden: str,
+        options: dict[str, Any],
+    ) -> tuple[Array, Array, Array | None, Any]:
+        # Early stopping: split off validation_fraction of the examples (on the host, with the
+        # estimator's random state; stratified for classifiers) and score them after every
+        # iteration with the estimator's own score (accuracy or R², weighted like the fit).
+        assert targets is not None
+        n = int(XT.shape[1])
+        stratify = targets if self._output_kind == "classifier" else None
+        train_idx, val_idx = holdout_split(n, options["validation_fraction"], rng, stratify)
+        w_train = w_val = None
+        if sample_weight is not None:
+            w_train, w_val = sample_weight[train_idx], sample_weight[val_idx]
+            for part, w in (("training", w_train), ("validation", w_val)):
+                if not w.sum() > 0:
+                    raise ValueError(
+                        f"early_stopping's {part} split has only zero sample weights: use "
+                        "another random_state or validation_fraction, or early_stopping=False."
+                    )
+        xp = array_namespace(XT)
+        take_train = move_like(train_idx, XT, keep_dtype=True)
+        X_val = xp.take(XT, move_like(val_idx, XT, keep_dtype=True), axis=1)
+        truth = targets[val_idx]
+
+        def score(params: list[tuple[Array, Array]]) -> float:
+            out = network.predict_output(X_val, params, hidden=hidden, output="identity")
+            return self._holdout_score(to_numpy(out), truth, w_val)
+
+        return (
+            xp.take(XT, take_train, axis=1),
+            xp.take(Y, take_train, axis=1),
+            None if w_train is None else move_like(w_train.reshape(1, -1), XT),
+            score,
+        )
+
+    def _holdout_score(
+        self, out: np.ndarray, truth: np.ndarray, sample_weight: np.ndarray | None
+    ) -> float:  # pragma: no cover - each estimator kind defines its score
+        raise NotImplementedError
+
+    def _sklearn_state(
+        self,
+        result: TrainingResult,
+        optimizer: Optimizer,
+        continuing: bool,
+        options: dict[str, Any],
+    ) -> dict[str, Any]:
+        # warm_start and partial_fit continue the curves of the fit they start from; n_iter_
+        # counts this call's iterations, as in scikit-learn
+        curve = (list(self.loss_curve_) if continuing else []) + result.loss_curve
+        state: dict[str, Any] = {"loss_curve_": curve, "_optimizer": optimizer}
+        if not self._mlp_like:
+            return state
+        if options["early_stopping"]:
+            previous = getattr(self, "validation_scores_", None) if continuing else None
+            state["best_loss_"] = None
+            state["validation_scores_"] = list(previous or []) + list(
+                result.validation_scores or []
+            )
+            state["best_validation_score_"] = result.best_validation_score
+        else:
+            state["best_loss_"] = min(curve)
+            state["validation_scores_"] = None
+            state["best_validation_score_"] = None
+        return state
+
+    def _warn_if_not_converged(self, result: TrainingResult, options: dict[str, Any]) -> None:
+        # Called by fit once the whole fitted state is in place: where warnings are errors, the
+        # model is still complete.
+        if self.tol is None or result.stopped_early:
+            return
+        criterion = "validation score" if options["early_stopping"] else "training cost"
+        warnings.warn(
+            f"{type(self).__name__} reached max_iter={self.max_iter} before its {criterion} "
+            f"stopped improving by tol={self.tol} (n_iter_no_change="
+            f"{options['n_iter_no_change']}): the optimisation has not converged. Raise "
+            "max_iter or learning_rate, or pass tol=None to train for exactly max_iter "
+            "iterations.",
+            convergence_warning(),
+            stacklevel=3,
+        )
+
+    def _partial_fit_features(self, X: Any) -> Array:
+        # The first call computes where X says, as fit does; later calls where the parameters
+        # are, in their dtype, as predict does
+        if not hasattr(self, "_params"):
+            return to_backend_features(X, compute_backend(X, get_backend()), self.dtype)[0]
+        w = self._params[0][0]
+        XT, _ = to_backend_features(
+            X,
+            self._params_backend(),
+            dtype_name(w.dtype),
+            where="where this model's parameters are, from its first partial_fit or fit",
+        )
+        check_feature_count(int(XT.shape[0]), self.n_features_in_, type(self).__name__)
+        return XT
 
     def _set_fitted(self, state: dict[str, Any]) -> None:
         # Exactly the attributes of _fitted_attributes, the one list that saving and loading
@@ -513,6 +763,9 @@ class _NetworkEstimator:
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
+        # The optimizer's state lives in memory only: an unpickled model's partial_fit starts a
+        # fresh optimizer from the fitted parameters.
+        state.pop("_optimizer", None)
         if "_params" in state:
             # Host copies: a pickle must not hold GPU buffers or library-specific objects.
             state["_params"] = [(to_numpy(w), to_numpy(b)) for w, b in state["_params"]]
@@ -569,7 +822,7 @@ class _ClassifierMixin(_NetworkEstimator):
         return {"classes"} if "classes" in arrays else set()
 
     @_computing
-    def fit(self, X: Any, y: Any) -> _ClassifierMixin:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _ClassifierMixin:
         """Train on X (n_samples, n_features) and labels y (n_samples,).
 
         Parameters
@@ -577,6 +830,10 @@ class _ClassifierMixin(_NetworkEstimator):
         X : array_like of shape (n_samples, n_features)
         y : array_like of shape (n_samples,)
             Any labels (ints, strings...), at least two classes.
+        sample_weight : array_like of shape (n_samples,) or number, optional
+            Non-negative weights, at least one positive: the cost is the weighted mean of the
+            examples' losses, so an integer weight k counts an example k times. None (or any
+            constant) weighs all examples alike.
 
         Returns
         -------
@@ -587,20 +844,73 @@ class _ClassifierMixin(_NetworkEstimator):
         TrainingDivergedError
             When the cost or the parameters become NaN or infinite; the estimator is then left
             as it was before this call.
+
+        Warns
+        -----
+        ConvergenceWarning
+            When ``max_iter`` ends the training before ``tol`` stops it.
         """
         config = self._check_config()
+        options = self._check_sklearn_options()
         XT, _ = to_backend_features(X, compute_backend(X, get_backend()), self.dtype)
         classes, encoded = check_labels(y)
         check_same_length(int(XT.shape[1]), encoded)
-        if classes.shape[0] == 2:
-            Y_host = encoded.reshape(1, -1).astype(np.float64)
-            output = "sigmoid"
-        else:
-            Y_host = np.eye(classes.shape[0])[encoded].T
-            output = "softmax"
-        state = self._fit_network(XT, move_like(Y_host, XT), config, output)
+        weights = _uniform_to_none(check_sample_weight(sample_weight, int(XT.shape[1])))
+        if options["warm_start"] and hasattr(self, "_params"):
+            previous = self.classes_
+            if previous.shape != classes.shape or not np.array_equal(previous, classes):
+                raise ValueError(
+                    "warm_start=True continues the previous fit, which had the classes "
+                    f"{previous.tolist()}, but y has the classes {classes.tolist()}: fit with "
+                    "warm_start=False to start over."
+                )
+        Y, output = _class_targets(encoded, classes.shape[0], XT)
+        state, result = self._fit_network(
+            XT, Y, config, output, options=options, targets=encoded, sample_weight=weights
+        )
         self._set_fitted({**state, "classes_": classes})
+        self._warn_if_not_converged(result, options)
         return self
+
+    def _partial_fit_classes(
+        self, X: Any, y: Any, sample_weight: Any, classes: Any
+    ) -> _ClassifierMixin:
+        config = self._check_config()
+        options = self._check_sklearn_options()
+        first = not hasattr(self, "_params")
+        if classes is not None:
+            declared, _ = check_labels(classes, name="classes")
+            if not first and (
+                declared.shape != self.classes_.shape or not np.array_equal(declared, self.classes_)
+            ):
+                raise ValueError(
+                    f"classes={declared.tolist()} is not the same as the model's classes "
+                    f"{self.classes_.tolist()} (from the first call to partial_fit or fit)."
+                )
+        elif first:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: every label the "
+                "model will ever see, e.g. classes=np.unique(y_all)."
+            )
+        else:
+            declared = self.classes_
+        XT = self._partial_fit_features(X)
+        encoded = encode_known_labels(y, declared)
+        check_same_length(int(XT.shape[1]), encoded)
+        weights = _uniform_to_none(check_sample_weight(sample_weight, int(XT.shape[1])))
+        Y, output = _class_targets(encoded, declared.shape[0], XT)
+        state, _ = self._fit_network(
+            XT, Y, config, output, options=options, sample_weight=weights, incremental=True
+        )
+        self._set_fitted({**state, "classes_": declared})
+        return self
+
+    def _holdout_score(
+        self, out: np.ndarray, truth: np.ndarray, sample_weight: np.ndarray | None
+    ) -> float:
+        # accuracy, from the output layer's logits (n_out, n_val) and the class indices
+        predicted = out[0] > 0 if out.shape[0] == 1 else np.argmax(out, axis=0)
+        return float(np.average(predicted == truth, weights=sample_weight))
 
     @_computing
     def decision_function(self, X: Any) -> Array:
@@ -666,7 +976,7 @@ class _ClassifierMixin(_NetworkEstimator):
         return move_like(labels, X, keep_dtype=True)
 
     @_computing
-    def score(self, X: Any, y: Any) -> float:
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Mean accuracy of ``predict(X)`` against ``y``.
 
         Parameters
@@ -674,6 +984,8 @@ class _ClassifierMixin(_NetworkEstimator):
         X : array_like of shape (n_samples, n_features)
         y : array_like of shape (n_samples,)
             Labels, checked as ``fit`` checks them (a single class is allowed).
+        sample_weight : array_like of shape (n_samples,), optional
+            Weights of the examples in the mean.
 
         Returns
         -------
@@ -688,12 +1000,15 @@ class _ClassifierMixin(_NetworkEstimator):
         predicted = to_numpy(self.predict(X))
         truth = check_label_values(y)
         check_same_length(int(predicted.shape[0]), truth)
-        return float(np.mean(predicted == truth))
+        weights = check_sample_weight(sample_weight, int(predicted.shape[0]))
+        return float(np.average(predicted == truth, weights=weights))
 
 
 class _LayeredNetwork(_NetworkEstimator):
     """The constructor shared by the two multi-layer estimators (same parameters, same
     meaning); scikit-learn reads the parameter names from this signature."""
+
+    _mlp_like = True
 
     def __init__(
         self,
@@ -708,6 +1023,11 @@ class _LayeredNetwork(_NetworkEstimator):
         random_state: Any = None,
         dtype: str | None = None,
         verbose: bool = False,
+        alpha: float = 0.0,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        warm_start: bool = False,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -720,6 +1040,11 @@ class _LayeredNetwork(_NetworkEstimator):
         self.random_state = random_state
         self.dtype = dtype
         self.verbose = verbose
+        self.alpha = alpha
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
 
 
 @register_estimator
@@ -742,15 +1067,36 @@ class NeuralNetworkClassifier(_ClassifierMixin, _LayeredNetwork):
     batch_size : int or None, default None
         None trains on the full batch, as the course does.
     tol : float or None, default 1e-4
-        Stop when the cost improves by less than tol for 10 consecutive iterations.
+        Stop when the cost has not improved on its best by at least tol for
+        ``n_iter_no_change`` consecutive iterations (with ``early_stopping``: the held-out
+        score). When ``max_iter`` ends the training first, fit warns with a
+        :class:`~nnbackend.errors.ConvergenceWarning`. None never stops early and never warns.
     random_state : int, Generator, RandomState or None, default None
-        Seeds the initialisation and the shuffling; the same seed gives the same model on every
-        backend. A ``numpy.random.RandomState(n)`` replays the course's legacy
-        ``np.random.seed(n)`` stream (with init "xavier" or "small", the notebooks' weights).
+        Seeds the initialisation, the held-out split and the shuffling; the same seed gives the
+        same model on every backend. A ``numpy.random.RandomState(n)`` replays the course's
+        legacy ``np.random.seed(n)`` stream (with init "xavier" or "small", the notebooks'
+        weights).
     dtype : {None, "float32", "float64"}, default None
         None keeps float32/float64 input and turns the rest to float64.
     verbose : bool, default False
         Show a progress bar with the cost.
+    alpha : float, default 0.0
+        L2 regularisation, as in the course after this one: the cost gains
+        α/(2m) Σ_l ‖W[l]‖² and each dW[l] gains (α/m) W[l]; the biases are not penalised.
+        (scikit-learn's MLPs default to 1e-4; 0 keeps the course's unregularised cost.)
+    early_stopping : bool, default False
+        Hold out ``validation_fraction`` of the training data (stratified by class), score the
+        network on it after every iteration (epoch) with :meth:`score`, stop once the score
+        has not improved by at least ``tol`` for ``n_iter_no_change`` iterations, and keep the
+        parameters of the best score.
+    validation_fraction : float, default 0.1
+        The held-out share for ``early_stopping``, strictly between 0 and 1.
+    n_iter_no_change : int, default 10
+        Iterations without an improvement of at least ``tol`` before training stops.
+    warm_start : bool, default False
+        True makes :meth:`fit` start from the current parameters (when fitted) instead of a
+        new initialisation, with a fresh optimizer; the features, classes and
+        ``hidden_layer_sizes`` must stay the same.
 
     Attributes
     ----------
@@ -758,9 +1104,57 @@ class NeuralNetworkClassifier(_ClassifierMixin, _LayeredNetwork):
     coefs_ : list of arrays
     intercepts_ : list of arrays
     loss_curve_ : list of float
+        The cost of every iteration (epoch), continued by ``warm_start`` fits and
+        :meth:`partial_fit`.
+    best_loss_ : float or None
+        The lowest value of ``loss_curve_``; None with ``early_stopping``.
+    validation_scores_ : list of float or None
+        With ``early_stopping``, the held-out accuracy after every iteration; else None.
+    best_validation_score_ : float or None
+        With ``early_stopping``, the best held-out accuracy of the last fit, whose parameters
+        the model keeps; else None.
     n_iter_ : int
+        The iterations (epochs) the last call to fit or partial_fit ran.
     n_features_in_ : int
     """
+
+    @_computing
+    def partial_fit(
+        self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None
+    ) -> NeuralNetworkClassifier:
+        """One iteration (an epoch, with ``batch_size``) on (X, y), from the current state.
+
+        The first call initialises the network and needs ``classes``; later calls continue
+        from the parameters and the optimizer's state (velocities, Adam moments) that the last
+        call (or :meth:`fit`) left. The optimizer's state lives in memory only: a loaded or
+        unpickled model continues with a fresh one.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        y : array_like of shape (n_samples,)
+            Labels from ``classes``; a call may see only some of them.
+        sample_weight : array_like of shape (n_samples,) or number, optional
+            As in :meth:`fit`.
+        classes : array_like of shape (n_classes,), optional
+            Every label the model will ever see (at least two), e.g. ``np.unique(y_all)``.
+            Required on the first call; later calls may repeat it unchanged or omit it.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            Without ``classes`` on the first call, with other ``classes`` later, with labels
+            not in ``classes``, with another number of features, or with
+            ``early_stopping=True``.
+        TrainingDivergedError
+            When the cost becomes NaN or infinite; the estimator is then left as it was.
+        """
+        self._partial_fit_classes(X, y, sample_weight, classes)
+        return self
 
 
 @register_estimator
@@ -778,9 +1172,23 @@ class LogisticRegression(_ClassifierMixin):
     max_iter : int, default 1000
     batch_size : int or None, default None
     tol : float or None, default 1e-4
+        As in :class:`NeuralNetworkClassifier` (with ``n_iter_no_change`` = 10); a fit that
+        reaches ``max_iter`` first warns with a :class:`~nnbackend.errors.ConvergenceWarning`.
     random_state : int, Generator, RandomState or None, default None
     dtype : {None, "float32", "float64"}, default None
     verbose : bool, default False
+    alpha : float, default 0.0
+        L2 regularisation of w: the cost gains α/(2m) ‖w‖² (the course's λ; scikit-learn's
+        LogisticRegression calls its inverse C).
+    warm_start : bool, default False
+        True makes :meth:`fit` start from the current w and b (when fitted).
+
+    Notes
+    -----
+    Of scikit-learn's network options, logistic regression takes those its scikit-learn
+    namesake has: ``sample_weight``, ``warm_start``, a penalty and the
+    :class:`~nnbackend.errors.ConvergenceWarning`. Early stopping and ``partial_fit`` belong
+    to the networks (scikit-learn's LogisticRegression has neither).
 
     Attributes
     ----------
@@ -807,6 +1215,8 @@ class LogisticRegression(_ClassifierMixin):
         random_state: Any = None,
         dtype: str | None = None,
         verbose: bool = False,
+        alpha: float = 0.0,
+        warm_start: bool = False,
     ) -> None:
         self.init = init
         self.solver = solver
@@ -817,6 +1227,8 @@ class LogisticRegression(_ClassifierMixin):
         self.random_state = random_state
         self.dtype = dtype
         self.verbose = verbose
+        self.alpha = alpha
+        self.warm_start = warm_start
 
     @property
     def coef_(self) -> Array:
@@ -853,14 +1265,29 @@ class NeuralNetworkRegressor(_LayeredNetwork):
     batch_size : int or None, default None
         None trains on the full batch, as the course does.
     tol : float or None, default 1e-4
-        Stop when the cost improves by less than tol for 10 consecutive iterations.
+        Stop when the cost has not improved on its best by at least tol for
+        ``n_iter_no_change`` consecutive iterations (with ``early_stopping``: the held-out
+        R²); fit warns with a :class:`~nnbackend.errors.ConvergenceWarning` when
+        ``max_iter`` ends the training first. None never stops early and never warns.
     random_state : int, Generator, RandomState or None, default None
-        Seeds the initialisation and the shuffling; the same seed gives the same model on every
-        backend.
+        Seeds the initialisation, the held-out split and the shuffling; the same seed gives
+        the same model on every backend.
     dtype : {None, "float32", "float64"}, default None
         None keeps float32/float64 input and turns the rest to float64.
     verbose : bool, default False
         Show a progress bar with the cost.
+    alpha : float, default 0.0
+        L2 regularisation: the cost gains α/(2m) Σ_l ‖W[l]‖² (biases not penalised).
+    early_stopping : bool, default False
+        Hold out ``validation_fraction`` of the data (a random share), score it with R² after
+        every iteration, stop once it has not improved by ``tol`` for ``n_iter_no_change``
+        iterations, and keep the parameters of the best score.
+    validation_fraction : float, default 0.1
+        The held-out share for ``early_stopping``, strictly between 0 and 1.
+    n_iter_no_change : int, default 10
+        Iterations without an improvement of at least ``tol`` before training stops.
+    warm_start : bool, default False
+        True makes :meth:`fit` start from the current parameters (when fitted).
 
     Attributes
     ----------
@@ -869,9 +1296,17 @@ class NeuralNetworkRegressor(_LayeredNetwork):
     intercepts_ : list of arrays
         b[l] per layer, of shape (n_l,).
     loss_curve_ : list of float
-        The cost per iteration (or epoch).
+        The cost per iteration (or epoch), continued by ``warm_start`` fits and
+        :meth:`partial_fit`.
+    best_loss_ : float or None
+        The lowest value of ``loss_curve_``; None with ``early_stopping``.
+    validation_scores_ : list of float or None
+        With ``early_stopping``, the held-out R² after every iteration; else None.
+    best_validation_score_ : float or None
+        With ``early_stopping``, the best held-out R² of the last fit, whose parameters the
+        model keeps; else None.
     n_iter_ : int
-        Iterations (or epochs) run.
+        Iterations (or epochs) the last call to fit or partial_fit ran.
     n_features_in_ : int
         Features seen by fit.
     n_outputs_ : int
@@ -903,13 +1338,15 @@ class NeuralNetworkRegressor(_LayeredNetwork):
         return set()
 
     @_computing
-    def fit(self, X: Any, y: Any) -> NeuralNetworkRegressor:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> NeuralNetworkRegressor:
         """Train on X (n_samples, n_features) and targets y (n_samples,) or (n_samples, k).
 
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
         y : array_like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array_like of shape (n_samples,) or number, optional
+            As in :meth:`NeuralNetworkClassifier.fit`.
 
         Returns
         -------
@@ -920,16 +1357,67 @@ class NeuralNetworkRegressor(_LayeredNetwork):
         TrainingDivergedError
             When the cost or the parameters become NaN or infinite; the estimator is then left
             as it was before this call.
+
+        Warns
+        -----
+        ConvergenceWarning
+            When ``max_iter`` ends the training before ``tol`` stops it.
         """
         config = self._check_config()
+        options = self._check_sklearn_options()
         XT, _ = to_backend_features(X, compute_backend(X, get_backend()), self.dtype)
         targets = check_regression_targets(y)
         check_same_length(int(XT.shape[1]), targets)
-        state = self._fit_network(
-            XT, move_like(np.ascontiguousarray(targets.T), XT), config, "identity"
+        weights = _uniform_to_none(check_sample_weight(sample_weight, int(XT.shape[1])))
+        Y = move_like(np.ascontiguousarray(targets.T), XT)
+        state, result = self._fit_network(
+            XT, Y, config, "identity", options=options, targets=targets, sample_weight=weights
         )
         self._set_fitted({**state, "_single_output": np.ndim(to_numpy(y)) == 1})
+        self._warn_if_not_converged(result, options)
         return self
+
+    @_computing
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> NeuralNetworkRegressor:
+        """One iteration (an epoch, with ``batch_size``) on (X, y), from the current state.
+
+        As :meth:`NeuralNetworkClassifier.partial_fit`, without ``classes``: the first call
+        fixes the number of features and of outputs.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        y : array_like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array_like of shape (n_samples,) or number, optional
+
+        Returns
+        -------
+        self
+        """
+        config = self._check_config()
+        options = self._check_sklearn_options()
+        first = not hasattr(self, "_params")
+        XT = self._partial_fit_features(X)
+        targets = check_regression_targets(y)
+        check_same_length(int(XT.shape[1]), targets)
+        if not first and targets.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {targets.shape[1]} output(s), but {type(self).__name__} was fitted "
+                f"with {self.n_outputs_}."
+            )
+        weights = _uniform_to_none(check_sample_weight(sample_weight, int(XT.shape[1])))
+        Y = move_like(np.ascontiguousarray(targets.T), XT)
+        state, _ = self._fit_network(
+            XT, Y, config, "identity", options=options, sample_weight=weights, incremental=True
+        )
+        single = np.ndim(to_numpy(y)) == 1 if first else self._single_output
+        self._set_fitted({**state, "_single_output": single})
+        return self
+
+    def _holdout_score(
+        self, out: np.ndarray, truth: np.ndarray, sample_weight: np.ndarray | None
+    ) -> float:
+        return _r2_score(truth, out.T, sample_weight)
 
     @_computing
     def predict(self, X: Any) -> Array:
@@ -949,7 +1437,7 @@ class NeuralNetworkRegressor(_LayeredNetwork):
         return self._out(out[0, :] if self._single_output else out.T, owner)
 
     @_computing
-    def score(self, X: Any, y: Any) -> float:
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """The coefficient of determination R² (averaged uniformly over outputs).
 
         Parameters
@@ -957,6 +1445,8 @@ class NeuralNetworkRegressor(_LayeredNetwork):
         X : array_like of shape (n_samples, n_features)
         y : array_like of shape (n_samples,) or (n_samples, n_outputs)
             Targets, checked as ``fit`` checks them.
+        sample_weight : array_like of shape (n_samples,), optional
+            Weights of the examples in every sum of squares.
 
         Returns
         -------
@@ -978,12 +1468,5 @@ class NeuralNetworkRegressor(_LayeredNetwork):
                 f"{type(self).__name__} predicts {predicted.shape[1]}: expected y of shape "
                 f"({predicted.shape[0]}, {predicted.shape[1]})."
             )
-        residual = ((truth - predicted) ** 2).sum(axis=0)
-        total = ((truth - truth.mean(axis=0)) ** 2).sum(axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r2 = np.where(
-                total > 0,
-                1 - residual / np.where(total > 0, total, 1),
-                np.where(residual == 0, 1.0, 0.0),
-            )
-        return float(r2.mean())
+        weights = check_sample_weight(sample_weight, int(predicted.shape[0]))
+        return _r2_score(truth, predicted, weights)

@@ -16,6 +16,17 @@ l = L..1:
     dZ[l-1] = dA[l-1] * g'[l-1](Z[l-1])
 
 The 1/m sits in dZ[L] once, instead of in every dW and db: the same numbers, fewer operations.
+
+Two options of :func:`cost_and_gradients` extend the course's cost (both off by default, and
+then not a single operation is added):
+
+* **L2 regularisation** (the next course's): J += α/(2m) Σ_l ‖W[l]‖², so dW[l] += (α/m) W[l];
+  the biases are not penalised.
+* **Example weights** w (shape (1, m)): every mean over the examples becomes the weighted mean,
+  m becomes S = Σ_i w_i, and dZ[L] = w (A[L] - Y) / S, so that integer weights train exactly as
+  repeated examples do:
+
+      J = (1/S) [Σ_i w_i L_i + (α/2) Σ_l ‖W[l]‖²]
 Only the activations A[0..L-1] and the output logits are kept for backward, never both Z and A,
 because every hidden derivative is read from A (see :mod:`nnbackend.activations`). dA[0], the
 gradient with respect to X, is never computed.
@@ -40,6 +51,7 @@ from nnbackend.backends import fused_kernels
 __all__ = [
     "OUTPUTS",
     "ForwardCache",
+    "add_l2_gradients",
     "backward",
     "compute_cost",
     "cost_and_gradients",
@@ -47,6 +59,7 @@ __all__ = [
     "gradient_step",
     "input_gradient",
     "is_writeable",
+    "l2_penalty",
     "layer_forward",
     "linear_backward",
     "linear_forward",
@@ -225,7 +238,13 @@ def predict_output(
 
 
 def compute_cost(
-    AL: Array, Y: Array, output: str, *, logits: Array | None = None, xp: ModuleType | None = None
+    AL: Array,
+    Y: Array,
+    output: str,
+    *,
+    logits: Array | None = None,
+    sample_weight: Array | None = None,
+    xp: ModuleType | None = None,
 ) -> Array:
     """The cost paired with the output activation.
 
@@ -239,6 +258,8 @@ def compute_cost(
     logits : array, optional
         Z[L]. When given, the cross-entropies are computed from it (exact for saturated
         outputs); otherwise from AL, clipped.
+    sample_weight : array of shape (1, m), optional
+        Example weights: the cost is their weighted mean (see :mod:`nnbackend.losses`).
     xp : module, optional
 
     Returns
@@ -247,23 +268,32 @@ def compute_cost(
         The cost, 0-d.
     """
     xp = xp or array_namespace(AL, Y)
+    sw = sample_weight
     if output == "sigmoid":
         if logits is not None:
-            return losses.binary_cross_entropy_with_logits(logits, Y, xp=xp)
-        return losses.binary_cross_entropy(AL, Y, xp=xp)
+            return losses.binary_cross_entropy_with_logits(logits, Y, sample_weight=sw, xp=xp)
+        return losses.binary_cross_entropy(AL, Y, sample_weight=sw, xp=xp)
     if output == "softmax":
         if logits is not None:
-            return losses.softmax_cross_entropy_with_logits(logits, Y, xp=xp)
-        return losses.softmax_cross_entropy(AL, Y, xp=xp)
+            return losses.softmax_cross_entropy_with_logits(logits, Y, sample_weight=sw, xp=xp)
+        return losses.softmax_cross_entropy(AL, Y, sample_weight=sw, xp=xp)
     if output in ("identity", "relu"):
-        return losses.mean_squared_error(AL, Y, xp=xp)
+        return losses.mean_squared_error(AL, Y, sample_weight=sw, xp=xp)
     raise ValueError(f"output={output!r} is not valid: expected one of {OUTPUTS}")
 
 
 def output_delta(
-    AL: Array, Y: Array, output: str, *, scale: float = 1.0, xp: ModuleType | None = None
+    AL: Array,
+    Y: Array,
+    output: str,
+    *,
+    scale: float = 1.0,
+    sample_weight: Array | None = None,
+    xp: ModuleType | None = None,
 ) -> Array:
     """dZ[L] = ∂J/∂Z[L] for the output paired with its cost: (A[L] - Y) / m.
+
+    With example weights w it is w (A[L] - Y) / Σ_i w_i.
 
     For a relu output (with half MSE) the ReLU derivative masks it as well.
 
@@ -273,6 +303,8 @@ def output_delta(
     output : {"sigmoid", "softmax", "identity", "relu"}
     scale : float, default 1.0
         Multiplies dZ[L], and so every gradient of the backward pass (see :func:`backward`).
+    sample_weight : array of shape (1, m), optional
+        Example weights, as in :func:`compute_cost`.
     xp : module, optional
 
     Returns
@@ -280,8 +312,10 @@ def output_delta(
     array of shape (n_L, m)
     """
     xp = xp or array_namespace(AL, Y)
-    m = AL.shape[1]
-    dz = (AL - Y) * (scale / m)
+    if sample_weight is None:
+        dz = (AL - Y) * (scale / AL.shape[1])
+    else:
+        dz = (AL - Y) * (sample_weight * (scale / reduce_sum(sample_weight, xp)))
     if output == "relu":
         return activation_backward(dz, AL, "relu", xp=xp)
     if output not in OUTPUTS:
@@ -355,6 +389,7 @@ def backward(
     output: str = "sigmoid",
     slope: float = 0.01,
     scale: float = 1.0,
+    sample_weight: Array | None = None,
     xp: ModuleType | None = None,
 ) -> Grads:
     """Backward propagation: the gradients of the cost with respect to every W[l] and b[l].
@@ -377,6 +412,8 @@ def backward(
         As in :func:`forward`.
     scale : float, default 1.0
         Multiplies every gradient.
+    sample_weight : array of shape (1, m), optional
+        Example weights, as in :func:`compute_cost`.
 
     Returns
     -------
@@ -384,7 +421,7 @@ def backward(
         In layer order, with the shapes of ``params``.
     """
     xp = xp or array_namespace(AL, Y)
-    dz = output_delta(AL, Y, output, scale=scale, xp=xp)
+    dz = output_delta(AL, Y, output, scale=scale, sample_weight=sample_weight, xp=xp)
     return _backpropagate(dz, cache.activations, params, hidden, slope, xp)
 
 
@@ -420,6 +457,8 @@ def cost_and_gradients(
     output: str = "sigmoid",
     slope: float = 0.01,
     scale: float = 1.0,
+    alpha: float = 0.0,
+    sample_weight: Array | None = None,
     xp: ModuleType | None = None,
 ) -> tuple[Array, Grads]:
     """The cost and every gradient for (X, Y): forward, cost and backward in one call.
@@ -439,6 +478,12 @@ def cost_and_gradients(
         As in :func:`forward`.
     scale : float, default 1.0
         Multiplies every gradient, as in :func:`backward`.
+    alpha : float, default 0.0
+        The L2 penalty α: J += α/(2m) Σ_l ‖W[l]‖² and dW[l] += (α/m) W[l] (m is Σ_i w_i with
+        ``sample_weight``); the biases are not penalised. 0 adds no operation.
+    sample_weight : array of shape (1, m), optional
+        Non-negative example weights with a positive sum: the cost and its gradients become
+        the weighted ones (see the module docstring). None weighs every example 1.
 
     Returns
     -------
@@ -452,6 +497,7 @@ def cost_and_gradients(
     kernels = _numpy_kernels if type(z) is np.ndarray else fused_kernels(z)
     if (
         output == "sigmoid"
+        and sample_weight is None
         and kernels is not None
         and kernels.applies(z, Y)
         and z.shape[0] * z.shape[1]  # torch's size is a method: the (n_L, m) product
@@ -461,10 +507,66 @@ def cost_and_gradients(
         dz = z
     else:
         AL = activation_forward(z, output, xp=xp)
-        cost = compute_cost(AL, Y, output, logits=z, xp=xp)
-        dz = output_delta(AL, Y, output, scale=scale, xp=xp)
+        cost = compute_cost(AL, Y, output, logits=z, sample_weight=sample_weight, xp=xp)
+        dz = output_delta(AL, Y, output, scale=scale, sample_weight=sample_weight, xp=xp)
     cache.logits = z = None
-    return cost, _backpropagate(dz, cache.activations, params, hidden, slope, xp)
+    grads = _backpropagate(dz, cache.activations, params, hidden, slope, xp)
+    if alpha:
+        n = int(X.shape[1]) if sample_weight is None else reduce_sum(sample_weight, xp)
+        cost = cost + l2_penalty(params, alpha, n, xp=xp)
+        grads = add_l2_gradients(grads, params, alpha * scale / n)
+    return cost, grads
+
+
+def l2_penalty(params: Params, alpha: float, n: Any, *, xp: ModuleType | None = None) -> Array:
+    """The L2 regularisation cost α/(2n) Σ_l ‖W[l]‖²_F (the biases are not penalised).
+
+    Parameters
+    ----------
+    params : list of (W, b)
+    alpha : float
+        α (the course's λ), >= 0.
+    n : int or 0-d array
+        The number of examples m (or the sum of the example weights).
+    xp : module, optional
+
+    Returns
+    -------
+    array
+        0-d, of the weights' library and dtype.
+    """
+    xp = xp or array_namespace(params[0][0])
+    total = reduce_sum(params[0][0] * params[0][0], xp)
+    for w, _ in params[1:]:
+        total = total + reduce_sum(w * w, xp)
+    return total * (alpha / (2 * n))
+
+
+def add_l2_gradients(grads: Grads, params: Params, coefficient: Any) -> Grads:
+    """dW[l] += coefficient · W[l] for every layer: the gradient of :func:`l2_penalty`.
+
+    The coefficient is α/m, times the gradients' ``scale`` when they carry one. The gradient
+    arrays are updated in place where writeable (they are fresh products that only the caller
+    holds), else replaced.
+
+    Parameters
+    ----------
+    grads : list of (dW, db)
+    params : list of (W, b)
+    coefficient : float or 0-d array
+
+    Returns
+    -------
+    list of (dW, db)
+    """
+    out: Grads = []
+    for (dw, db), (w, _) in zip(grads, params, strict=True):
+        if is_writeable(dw):
+            dw += coefficient * w
+        else:
+            dw = dw + coefficient * w
+        out.append((dw, db))
+    return out
 
 
 def _hidden_delta(da: Array, source: Array, hidden: str, slope: float, xp: ModuleType) -> Array:

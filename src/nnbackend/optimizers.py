@@ -244,6 +244,27 @@ class Optimizer:
         """
         raise NotImplementedError
 
+    def copy(self) -> Optimizer:
+        """An independent copy, state included (velocities, moments, step count).
+
+        Training updates the state arrays in place where they are writeable, so a caller that
+        must be able to go back to this state (an estimator whose ``partial_fit`` fails) trains
+        a copy.
+
+        Returns
+        -------
+        Optimizer
+        """
+        twin = copy.copy(self)
+        for name, value in vars(self).items():
+            if isinstance(value, list):  # the per-parameter state arrays
+                setattr(twin, name, [_copy_array(a) for a in value])
+        return twin
+
+
+def _copy_array(x: Array) -> Array:
+    return array_namespace(x).asarray(x, copy=True) if is_writeable(x) else x
+
 
 class GradientDescent(Optimizer):
     """The course's update: θ ← θ - α dθ.

@@ -18,7 +18,7 @@ import numpy as np
 
 from nnbackend import compiled, network
 from nnbackend._arrays import array_namespace, total_sum
-from nnbackend.backend import materialize_params, move_like
+from nnbackend.backend import materialize_params, move_like, to_numpy
 from nnbackend.errors import TrainingDivergedError
 from nnbackend.optimizers import Optimizer
 
@@ -42,12 +42,18 @@ class TrainingResult:
         Iterations (full batch) or epochs (mini-batches) run.
     stopped_early : bool
         Whether the tolerance stop ended training before ``max_iter``.
+    validation_scores : list of float or None
+        With ``validation_score``: the held-out score after each iteration (epoch); else None.
+    best_validation_score : float or None
+        The best of ``validation_scores``, whose parameters ``params`` are; else None.
     """
 
     params: Params
     loss_curve: list[float] = field(default_factory=list)
     n_iter: int = 0
     stopped_early: bool = False
+    validation_scores: list[float] | None = None
+    best_validation_score: float | None = None
 
 
 def _format_cost(cost: float) -> str:
@@ -237,6 +243,31 @@ def training_step(
     return _batch_step(X, Y, params, optimizer, kwargs, xp, iteration, last_cost)
 
 
+class _BestOnHoldout:
+    """Early stopping on a held-out score: the score after each iteration, the best parameters
+    so far, and the count of iterations without an improvement of at least ``tol``."""
+
+    def __init__(self, score: Callable[[Params], float], tol: float | None) -> None:
+        self.score = score
+        self.tol = tol
+        self.scores: list[float] = []
+        self.best = -math.inf
+        self.best_params: Params | None = None
+        self.stall = 0
+
+    def update(self, params: Params) -> int:
+        """Score ``params``; return the iterations since the last improvement by tol."""
+        value = float(self.score(params))
+        self.scores.append(value)
+        if self.tol is not None:
+            self.stall = self.stall + 1 if value < self.best + self.tol else 0
+        if value > self.best:
+            self.best = value
+            # no copy: every update makes new arrays, so these are never written to again
+            self.best_params = params
+        return self.stall
+
+
 def train(
     X: Array,
     Y: Array,
@@ -253,6 +284,9 @@ def train(
     random_state: int | np.random.Generator | np.random.RandomState | None = None,
     verbose: bool = False,
     callback: Callable[[int, float], None] | None = None,
+    alpha: float = 0.0,
+    sample_weight: Array | None = None,
+    validation_score: Callable[[Params], float] | None = None,
 ) -> TrainingResult:
     """Train ``params`` on (X, Y) and return them with the cost history.
 
@@ -285,6 +319,17 @@ def train(
     callback : callable, optional
         Called as ``callback(iteration, cost)`` after every iteration (with a compiled loop,
         for each iteration of a block once the block has run).
+    alpha : float, default 0.0
+        The L2 penalty of :func:`nnbackend.network.cost_and_gradients`, part of the cost.
+    sample_weight : array of shape (1, m), optional
+        Example weights (see :func:`nnbackend.network.cost_and_gradients`). A mini-batch uses
+        its own examples' weights; a mini-batch whose weights are all zero is skipped. The
+        epoch's cost is the batches' costs averaged with their weight sums.
+    validation_score : callable, optional
+        Early stopping: ``validation_score(params)`` scores the parameters on held-out data
+        after every iteration (epoch), higher being better. ``tol`` and ``n_iter_no_change``
+        then apply to this score instead of the cost, and the parameters of the best score are
+        returned.
 
     Returns
     -------
@@ -304,7 +349,9 @@ def train(
         last finite parameters.
     """
     xp = array_namespace(X, Y)
-    kwargs = {"hidden": hidden, "output": output, "slope": slope}
+    kwargs: dict[str, Any] = {"hidden": hidden, "output": output, "slope": slope}
+    if alpha:
+        kwargs["alpha"] = alpha
     m = int(X.shape[1])
     full_batch = batch_size is None or batch_size >= m
     rng = (
@@ -312,6 +359,15 @@ def train(
         if isinstance(random_state, np.random.Generator | np.random.RandomState)
         else np.random.default_rng(random_state)
     )
+    host_weights = None if sample_weight is None else to_numpy(sample_weight).reshape(-1)
+    if host_weights is not None and not host_weights.sum() > 0:
+        raise ValueError(
+            "sample_weight sums to zero (or is not finite): at least one example needs a "
+            "positive weight."
+        )
+    if host_weights is not None and full_batch:
+        kwargs["sample_weight"] = sample_weight
+    holdout = None if validation_score is None else _BestOnHoldout(validation_score, tol)
     result = TrainingResult(params)
     best = math.inf
     stall = 0
@@ -321,8 +377,11 @@ def train(
     # about it would only be noise before that precise error.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), compiled.computing(X):
         try:
-            # The library's compiled loop, where it has one: the same results, in blocks.
-            done = compiled.train(
+            # The library's compiled loop, where it has one: the same results, in blocks. It
+            # compiles the plain cost only: an L2 penalty, example weights or a held-out score
+            # take the eager loop.
+            plain = holdout is None and kwargs.keys() <= {"hidden", "output", "slope"}
+            done = None if not plain else compiled.train(
                 X, Y, params, optimizer, kwargs, max_iter=max_iter, batch_size=batch_size,
                 tol=tol, n_iter_no_change=n_iter_no_change, rng=rng, progress=progress,
                 callback=callback,
@@ -335,24 +394,39 @@ def train(
                     params, cost = _batch_step(X, Y, params, optimizer, kwargs, xp, iteration, last)
                 else:
                     assert batch_size is not None
-                    order = move_like(rng.permutation(m), X, keep_dtype=True)
-                    total = 0.0
+                    host_order = rng.permutation(m)
+                    order = move_like(host_order, X, keep_dtype=True)
+                    total = weight_total = 0.0
+                    batch_kwargs = kwargs
                     for start in range(0, m, batch_size):
-                        idx = order[start : min(start + batch_size, m)]  # in-range stop: array API
+                        stop = min(start + batch_size, m)
+                        idx = order[start:stop]  # in-range stop: array API
+                        weight: float = stop - start
+                        if host_weights is not None:
+                            weight = float(host_weights[host_order[start:stop]].sum())
+                            if weight == 0.0:
+                                continue  # no example of this batch counts: nothing to learn
+                            sw = xp.take(sample_weight, idx, axis=1)
+                            batch_kwargs = {**kwargs, "sample_weight": sw}
                         xb = xp.take(X, idx, axis=1)
                         yb = xp.take(Y, idx, axis=1)
                         params, batch_cost = _batch_step(
-                            xb, yb, params, optimizer, kwargs, xp, iteration, last
+                            xb, yb, params, optimizer, batch_kwargs, xp, iteration, last
                         )
-                        total += batch_cost * int(xb.shape[1])
-                    cost = total / m
+                        total += batch_cost * weight
+                        weight_total += weight
+                    cost = total / weight_total
                 last = cost
                 result.loss_curve.append(cost)
                 result.n_iter = iteration + 1
                 progress.update(iteration, cost)
                 if callback is not None:
                     callback(iteration, cost)
-                if tol is not None:
+                if holdout is not None:
+                    if holdout.update(params) >= n_iter_no_change:
+                        result.stopped_early = True
+                        break
+                elif tol is not None:
                     if cost < best - tol:
                         stall = 0
                     else:
@@ -364,4 +438,9 @@ def train(
         finally:
             progress.close()
     result.params = params
+    if holdout is not None:
+        result.validation_scores = holdout.scores
+        if holdout.best_params is not None:  # None only when no score was a number
+            result.params = holdout.best_params
+            result.best_validation_score = holdout.best
     return result
