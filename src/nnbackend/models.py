@@ -125,6 +125,31 @@ def _computing(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _mlp_values(fitted: Mapping[str, Any], curve: list[float]) -> dict[str, Any]:
+    # best_loss_, validation_scores_ and best_validation_score_ from a model file; files
+    # written before they existed get what fit would have set without early stopping.
+    scores = fitted.get("validation_scores_")
+    if scores is None:
+        best_loss = fitted.get("best_loss_", min(curve))
+        return {
+            "best_loss_": None
+            if best_loss is None
+            else checks.finite_numbers([best_loss], "fitted.best_loss_", 1)[0],
+            "validation_scores_": None,
+            "best_validation_score_": None,
+        }
+    length = len(scores) if isinstance(scores, list) else -1
+    values = checks.finite_numbers(scores, "fitted.validation_scores_", length)
+    best = fitted.get("best_validation_score_")
+    return {
+        "best_loss_": None,
+        "validation_scores_": values,
+        "best_validation_score_": None
+        if best is None
+        else checks.finite_numbers([best], "fitted.best_validation_score_", 1)[0],
+    }
+
+
 def _uniform_to_none(weights: np.ndarray | None) -> np.ndarray | None:
     # Equal weights give exactly the unweighted cost and gradients (each mean's weights cancel),
     # so they take the unweighted path: the same numbers for less work.
@@ -550,10 +575,10 @@ class _NetworkEstimator:
         # Exactly the attributes of _fitted_attributes, the one list that saving and loading
         # read too: a fitted attribute added to fit but not to the list fails here, not in a
         # model file.
-        if set(state) != set(self._fitted_attributes):
+        if set(state) != set(self._all_fitted_attributes()):
             raise RuntimeError(
                 f"{type(self).__name__}: fitted state {sorted(state)} does not match "
-                f"_fitted_attributes {sorted(self._fitted_attributes)}"
+                f"_fitted_attributes {sorted(self._all_fitted_attributes())}"
             )
         # One dict update, so no exception (KeyboardInterrupt included) lands halfway.
         self.__dict__.update(state)
@@ -618,6 +643,21 @@ class _NetworkEstimator:
         "n_outputs_",
         "out_activation_",
     )
+    # What only the scikit-learn-MLP-like estimators have (best_loss_, validation_scores_...).
+    _mlp_fitted_attributes: tuple[str, ...] = (
+        "best_loss_",
+        "validation_scores_",
+        "best_validation_score_",
+    )
+    # The optimizer's state lives in memory only (partial_fit continues it); a loaded model's
+    # partial_fit starts a fresh optimizer from the fitted parameters.
+    _memory_only_attributes: tuple[str, ...] = ("_optimizer",)
+
+    @classmethod
+    def _all_fitted_attributes(cls) -> tuple[str, ...]:
+        mlp = cls._mlp_fitted_attributes if cls._mlp_like else ()
+        return (*cls._fitted_attributes, *mlp, *cls._memory_only_attributes)
+
     _outputs: tuple[str, ...] = ()  # the output activations a model file may name
     # The fields of a model file's "fitted" object (subclasses add theirs).
     _state_fields: tuple[str, ...] = (
@@ -663,7 +703,7 @@ class _NetworkEstimator:
         """
         self._check_fitted()
         self._check_config()  # a file that load would refuse is never written
-        state = {name: getattr(self, name) for name in self._fitted_attributes}
+        state = {name: getattr(self, name) for name in self._all_fitted_attributes()}
         arrays: dict[str, np.ndarray] = {}
         for layer, (w, b) in enumerate(state["_params"], start=1):
             arrays[f"W{layer}"] = to_numpy(w)
@@ -676,6 +716,13 @@ class _NetworkEstimator:
             "loss_curve_": [float(c) for c in state["loss_curve_"]],
             "n_layers": len(state["_params"]),
         }
+        if self._mlp_like:
+            best = state["best_loss_"]
+            scores = state["validation_scores_"]
+            best_score = state["best_validation_score_"]
+            fitted["best_loss_"] = None if best is None else float(best)
+            fitted["validation_scores_"] = None if scores is None else [float(v) for v in scores]
+            fitted["best_validation_score_"] = None if best_score is None else float(best_score)
         self._extra_to_state(state, fitted, arrays)
         params = {k: _json_param(v) for k, v in self.get_params().items()}
         if not (params.get("random_state") is None or _is_int(params["random_state"])):
@@ -721,7 +768,10 @@ class _NetworkEstimator:
         except (ValueError, TypeError) as exc:
             checks.fail("params", str(exc))
         fitted = checks.fields(
-            state["fitted"], "fitted", cls._state_fields, cls._optional_state_fields
+            state["fitted"],
+            "fitted",
+            cls._state_fields,
+            (*cls._optional_state_fields, *(cls._mlp_fitted_attributes if cls._mlp_like else ())),
         )
         hidden = checks.choice(fitted["hidden"], "fitted.hidden", HIDDEN_ACTIVATIONS)
         output = checks.choice(fitted["output"], "fitted.output", cls._outputs)
@@ -744,6 +794,9 @@ class _NetworkEstimator:
             "n_outputs_": int(layers[-1][0].shape[0]),
             "out_activation_": output,
         }
+        values["_optimizer"] = None
+        if cls._mlp_like:
+            values.update(_mlp_values(fitted, values["loss_curve_"]))
         used = {f"{kind}{layer}" for layer in range(1, n_layers + 1) for kind in "Wb"}
         used |= cls._extra_from_state(fitted, arrays, values)
         for name in arrays:
@@ -751,7 +804,7 @@ class _NetworkEstimator:
                 checks.fail(f"arrays/{name}.npy", f"unexpected array for {cls.__name__}")
         # Only a model that passed every check reaches the backend (a GPU, say).
         values["_params"] = [(asarray(w), asarray(b)) for w, b in layers]
-        model._set_fitted({name: values[name] for name in cls._fitted_attributes})
+        model._set_fitted({name: values[name] for name in cls._all_fitted_attributes()})
         return model
 
     @classmethod
