@@ -19,6 +19,7 @@ import numpy as np
 from nnbackend import network
 from nnbackend._arrays import array_namespace, total_sum
 from nnbackend.backend import materialize_params, move_like
+from nnbackend.backends import adapter_of
 from nnbackend.errors import TrainingDivergedError
 from nnbackend.optimizers import Optimizer
 
@@ -175,9 +176,10 @@ def _batch_step(
     xp: Any,
     iteration: int,
     last: float | None,
+    gradients: Callable[..., tuple[Array, Params]] = network.cost_and_gradients,
 ) -> tuple[Params, float]:
     scale = optimizer.preferred_grad_scale
-    cost, grads = network.cost_and_gradients(X, Y, params, scale=scale, xp=xp, **kwargs)
+    cost, grads = gradients(X, Y, params, scale=scale, xp=xp, **kwargs)
     deltas = optimizer.direction(params, grads, grad_scale=scale)
     # The update is checked as it lands, on the parameters it produces, and it lands in new
     # arrays that replace ``params`` only once found finite. Updating in place and undoing
@@ -189,6 +191,40 @@ def _batch_step(
     # graph does not grow.
     updated = materialize_params(optimizer.propose(params, deltas))
     return updated, _finite_or_raise(cost, updated, xp, iteration, last, params)
+
+
+# ----------------------------------------------------------------- data-parallel hook
+def _data_parallel(X: Array, Y: Array, batch_size: int | None) -> Any:
+    """The adapter's data-parallel runner for chunked data (Dask), or None.
+
+    Such a runner maps the core's ``cost_and_gradients`` over the data's chunks where they are
+    and returns the summed cost and gradients on the host; the loop below stays the same.
+    """
+    hook = getattr(adapter_of(X), "data_parallel", None)
+    if hook is None:
+        return None
+    return hook(X, Y, gradients=network.cost_and_gradients, batch_size=batch_size)
+
+
+def _parallel_epoch(
+    parallel: Any,
+    params: Params,
+    optimizer: Optimizer,
+    kwargs: dict[str, Any],
+    batch_size: int | None,
+    rng: Any,
+    iteration: int,
+    last: float | None,
+) -> tuple[Params, float]:
+    # One epoch of whole-chunk steps (one step for the full batch): each is _batch_step with
+    # the runner's gradients, so the divergence check and the update are the loop's own.
+    total = 0.0
+    for batch in parallel.batches(batch_size, rng):
+        params, cost = _batch_step(
+            batch, None, params, optimizer, kwargs, np, iteration, last, parallel.cost_and_gradients
+        )
+        total += cost * batch.size
+    return params, total / parallel.m
 
 
 def training_step(
@@ -305,6 +341,9 @@ def train(
         if isinstance(random_state, np.random.Generator | np.random.RandomState)
         else np.random.default_rng(random_state)
     )
+    parallel = _data_parallel(X, Y, batch_size)
+    if parallel is not None:
+        params = parallel.host_params(params)  # small: updated on the host, sent out each step
     result = TrainingResult(params)
     best = math.inf
     stall = 0
@@ -315,7 +354,11 @@ def train(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         try:
             for iteration in range(max_iter):
-                if full_batch:
+                if parallel is not None:
+                    params, cost = _parallel_epoch(
+                        parallel, params, optimizer, kwargs, batch_size, rng, iteration, last
+                    )
+                elif full_batch:
                     params, cost = _batch_step(X, Y, params, optimizer, kwargs, xp, iteration, last)
                 else:
                     assert batch_size is not None
@@ -347,5 +390,5 @@ def train(
                         break
         finally:
             progress.close()
-    result.params = params
+    result.params = params if parallel is None else parallel.restore(params)
     return result
