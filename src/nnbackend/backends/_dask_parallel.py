@@ -62,7 +62,7 @@ def chunk_terms(
     x: Array,
     y: Array,
     parameters: Parameters,
-    weight: float,
+    total: int,
     scale: float,
     options: dict[str, Any],
     gradients: Callable[..., tuple[Array, list[tuple[Array, Array]]]],
@@ -77,8 +77,8 @@ def chunk_terms(
         Its targets; moved to x's library and device when they are elsewhere.
     parameters : Parameters
         The step's parameters, on the host.
-    weight : float
-        ``m_i / M``: the chunk's share of the step's examples.
+    total : int
+        ``M``, the step's examples: the chunk weighs ``m_i / M``.
     scale : float
         The gradient scale the optimizer asked for.
     options : dict
@@ -89,10 +89,11 @@ def chunk_terms(
     Returns
     -------
     cost : float
-        The chunk's mean cost times ``weight``.
+        The chunk's mean cost times ``m_i / M``.
     grads : list of (dW, db)
-        Its gradients times ``scale * weight``, on the host.
+        Its gradients times ``scale * m_i / M``, on the host.
     """
+    weight = int(x.shape[1]) / total
     params = parameters.arrays
     to_host: Callable[[Array], np.ndarray] = np.asarray
     adapter = adapter_of(x)
@@ -116,6 +117,20 @@ def add_terms(*parts: Terms) -> Terms:
             dw += ow
             db += ob
     return cost, grads
+
+
+def _second(x: Any, y: Any) -> Any:
+    """``y``: a task that depends on ``x`` only so that it runs where ``x`` is."""
+    return y
+
+
+def _beside(Y: Any, X: Any) -> Any:
+    """Y with each chunk computed on the worker that holds X's matching chunk."""
+    import dask.array as da
+
+    return da.map_blocks(
+        _second, X, Y, chunks=Y.chunks, dtype=Y.dtype, meta=np.empty((0, 0), dtype=Y.dtype)
+    )
 
 
 def _from_host_data(array: Any) -> bool:
@@ -209,11 +224,8 @@ class ChunkedTraining:
         self.m = int(X.shape[1])
         self.dtype = X.dtype
         # made once: wrapping a function in delayed tokenizes it, which is not free per step
-        self._chunk_task = dask.delayed(chunk_terms, pure=True)
         self._sum_task = dask.delayed(add_terms, pure=True)
         self._held: tuple[np.ndarray, np.ndarray] | None = None
-        self._x: list[Any] = []
-        self._y: list[Any] = []
         X_from_host, Y_from_host = _from_host_data(X), _from_host_data(Y)
         if not scheduler.distributed and X_from_host and Y_from_host:
             # Host data on the local scheduler: a graph per step would only add Dask's
@@ -230,14 +242,14 @@ class ChunkedTraining:
             X = X.rechunk({1: int(batch_size)})
         if Y.chunks[1] != X.chunks[1] or len(Y.chunks[0]) > 1:
             Y = Y.rechunk(((int(Y.shape[0]),), X.chunks[1]))
-        arrays = [X, Y]
-        sent = [i for i, from_host in enumerate((X_from_host, Y_from_host)) if from_host]
-        for i, persisted in zip(sent, scheduler.persist([arrays[i] for i in sent]), strict=True):
-            arrays[i] = persisted
-        X, Y = arrays
+        if X_from_host:
+            (X,) = scheduler.persist([X])
+        if Y_from_host:
+            Y = scheduler.persist([_beside(Y, X) if scheduler.holds(X) else Y])[0]
+        # Held for as long as training runs: on a cluster they own the futures of what was
+        # persisted, which each step's graph only names.
+        self._arrays = (X, Y)
         self.sizes = tuple(int(s) for s in X.chunks[1])
-        self._x = list(X.to_delayed(optimize_graph=True).ravel())
-        self._y = list(Y.to_delayed(optimize_graph=True).ravel())
 
     # ------------------------------------------------------------------ batches
     @property
@@ -334,22 +346,29 @@ class ChunkedTraining:
             raise ValueError("data held in this process has no step graph: it runs directly")
         if not batch.chunks:
             raise ValueError("a step needs at least one chunk, got an empty batch")
+        import dask.array as da
+
         token = uuid.uuid4().hex
-        sent = self._send(params, token)
-        options = {"hidden": hidden, "output": output, "slope": slope}
-        level = [
-            self._chunk_task(
-                self._x[i],
-                self._y[i],
-                sent,
-                self.sizes[i] / batch.size,
-                float(scale),
-                options,
-                self.gradients,
-                dask_key_name=f"nnbackend-chunk-gradients-{token}-{i}",
-            )
-            for i in batch.chunks
-        ]
+        X, Y = self._arrays
+        if batch.chunks != tuple(range(self.n_chunks)):
+            X, Y = X.blocks[:, list(batch.chunks)], Y.blocks[:, list(batch.chunks)]
+        # One blockwise task per chunk: Dask fuses it with whatever makes the chunk (the
+        # per-chunk transpose into course layout, a read from disk), on the chunk's worker.
+        terms = da.map_blocks(
+            chunk_terms,
+            X,
+            Y,
+            self._send(params, token),
+            batch.size,
+            float(scale),
+            {"hidden": hidden, "output": output, "slope": slope},
+            self.gradients,
+            name=f"nnbackend-chunk-gradients-{token}",
+            chunks=((1,), (1,) * len(batch.chunks)),
+            dtype=object,
+            meta=np.empty((0, 0), dtype=object),
+        )
+        level = list(terms.to_delayed(optimize_graph=True).ravel())
         depth = 0
         while len(level) > 1:
             k = self.split_every
@@ -399,7 +418,9 @@ class ChunkedTraining:
             x, y = self._held
             if batch.columns is not None:
                 x, y = np.take(x, batch.columns, axis=1), np.take(y, batch.columns, axis=1)
-            cost, grads = chunk_terms(x, y, Parameters(params), 1.0, scale, options, self.gradients)
+            cost, grads = chunk_terms(
+                x, y, Parameters(params), int(x.shape[1]), scale, options, self.gradients
+            )
         else:
             graph = self.step_graph(
                 batch, params, scale=scale, hidden=hidden, output=output, slope=slope

@@ -105,6 +105,12 @@ class Scheduler:
 
         return list(dask.persist(*arrays))
 
+    def holds(self, array: Any) -> bool:
+        """Whether some of ``array``'s data is already on this cluster (it was persisted)."""
+        if self.client is None:
+            return False
+        return bool(sys.modules["distributed"].futures_of(array))
+
     def scatter(self, data: Any) -> Any:
         """Send ``data`` to every worker once; returns a future (the data itself locally)."""
         if self.client is None:
