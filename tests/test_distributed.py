@@ -564,3 +564,50 @@ def test_out_of_core_data_four_times_the_workers_memory(tmp_path):
     ref = nnbackend.LogisticRegression(**kwargs).fit(X, y)
     assert _relative([model.coef_], [ref.coef_]) < 1e-3
     np.testing.assert_allclose(model.loss_curve_, ref.loss_curve_, rtol=1e-4)
+
+
+# ------------------------------------------------------------------ the Dask benchmark
+def test_time_per_iteration_subtracts_the_setup():
+    from nnbackend.bench.distributed import time_per_iteration
+
+    calls = []
+
+    def fit(max_iter):
+        calls.append(max_iter)
+        time.sleep(0.05 + 0.01 * max_iter)
+
+    seconds = time_per_iteration(fit, 4)
+    assert calls == [1, 5]
+    assert 0.005 < seconds < 0.05  # about 0.01 s a step, the 0.05 s of setup gone
+    # a longer fit that ran faster is noise, reported as no measurement, never as 0 s
+    assert time_per_iteration(lambda k: time.sleep(0.05 if k == 1 else 0.0), 4) is None
+
+
+def test_bench_dask_option_is_parsed():
+    from nnbackend.cli import build_parser
+
+    args = build_parser().parse_args(["bench", "--dask", "--quick", "--json", "out.json"])
+    assert args.dask and args.quick and args.json == "out.json"
+    assert not build_parser().parse_args(["bench"]).dask
+
+
+@pytest.mark.slow
+def test_the_dask_benchmark_runs_and_reports(tmp_path):
+    pytest.importorskip("distributed")
+    from nnbackend.bench.distributed import DaskCase, format_dask_report, run_dask
+
+    with time_limit(150):
+        report = run_dask(
+            DaskCase(n_samples=4_000, n_features=5, n_chunks=4, iterations=1),
+            workers=(1,),
+            transports=("graph",),
+        )
+    names = [row["implementation"] for row in report["rows"]]
+    assert names[:2] == ["NumPy in memory (all cores)", "nnbackend-dask (graph)"]
+    assert any(name.startswith("dask-ml") for name in names)  # timed, or skipped with why
+    assert report["parity"] < 1e-3
+    # tiny data times as noise (a time may even come out 0): only the shape is checked here
+    assert report["scaling"] in (1.0, None)
+    text = format_dask_report(report)
+    assert "| nnbackend-dask (graph) | 1 |" in text and "weights vs NumPy" in text
+    json.dumps(report)  # the --json output is plain data

@@ -6,10 +6,12 @@
 #     --implementation cp --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
 #     -d .whl array-api-compat array-api-strict
 # then run, with carry [".whl"]:  bash tools/gpu_check.sh
+# The dask-cuda row (tools/dask_gpu_check.py) also needs dask, distributed and dask-cuda with
+# their dependencies in .whl (the image has none of them); without them it prints "skipped".
 #
-# It writes to $OUT: machine.txt, probe.txt, tests-cupy.log, bench.log, bench-gpu.json and
-# bench-gpu.png. The device image has CuPy, PyTorch, JAX, pytest, hypothesis, scikit-learn,
-# h5py and matplotlib; the docs build test skips there (no MkDocs).
+# It writes to $OUT: machine.txt, probe.txt, tests-cupy.log, dask-cuda.log, bench.log,
+# bench-gpu.json and bench-gpu.png. The device image has CuPy, PyTorch, JAX, pytest,
+# hypothesis, scikit-learn, h5py and matplotlib; the docs build test skips there (no MkDocs).
 set -uo pipefail
 OUT=${OUT:-gpu-check-out}
 mkdir -p "$OUT"
@@ -30,5 +32,6 @@ export PATH="/tmp/nnbackend-bin:$PATH"
 timeout 120 python3 tools/gpu_probe.py 2>&1 | tee "$OUT/probe.txt"
 NNBACKEND=cupy timeout 330 python3 -m pytest -q --benchmark-disable -p no:cacheprovider \
     2>&1 | tee "$OUT/tests-cupy.log"
+timeout 180 python3 tools/dask_gpu_check.py 2>&1 | tee "$OUT/dask-cuda.log"
 timeout 240 python3 -m nnbackend bench --backends numpy,cupy,torch,jax \
     --json "$OUT/bench-gpu.json" --plot "$OUT/bench-gpu.png" 2>&1 | tee "$OUT/bench.log"

@@ -9,6 +9,7 @@ has to fit in memory, in one place or in total.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -90,6 +91,8 @@ def read_zarr(path: PathLike, component: str | None = None, *, rows: int | None 
     """
     import dask.array as da
 
+    if importlib.util.find_spec("zarr") is None:
+        raise ImportError("reading Zarr needs zarr: pip install 'nnbackend[data]'")
     if rows is not None:
         rows = _rows(rows)
     array = da.from_zarr(os.fspath(path), component=component)

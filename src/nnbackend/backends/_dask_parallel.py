@@ -119,6 +119,12 @@ def add_terms(*parts: Terms) -> Terms:
     return cost, grads
 
 
+def _into_library_of(block: np.ndarray, like: Any) -> Any:
+    """``block`` (host data) moved to the library of ``like``, on this worker's device."""
+    adapter = adapter_of(like)
+    return block if adapter is None else adapter.from_host(np.asarray(block), None)
+
+
 def _second(x: Any, y: Any) -> Any:
     """``y``: a task that depends on ``x`` only so that it runs where ``x`` is."""
     return y
@@ -223,6 +229,9 @@ class ChunkedTraining:
         self.transport = transport
         self.m = int(X.shape[1])
         self.dtype = X.dtype
+        # the chunks' library (NumPy, or CuPy on GPU workers): the trained parameters go back
+        # there, so that predictions meet the data on its own library
+        self._chunk_meta = getattr(X, "_meta", None)
         # made once: wrapping a function in delayed tokenizes it, which is not free per step
         self._sum_task = dask.delayed(add_terms, pure=True)
         self._held: tuple[np.ndarray, np.ndarray] | None = None
@@ -290,8 +299,8 @@ class ChunkedTraining:
                 for idx in (order[s : s + batch_size] for s in range(0, self.m, batch_size))
             ]
         per_step = max(1, round(batch_size * self.n_chunks / self.m))
-        order = [int(i) for i in rng.permutation(self.n_chunks)]
-        steps = [tuple(order[i : i + per_step]) for i in range(0, self.n_chunks, per_step)]
+        chunks = [int(i) for i in rng.permutation(self.n_chunks)]
+        steps = [tuple(chunks[i : i + per_step]) for i in range(0, self.n_chunks, per_step)]
         return [Batch(sum(self.sizes[i] for i in step), chunks=step) for step in steps]
 
     # ------------------------------------------------------------------ parameters
@@ -303,7 +312,16 @@ class ChunkedTraining:
     def restore(self, params: Params) -> Params:
         """The trained host parameters as arrays of the data's library, as every fit returns."""
         from_host = self.adapter.from_host
-        return [(from_host(w, None), from_host(b, None)) for w, b in params]
+        restored = [(from_host(w, None), from_host(b, None)) for w, b in params]
+        chunk_library = adapter_of(self._chunk_meta)
+        if chunk_library is None or chunk_library.host:
+            return restored
+        # lazily, on the workers that use them: the client may have no GPU
+        meta = self._chunk_meta
+        return [
+            tuple(a.map_blocks(_into_library_of, meta, dtype=a.dtype, meta=meta) for a in pair)
+            for pair in restored
+        ]
 
     # ------------------------------------------------------------------ one step
     def _send(self, params: Params, token: str) -> Any:

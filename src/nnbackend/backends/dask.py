@@ -22,6 +22,7 @@ from nnbackend._arrays import numpy_dtype
 from nnbackend.backends import _dask_scheduler
 from nnbackend.backends._adapter import Adapter
 from nnbackend.backends._dask_parallel import HOST_PREFIX, TRANSPORTS, ChunkedTraining
+from nnbackend.backends._registry import adapter_of
 
 __all__ = ["DaskAdapter"]
 
@@ -77,7 +78,10 @@ class DaskAdapter(Adapter):
         return self.module().from_array(data, chunks="auto", name=HOST_PREFIX + uuid.uuid4().hex)
 
     def to_host(self, x: Any) -> np.ndarray:
-        return np.asarray(x.compute())
+        value = x.compute()
+        # chunks of another library (CuPy on GPU workers) leave through that library's converter
+        owner = adapter_of(value)
+        return np.asarray(value) if owner is None or owner.host else owner.to_host(value)
 
     # ------------------------------------------------------------------ scale-out
     def describe(self) -> dict[str, str]:

@@ -157,8 +157,8 @@ def _logistic(case: DaskCase, max_iter: int) -> Any:
     )
 
 
-def time_per_iteration(fit: Callable[[int], Any], iterations: int) -> float:
-    """Seconds per training iteration, setup excluded.
+def time_per_iteration(fit: Callable[[int], Any], iterations: int) -> float | None:
+    """Seconds per training iteration, setup excluded; None when noise hides them.
 
     Parameters
     ----------
@@ -169,8 +169,9 @@ def time_per_iteration(fit: Callable[[int], Any], iterations: int) -> float:
 
     Returns
     -------
-    float
-        ``(time(fit(1 + k)) - time(fit(1))) / k``.
+    float or None
+        ``(time(fit(1 + k)) - time(fit(1))) / k``, or None when that is not positive (the
+        iterations were too short to measure against the setup's variation: time more).
     """
     started = time.perf_counter()
     fit(1)
@@ -178,7 +179,11 @@ def time_per_iteration(fit: Callable[[int], Any], iterations: int) -> float:
     started = time.perf_counter()
     fit(1 + iterations)
     more = time.perf_counter() - started
-    return max(more - one, 0.0) / iterations
+    return (more - one) / iterations if more > one else None
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or not b else a / b
 
 
 def parity(got: Sequence[Any], want: Sequence[Any]) -> float:
@@ -220,7 +225,7 @@ def _on_cluster(
     case: DaskCase,
     workers: int,
     transports: Sequence[str],
-    numpy_seconds: float,
+    numpy_seconds: float | None,
     reference: Any,
     with_anchor: bool,
     progress: Callable[[str], None],
@@ -247,7 +252,7 @@ def _on_cluster(
                     f"nnbackend-dask ({transport})",
                     workers,
                     seconds_per_iteration=seconds,
-                    vs_numpy=seconds / numpy_seconds if numpy_seconds else None,
+                    vs_numpy=_ratio(seconds, numpy_seconds),
                 )
                 if reference is not None and transport == transports[0]:
                     model = _classifier(case, 1 + case.iterations).fit(X, y)
@@ -264,7 +269,7 @@ def _anchor(
     X: Any,
     y: Any,
     workers: int,
-    numpy_seconds: float,
+    numpy_seconds: float | None,
     progress: Callable[[str], None],
 ) -> list[DaskRow]:
     progress(f"logistic regression on {workers} worker(s)")
@@ -304,7 +309,7 @@ def _anchor(
     return rows
 
 
-def _in_memory(case: DaskCase) -> tuple[float, Any]:
+def _in_memory(case: DaskCase) -> tuple[float | None, Any]:
     """NumPy's time per iteration on the same numbers, and its fit for the parity check."""
     import dask
 
@@ -349,7 +354,7 @@ def run_dask(
     say("NumPy in memory")
     numpy_seconds, reference = _in_memory(case)
     rows = [DaskRow("NumPy in memory (all cores)", None, seconds_per_iteration=numpy_seconds)]
-    rows[0].vs_numpy = 1.0
+    rows[0].vs_numpy = None if numpy_seconds is None else 1.0
     largest = max(workers)
     for n in workers:
         rows.extend(_on_cluster(case, n, transports, numpy_seconds, reference, n == largest, say))
@@ -358,7 +363,10 @@ def run_dask(
         for r in rows
         if r.status == "ok" and r.implementation.startswith("nnbackend-dask")
     }
-    best = {n: min(s for (w, _), s in timed.items() if w == n and s is not None) for n in workers}
+    best = {
+        n: min((s for (w, _), s in timed.items() if w == n and s is not None), default=None)
+        for n in workers
+    }
     first = next(r for r in rows if r.workers == largest and "parity" in r.extra)
     return {
         "meta": {
@@ -369,8 +377,8 @@ def run_dask(
         },
         "case": asdict(case),
         "rows": [asdict(r) for r in rows],
-        "ratio": best[largest] / numpy_seconds if numpy_seconds else None,
-        "scaling": best[min(workers)] / best[largest] if best[largest] else None,
+        "ratio": _ratio(best[largest], numpy_seconds),
+        "scaling": _ratio(best[min(workers)], best[largest]),
         "parity": first.extra["parity"],
     }
 
@@ -378,10 +386,17 @@ def run_dask(
 def _versions() -> dict[str, str]:
     import importlib.metadata
 
-    found = {}
-    for dist in ("nnbackend", "numpy", "dask", "distributed", "dask-ml"):
-        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-            found[dist] = importlib.metadata.version(dist)
+    import dask
+    import distributed
+
+    package = __name__.split(".")[0]
+    found = {module.__name__: str(module.__version__) for module in (np, dask, distributed)}
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+        found[package] = importlib.metadata.version(package)
+    if importlib.util.find_spec("dask_ml") is not None:
+        import dask_ml
+
+        found[dask_ml.__name__] = str(dask_ml.__version__)
     return found
 
 
@@ -413,7 +428,12 @@ def format_dask_report(report: dict[str, Any]) -> str:
         "|---|---|---|---|---|",
     ]
     for row in report["rows"]:
-        time_text = _seconds(row["seconds_per_iteration"]) if row["status"] == "ok" else "skipped"
+        if row["status"] != "ok":
+            time_text = row["status"]
+        elif row["seconds_per_iteration"] is None:
+            time_text = "lost in noise (time more iterations)"
+        else:
+            time_text = _seconds(row["seconds_per_iteration"])
         ratio = f"{row['vs_numpy']:.2f}×" if row["vs_numpy"] is not None else ""
         workers = "" if row["workers"] is None else str(row["workers"])
         lines.append(
@@ -421,9 +441,11 @@ def format_dask_report(report: dict[str, Any]) -> str:
         )
     lines.append("")
     ratio, scaling = report["ratio"], report["scaling"]
+    ratio_text = "n/a" if ratio is None else f"{ratio:.2f}×"
+    scaling_text = "n/a" if scaling is None else f"{scaling:.2f}×"
     lines.append(
-        f"largest cluster vs NumPy: {ratio:.2f}× the time per iteration; "
-        f"scaling smallest → largest cluster: {scaling:.2f}×; "
+        f"largest cluster vs NumPy: {ratio_text} the time per iteration; "
+        f"scaling smallest → largest cluster: {scaling_text}; "
         f"weights vs NumPy: {report['parity']:.1e} relative"
     )
     return "\n".join(lines)
