@@ -412,13 +412,21 @@ def _worker_data(client, n, d, chunks, seed=0):
     return X, y
 
 
-def _task_count(cluster, prefix):
-    return sum(
-        count
-        for name, group in cluster.scheduler.task_prefixes.items()
-        if name.startswith(prefix)
-        for count in group.state_counts.values()
-    )
+@contextlib.contextmanager
+def _tasks_run(cluster):
+    """Record the tasks the cluster runs (from any client) while the block runs."""
+    from distributed import Client, get_task_stream
+
+    with (
+        Client(cluster, set_as_default=False) as watcher,
+        get_task_stream(client=watcher) as stream,
+    ):
+        yield stream
+
+
+def _count(stream, prefix):
+    keys = [r["key"][0] if isinstance(r["key"], tuple) else r["key"] for r in stream.data]
+    return sum(1 for key in keys if str(key).startswith(prefix))
 
 
 @pytest.mark.slow
@@ -429,15 +437,22 @@ def test_fit_on_two_workers_equals_numpy(cluster):
     with time_limit(150), Client(cluster) as client:
         X, y = _worker_data(client, 80_000, 20, 8)
         kwargs = dict(activation="relu", solver="gd", learning_rate=0.5, max_iter=8, tol=None)
-        before = _task_count(cluster, "nnbackend-chunk-gradients")
-        model = nnbackend.NeuralNetworkClassifier((16,), random_state=0, **kwargs).fit(X, y)
+        with _tasks_run(cluster) as stream:
+            model = nnbackend.NeuralNetworkClassifier((16,), random_state=0, **kwargs).fit(X, y)
         X_host, y_host = dask.compute(X, y)
         ref = nnbackend.NeuralNetworkClassifier((16,), random_state=0, **kwargs)
         ref.fit(X_host, y_host)
         assert _relative(model.coefs_, ref.coefs_) < 1e-3  # float32
         np.testing.assert_allclose(model.loss_curve_, ref.loss_curve_, rtol=1e-3)
         # one gradient task per chunk and iteration ran on the cluster
-        assert _task_count(cluster, "nnbackend-chunk-gradients") - before >= 8 * 8
+        assert _count(stream, "nnbackend-chunk-gradients") == 8 * 8
+        # host data under NNBACKEND=dask goes to the cluster once, and trains the same
+        with _tasks_run(cluster) as stream, nnbackend.use_backend("dask"):
+            host = nnbackend.NeuralNetworkClassifier((16,), random_state=0, **kwargs)
+            host.fit(X_host, y_host)
+        assert _relative(host.coefs_, ref.coefs_) < 1e-3
+        # cut in one chunk per worker thread: 2 tasks per iteration
+        assert _count(stream, "nnbackend-chunk-gradients") == 2 * 8
 
 
 @pytest.mark.slow
@@ -455,9 +470,8 @@ def test_the_scheduler_variable_points_at_a_cluster(cluster, monkeypatch, tmp_pa
             json.dump({"address": cluster.scheduler_address}, f)
     monkeypatch.setenv(_dask_scheduler.SCHEDULER_VARIABLE, value)
     X, y = _data(n=2000, d=4, seed=10)
-    before = _task_count(cluster, "nnbackend-chunk-gradients")
     try:
-        with time_limit(120):
+        with time_limit(120), _tasks_run(cluster) as stream:
             from nnbackend import distributed
 
             assert "connects at the first fit" in distributed.scheduler()
@@ -469,7 +483,7 @@ def test_the_scheduler_variable_points_at_a_cluster(cluster, monkeypatch, tmp_pa
         _dask_scheduler.close_connections()
     ref = nnbackend.LogisticRegression(max_iter=3, tol=None).fit(X, y)
     assert _relative([model.coef_], [ref.coef_]) < 1e-10
-    assert _task_count(cluster, "nnbackend-chunk-gradients") - before >= 3 * 4
+    assert _count(stream, "nnbackend-chunk-gradients") == 3 * 4
 
 
 @pytest.mark.slow

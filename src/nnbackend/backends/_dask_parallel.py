@@ -249,6 +249,9 @@ class ChunkedTraining:
             X = X.rechunk({0: -1})
         if X_from_host and batch_size is not None and batch_size < self.m:
             X = X.rechunk({1: int(batch_size)})
+        elif X_from_host and len(X.chunks[1]) < scheduler.threads():
+            # nnbackend cut this host data itself: give every worker thread a chunk
+            X = X.rechunk({1: -(-self.m // scheduler.threads())})
         if Y.chunks[1] != X.chunks[1] or len(Y.chunks[0]) > 1:
             Y = Y.rechunk(((int(Y.shape[0]),), X.chunks[1]))
         if X_from_host:

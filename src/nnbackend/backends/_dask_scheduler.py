@@ -105,6 +105,13 @@ class Scheduler:
 
         return list(dask.persist(*arrays))
 
+    def threads(self) -> int:
+        """The worker threads of the cluster (1 for the local scheduler: it is not split)."""
+        if self.client is None:
+            return 1
+        workers = self.client.scheduler_info().get("workers", {})
+        return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+
     def holds(self, array: Any) -> bool:
         """Whether some of ``array``'s data is already on this cluster (it was persisted)."""
         if self.client is None:
