@@ -121,8 +121,10 @@ def test_tolerance_stop_and_divergence_behave_as_on_numpy():
     assert got.n_iter_ == ref.n_iter_ < 500  # stopped early, at the same iteration
     np.testing.assert_allclose(got.loss_curve_, ref.loss_curve_, rtol=1e-10)
     huge = nnbackend.LogisticRegression(solver="gd", learning_rate=1e308, max_iter=50, tol=None)
-    with pytest.raises(TrainingDivergedError, match="diverged at iteration"):
+    with pytest.raises(TrainingDivergedError, match="diverged at iteration") as caught:
         huge.fit(Xd * 1e3, y)
+    # the last finite parameters come back in the data's library, as everywhere
+    assert all(backends.get("dask").owns(a) for pair in caught.value.params for a in pair)
     assert not hasattr(huge, "coef_")  # left unfitted, as everywhere
 
 

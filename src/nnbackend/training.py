@@ -220,9 +220,22 @@ def _parallel_epoch(
     # the runner's gradients, so the divergence check and the update are the loop's own.
     total = 0.0
     for batch in parallel.batches(batch_size, rng):
-        params, cost = _batch_step(
-            batch, None, params, optimizer, kwargs, np, iteration, last, parallel.cost_and_gradients
-        )
+        try:
+            params, cost = _batch_step(
+                batch,
+                None,
+                params,
+                optimizer,
+                kwargs,
+                np,
+                iteration,
+                last,
+                parallel.cost_and_gradients,
+            )
+        except TrainingDivergedError as exc:
+            if exc.params is not None:  # the last finite parameters, in the data's library
+                exc.params = parallel.restore(exc.params)
+            raise
         total += cost * batch.size
     return params, total / parallel.m
 
