@@ -496,8 +496,6 @@ def test_divergence_ends_in_one_error_line(capsys):
 
 def test_cli_train_planar(tmp_path, capsys, backend):
     pytest.importorskip("matplotlib")
-    if backend.name == "dask":
-        pytest.skip("2000 lazy training steps are slow on Dask")
     model_path, png = tmp_path / "planar.nnb", tmp_path / "planar.png"
     status, out, err = run(
         ["train", "--dataset", "planar", "--iters", "2000", "--quiet",

@@ -210,8 +210,6 @@ def test_shallow_update_is_gradient_descent(backend):
 
 
 def test_planar_training_reaches_90_percent(capsys, backend):
-    if backend.name == "dask":
-        pytest.skip("10 000 lazily built steps: covered on every eager backend")
     X, Y = sn.load_planar_dataset()
     parameters = sn.nn_model(X, Y, 4, num_iterations=10000, print_cost=True)
     accuracy = float(np.mean(_np(sn.predict(parameters, X)) == _np(Y)))

@@ -80,6 +80,12 @@ def test_every_code_block_runs(page, tmp_path, monkeypatch):
                 pytest.importorskip("sklearn")
             if 'use_backend("torch")' in code:
                 pytest.importorskip("torch")
+            # the dask extra: Dask arrays (nnbackend.distributed's readers make them too), and
+            # dask.distributed for a cluster
+            if re.search(r"\bdask\b|import distributed", code):
+                pytest.importorskip("dask.array", reason="pip install 'nnbackend[dask]'")
+            if re.search(r"^(from|import) distributed\b", code, re.M):
+                pytest.importorskip("distributed", reason="pip install 'nnbackend[dask]'")
             exec(compile(code, f"{page.name}:block", "exec"), namespace)
         elif language == "bash":
             for line in code.strip().splitlines():

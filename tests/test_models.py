@@ -97,8 +97,6 @@ def test_string_labels_binary_and_multiclass():
 
 
 def test_regressor_single_and_multi_output(backend):
-    if backend.name == "dask":
-        pytest.skip("800 lazy steps take half a minute; Dask's math equals NumPy's elsewhere")
     rng = np.random.default_rng(0)
     X = rng.standard_normal((200, 3))
     y = np.sin(X[:, 0]) + 0.5 * X[:, 1] ** 2
@@ -261,8 +259,6 @@ def _fwd(X, Y, params):
 
 # ------------------------------------------------------------------ accuracy targets
 def test_planar_four_tanh_units_reach_90_percent(backend):
-    if backend.name == "dask":
-        pytest.skip("10 000 full-batch steps on Dask take minutes; the math is tested there")
     X, y = datasets.make_planar()
     model = nnbackend.NeuralNetworkClassifier(
         (4,),
@@ -505,8 +501,6 @@ def test_make_classification_rejects_bad_sizes():
 # ------------------------------------------------------------------ plots
 def test_plots_are_written(tmp_path, backend):
     pytest.importorskip("matplotlib")
-    if backend.name == "dask":
-        pytest.skip("500 lazy training steps are slow on Dask; plotting is host-side anyway")
     from matplotlib.image import imread
 
     from nnbackend import plotting

@@ -6,14 +6,16 @@
 #     --implementation cp --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
 #     -d .whl array-api-compat array-api-strict
 # then run, with carry [".whl"]:  bash tools/gpu_check.sh
+# The dask-cuda row (tools/dask_gpu_check.py) also needs dask, distributed and dask-cuda with
+# their dependencies in .whl (the image has none of them); without them it prints "skipped".
 #
-# It writes to $OUT: machine.txt, probe.txt, tests-cupy.log, bench.log, bench-gpu.json and
+# It writes to $OUT: machine.txt, probe.txt, tests-cupy.log, dask-cuda.log, bench.log, bench-gpu.json and
 # bench-gpu.png. probe.txt says whether nnbackend's CuPy loop ran as a CUDA graph (and its time
 # per iteration with and without); tests-cupy.log includes tests/test_compiled.py on CuPy
 # (fused kernels against the generic path, graph capture, NumPy's numbers, divergence, tol);
 # the benchmark has the nnbackend-cupy row (fused kernels + graph) beside torch-eager-cuda and
-# jax-jit-gpu, and the nnbackend-<library>-fit rows. The device image has CuPy, PyTorch, JAX, pytest, hypothesis, scikit-learn,
-# h5py and matplotlib; the docs build test skips there (no MkDocs).
+# jax-jit-gpu, and the nnbackend-<library>-fit rows. The device image has CuPy, PyTorch, JAX,
+# pytest, hypothesis, scikit-learn, h5py and matplotlib; the docs build test skips there.
 set -uo pipefail
 OUT=${OUT:-gpu-check-out}
 mkdir -p "$OUT"
@@ -34,5 +36,6 @@ export PATH="/tmp/nnbackend-bin:$PATH"
 timeout 120 python3 tools/gpu_probe.py 2>&1 | tee "$OUT/probe.txt"
 NNBACKEND=cupy timeout 330 python3 -m pytest -q --benchmark-disable -p no:cacheprovider \
     2>&1 | tee "$OUT/tests-cupy.log"
+timeout 180 python3 tools/dask_gpu_check.py 2>&1 | tee "$OUT/dask-cuda.log"
 timeout 240 python3 -m nnbackend bench --backends numpy,cupy,torch,jax \
     --json "$OUT/bench-gpu.json" --plot "$OUT/bench-gpu.png" 2>&1 | tee "$OUT/bench.log"

@@ -228,12 +228,35 @@ def _info(args: argparse.Namespace) -> int:
             f"{mark}{name:<17}{'yes' if entry['installed'] else 'no':<11}"
             f"{entry['version'] or '-':<16}{devices}"
         )
+    _adapter_details()
     return 0
+
+
+def _adapter_details() -> None:
+    # Extra lines an adapter offers through describe() (where Dask computes, say), read from
+    # the registry like everything else here; nothing is imported or connected for them.
+    from nnbackend import backends
+
+    for name in backends.registered():
+        adapter = backends.get(name)
+        describe = getattr(adapter, "describe", None)
+        if describe is None or not adapter.is_installed():
+            continue
+        try:
+            details = describe()
+        except Exception as exc:  # a broken optional install must not break `info`
+            details = {"error": f"{type(exc).__name__}: {exc}"}
+        for key, value in details.items():
+            print(f"{name} {key}: {value}")
 
 
 # ---------------------------------------------------------------------- bench
 def _bench(args: argparse.Namespace) -> int:
     _check_outputs({"--json": (args.json, False), "--plot": (args.plot, True)})
+    if args.dask:
+        from nnbackend.bench.distributed import run_dask_from_cli
+
+        return run_dask_from_cli(args)
     from nnbackend.bench import run_from_cli
 
     return run_from_cli(args)
@@ -488,6 +511,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="SECONDS",
         help="time budget per loop measurement (default: 2, or 0.5 with --quick)",
+    )
+    p_bench.add_argument(
+        "--dask",
+        action="store_true",
+        help="time data-parallel training on Dask LocalClusters (1 and 2 workers) against "
+        "in-memory NumPy instead (needs the dask extra; --quick, --dtype and --json apply)",
     )
     p_bench.set_defaults(func=_bench, parser=p_bench)
 

@@ -19,6 +19,7 @@ import numpy as np
 from nnbackend import compiled, network
 from nnbackend._arrays import array_namespace, total_sum
 from nnbackend.backend import materialize_params, move_like, to_numpy
+from nnbackend.backends import adapter_of
 from nnbackend.errors import TrainingDivergedError
 from nnbackend.optimizers import Optimizer
 
@@ -181,9 +182,10 @@ def _batch_step(
     xp: Any,
     iteration: int,
     last: float | None,
+    gradients: Callable[..., tuple[Array, Params]] = network.cost_and_gradients,
 ) -> tuple[Params, float]:
     scale = optimizer.preferred_grad_scale
-    cost, grads = network.cost_and_gradients(X, Y, params, scale=scale, xp=xp, **kwargs)
+    cost, grads = gradients(X, Y, params, scale=scale, xp=xp, **kwargs)
     deltas = optimizer.direction(params, grads, grad_scale=scale)
     # The update is checked as it lands, on the parameters it produces, and it lands in new
     # arrays that replace ``params`` only once found finite. Updating in place and undoing
@@ -195,6 +197,53 @@ def _batch_step(
     # graph does not grow.
     updated = materialize_params(optimizer.propose(params, deltas))
     return updated, _finite_or_raise(cost, updated, xp, iteration, last, params)
+
+
+# ----------------------------------------------------------------- data-parallel hook
+def _data_parallel(X: Array, Y: Array, batch_size: int | None) -> Any:
+    """The adapter's data-parallel runner for chunked data (Dask), or None.
+
+    Such a runner maps the core's ``cost_and_gradients`` over the data's chunks where they are
+    and returns the summed cost and gradients on the host; the loop below stays the same.
+    """
+    hook = getattr(adapter_of(X), "data_parallel", None)
+    if hook is None:
+        return None
+    return hook(X, Y, gradients=network.cost_and_gradients, batch_size=batch_size)
+
+
+def _parallel_epoch(
+    parallel: Any,
+    params: Params,
+    optimizer: Optimizer,
+    kwargs: dict[str, Any],
+    batch_size: int | None,
+    rng: Any,
+    iteration: int,
+    last: float | None,
+) -> tuple[Params, float]:
+    # One epoch of whole-chunk steps (one step for the full batch): each is _batch_step with
+    # the runner's gradients, so the divergence check and the update are the loop's own.
+    total = 0.0
+    for batch in parallel.batches(batch_size, rng):
+        try:
+            params, cost = _batch_step(
+                batch,
+                None,
+                params,
+                optimizer,
+                kwargs,
+                np,
+                iteration,
+                last,
+                parallel.cost_and_gradients,
+            )
+        except TrainingDivergedError as exc:
+            if exc.params is not None:  # the last finite parameters, in the data's library
+                exc.params = parallel.restore(exc.params)
+            raise
+        total += cost * batch.size
+    return params, total / parallel.m
 
 
 def training_step(
@@ -368,6 +417,14 @@ def train(
     if host_weights is not None and full_batch:
         kwargs["sample_weight"] = sample_weight
     holdout = None if validation_score is None else _BestOnHoldout(validation_score, tol)
+    # Dask arrays train data-parallel over their chunks (the plain cost, as compiled loops).
+    parallel = (
+        _data_parallel(X, Y, batch_size)
+        if holdout is None and kwargs.keys() <= {"hidden", "output", "slope"}
+        else None
+    )
+    if parallel is not None:
+        params = parallel.host_params(params)  # small: updated on the host, sent out each step
     result = TrainingResult(params)
     best = math.inf
     stall = 0
@@ -390,7 +447,11 @@ def train(
                 result.params, result.loss_curve, result.n_iter, result.stopped_early = done
                 return result
             for iteration in range(max_iter):
-                if full_batch:
+                if parallel is not None:
+                    params, cost = _parallel_epoch(
+                        parallel, params, optimizer, kwargs, batch_size, rng, iteration, last
+                    )
+                elif full_batch:
                     params, cost = _batch_step(X, Y, params, optimizer, kwargs, xp, iteration, last)
                 else:
                     assert batch_size is not None
@@ -437,7 +498,7 @@ def train(
                         break
         finally:
             progress.close()
-    result.params = params
+    result.params = params if parallel is None else parallel.restore(params)
     if holdout is not None:
         result.validation_scores = holdout.scores
         if holdout.best_params is not None:  # None only when no score was a number

@@ -1,8 +1,17 @@
-"""The Dask adapter: lazy, chunked arrays on the CPU."""
+"""The Dask adapter: lazy, chunked arrays, on Dask's local scheduler or a distributed cluster.
+
+Training on Dask arrays is data-parallel (:mod:`nnbackend.backends._dask_parallel`): the core's
+forward, cost and backward run on each chunk of examples where it is, and only the parameters
+and the summed gradients travel. Where the work runs is decided by
+:mod:`nnbackend.backends._dask_scheduler`: the active ``distributed.Client``, else
+``NNBACKEND_DASK_SCHEDULER``, else Dask's local scheduler.
+"""
 
 from __future__ import annotations
 
 import sys
+import uuid
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -10,16 +19,27 @@ import array_api_compat
 import numpy as np
 
 from nnbackend._arrays import numpy_dtype
+from nnbackend.backends import _dask_scheduler
 from nnbackend.backends._adapter import Adapter
+from nnbackend.backends._dask_parallel import HOST_PREFIX, TRANSPORTS, ChunkedTraining
+from nnbackend.backends._registry import adapter_of
 
 __all__ = ["DaskAdapter"]
 
 
 class DaskAdapter(Adapter):
-    """Dask arrays. They are lazy: the training loop materialises the parameters each step.
+    """Dask arrays. Training on them is data-parallel over their chunks of examples.
 
     Dask arrays accept ``+=``, but only by rebinding the name to a new lazy array: the object
     held elsewhere (in a parameter list) would not change, so they count as not writeable.
+
+    Attributes
+    ----------
+    transport : {"graph", "scatter"}
+        How each training step's parameters reach the workers (see
+        :data:`nnbackend.backends._dask_parallel.TRANSPORTS`).
+    split_every : int
+        The fan-in of the tree reduction that sums the per-chunk gradients.
     """
 
     name = "dask"
@@ -28,6 +48,10 @@ class DaskAdapter(Adapter):
     install_hint = "pip install 'nnbackend[dask]'"
     writeable = False
     lazy = True
+
+    def __init__(self) -> None:
+        self.transport = "graph"
+        self.split_every = 4
 
     def namespace(self, device: Any) -> ModuleType:
         return array_api_compat.array_namespace(self.module().empty(0))
@@ -41,9 +65,77 @@ class DaskAdapter(Adapter):
     def materialize(self, arrays: list[Any]) -> list[Any]:
         return list(sys.modules["dask"].persist(*arrays))
 
+    def check_input(self, x: Any, name: str) -> Any:
+        # The boundary computes on the input (the finiteness check): connect to the cluster that
+        # NNBACKEND_DASK_SCHEDULER names first, so that this happens there and not here.
+        _dask_scheduler.current()
+        return x
+
     def from_host(self, host: np.ndarray, device: Any, dtype: Any = None) -> Any:
-        xp = self.namespace(device)
-        return xp.asarray(host if dtype is None else np.asarray(host, dtype=numpy_dtype(dtype)))
+        data = np.asarray(host, dtype=None if dtype is None else numpy_dtype(dtype))
+        # A recognisable name: training sends such arrays to the workers once, while a user's
+        # own Dask arrays stay where they are.
+        return self.module().from_array(data, chunks="auto", name=HOST_PREFIX + uuid.uuid4().hex)
 
     def to_host(self, x: Any) -> np.ndarray:
-        return np.asarray(x.compute())
+        value = x.compute()
+        # chunks of another library (CuPy on GPU workers) leave through that library's converter
+        owner = adapter_of(value)
+        return np.asarray(value) if owner is None or owner.host else owner.to_host(value)
+
+    # ------------------------------------------------------------------ scale-out
+    def describe(self) -> dict[str, str]:
+        """Where Dask computes now, for ``nnbackend info`` (connects to nothing).
+
+        Returns
+        -------
+        dict
+            ``{"scheduler": description}``.
+        """
+        return {"scheduler": _dask_scheduler.current(connect=False).description}
+
+    def data_parallel(
+        self,
+        X: Any,
+        Y: Any,
+        *,
+        gradients: Callable[..., Any],
+        batch_size: int | None = None,
+    ) -> ChunkedTraining | None:
+        """The data-parallel runner the training loop uses for Dask data, or None.
+
+        Parameters
+        ----------
+        X : array of shape (n_x, m)
+            Inputs in course layout.
+        Y : array of shape (n_L, m)
+            Targets; host data is brought into Dask.
+        gradients : callable
+            The core's ``cost_and_gradients``, mapped over the chunks.
+        batch_size : int, optional
+            As in :class:`~nnbackend.backends._dask_parallel.ChunkedTraining`.
+
+        Returns
+        -------
+        ChunkedTraining or None
+            None when X is not a Dask array.
+        """
+        if not self.owns(X):
+            return None
+        if not self.owns(Y):
+            Y = self.from_host(np.asarray(Y), None, X.dtype)
+        if self.transport not in TRANSPORTS:
+            raise ValueError(
+                f"transport={self.transport!r} is not valid for backend {self.name!r}: "
+                f"expected one of {TRANSPORTS}"
+            )
+        return ChunkedTraining(
+            X,
+            Y,
+            adapter=self,
+            scheduler=_dask_scheduler.current(),
+            gradients=gradients,
+            batch_size=batch_size,
+            split_every=self.split_every,
+            transport=self.transport,
+        )

@@ -14,19 +14,18 @@ from nnbackend import activations, losses, network
 from nnbackend._sources import planar_flower
 from nnbackend.backend import array_namespace, asarray
 from nnbackend.course._common import (
-    as_dict,
     as_float_array,
-    compiled_descent,
     computing_in_their_library,
     from_dict,
     legacy_parameters,
     match,
-    materialize_dict,
     on_parameters,
     print_cost_line,
     to_dict,
     updated_parameters,
 )
+from nnbackend.optimizers import GradientDescent
+from nnbackend.training import train
 
 __all__ = [
     "backward_propagation",
@@ -227,25 +226,29 @@ def nn_model(
     X = as_float_array(X)
     n_x, _, n_y = layer_sizes(X, Y)
     parameters = to_dict(legacy_parameters([n_x, n_h, n_y], seed, "small"), like=X)
-    run = compiled_descent(
+
+    def report(iteration: int, cost: float) -> None:
+        if print_cost and iteration % 1000 == 0:
+            print_cost_line(iteration, cost)
+
+    # The notebook's iteration (forward, cost, backward, update with α = 1.2) is the training
+    # loop's full-batch step; running it there trains chunked (Dask) data in parallel too.
+    result = train(
         X,
         match(Y, X),
         from_dict(parameters),
-        1.2,
-        num_iterations,
+        GradientDescent(1.2),
         hidden="tanh",
-        print_at=(lambda i: i % 1000 == 0) if print_cost else None,
+        output="sigmoid",
+        max_iter=num_iterations,
+        tol=None,
+        callback=report,
     )
-    if run is not None:
-        return as_dict(run[0])
-    for i in range(num_iterations):
-        A2, cache = forward_propagation(X, parameters)
-        cost = compute_cost(A2, Y)
-        grads = backward_propagation(parameters, cache, X, Y)
-        parameters = materialize_dict(update_parameters(parameters, grads, 1.2))
-        if print_cost and i % 1000 == 0:
-            print_cost_line(i, cost)
-    return parameters
+    return {
+        key: arr
+        for layer, (w, b) in enumerate(result.params, start=1)
+        for key, arr in ((f"W{layer}", w), (f"b{layer}", b))
+    }
 
 
 def predict(parameters: dict[str, Array], X: Array) -> Array:
