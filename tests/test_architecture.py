@@ -241,9 +241,9 @@ def test_a_registered_numpy_subclass_fits_every_estimator(counting_backend):
 
     X, y = datasets.make_moons(80, noise=0.2, seed=0)
     estimators = [
-        nnbackend.LogisticRegression(max_iter=30),
-        nnbackend.NeuralNetworkClassifier((5,), max_iter=30, random_state=0),
-        nnbackend.NeuralNetworkRegressor((5,), max_iter=30, random_state=0),
+        nnbackend.LogisticRegression(max_iter=30, tol=None),
+        nnbackend.NeuralNetworkClassifier((5,), max_iter=30, tol=None, random_state=0),
+        nnbackend.NeuralNetworkRegressor((5,), max_iter=30, tol=None, random_state=0),
     ]
     with nnbackend.use_backend("counting_numpy") as active:
         assert active.name == "counting_numpy" and active.adapter is counting_backend
@@ -322,7 +322,9 @@ def test_two_threads_fit_on_their_own_library_at_once():
         try:
             with nnbackend.use_backend(name, device):
                 barrier.wait()  # both blocks are open now
-                model = nnbackend.NeuralNetworkClassifier((4,), max_iter=20, random_state=0)
+                model = nnbackend.NeuralNetworkClassifier(
+                    (4,), max_iter=20, tol=None, random_state=0
+                )
                 model.fit(X, y)
                 barrier.wait()  # and both fits are done before either block exits
                 results[name] = (nnbackend.get_backend().name, backend_of(model.coefs_[0]))

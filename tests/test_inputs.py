@@ -30,14 +30,18 @@ def test_library_arrays_compute_on_their_library_whatever_the_active_backend(
     pytest.importorskip(library)
     X, y = moons
     Xl = _on(library, device, X)
-    model = nnbackend.NeuralNetworkClassifier((4,), max_iter=20, random_state=0).fit(Xl, y)
+    model = nnbackend.NeuralNetworkClassifier((4,), max_iter=20, tol=None, random_state=0).fit(
+        Xl, y
+    )
     owner = backend_of(model.coefs_[0])
     assert owner is not None and owner.name == library
     if device is not None:
         assert owner.adapter.same_device(owner.device, backend_of(Xl).device)
     assert library_of(model.predict_proba(Xl)) == library
     # the same numbers as NumPy, from the same seed
-    reference = nnbackend.NeuralNetworkClassifier((4,), max_iter=20, random_state=0).fit(X, y)
+    reference = nnbackend.NeuralNetworkClassifier((4,), max_iter=20, tol=None, random_state=0).fit(
+        X, y
+    )
     np.testing.assert_allclose(
         nnbackend.to_numpy(model.predict_proba(Xl)), reference.predict_proba(X), rtol=1e-10
     )
@@ -47,7 +51,7 @@ def test_host_data_goes_to_the_active_backend(moons):
     pytest.importorskip("array_api_strict")
     X, y = moons
     with nnbackend.use_backend("array_api_strict", "device1"):
-        model = nnbackend.LogisticRegression(max_iter=20).fit(X, y)
+        model = nnbackend.LogisticRegression(max_iter=20, tol=None).fit(X, y)
         assert library_of(model.coef_) == "array_api_strict"
     # results for host input come back as NumPy
     assert isinstance(model.predict_proba(X), np.ndarray)
@@ -56,9 +60,9 @@ def test_host_data_goes_to_the_active_backend(moons):
 def test_y_of_another_library_follows_x(moons, numpy_backend):
     torch = pytest.importorskip("torch")
     X, y = moons
-    model = nnbackend.LogisticRegression(max_iter=20).fit(X, torch.asarray(y))
+    model = nnbackend.LogisticRegression(max_iter=20, tol=None).fit(X, torch.asarray(y))
     assert isinstance(model.coef_, np.ndarray)
-    regressor = nnbackend.NeuralNetworkRegressor((3,), max_iter=10, random_state=0)
+    regressor = nnbackend.NeuralNetworkRegressor((3,), max_iter=10, tol=None, random_state=0)
     regressor.fit(torch.asarray(X), X[:, 0])
     assert library_of(regressor.coefs_[0]) == "torch"
 
@@ -66,7 +70,7 @@ def test_y_of_another_library_follows_x(moons, numpy_backend):
 def test_predict_on_another_library_says_how_to_fix(moons, numpy_backend):
     torch = pytest.importorskip("torch")
     X, y = moons
-    model = nnbackend.LogisticRegression(max_iter=5).fit(X, y)
+    model = nnbackend.LogisticRegression(max_iter=5, tol=None).fit(X, y)
     with pytest.raises(TypeError) as info:
         model.predict(torch.asarray(X))
     message = str(info.value)
@@ -79,7 +83,7 @@ def test_a_tensor_that_requires_grad_records_no_graph(moons, numpy_backend):
     torch = pytest.importorskip("torch")
     X, y = moons
     Xt = torch.asarray(X).requires_grad_(True)
-    model = nnbackend.NeuralNetworkClassifier((4,), max_iter=5, random_state=0).fit(Xt, y)
+    model = nnbackend.NeuralNetworkClassifier((4,), max_iter=5, tol=None, random_state=0).fit(Xt, y)
     for w in model.coefs_:
         assert w.grad_fn is None and not w.requires_grad
     assert model.predict_proba(Xt).grad_fn is None
@@ -89,7 +93,7 @@ def test_a_sparse_tensor_is_refused_clearly(moons, numpy_backend):
     torch = pytest.importorskip("torch")
     X, y = moons
     with pytest.raises(TypeError, match=r"X is a sparse torch tensor .*to_dense\(\)"):
-        nnbackend.LogisticRegression(max_iter=5).fit(torch.asarray(X).to_sparse(), y)
+        nnbackend.LogisticRegression(max_iter=5, tol=None).fit(torch.asarray(X).to_sparse(), y)
 
 
 @pytest.mark.parametrize("device", ["meta", "mps", "xpu", "cuda:7x"])
