@@ -708,7 +708,7 @@ def test_new_parameters_round_trip_get_set_params_and_model_files(tmp_path):
 @pytest.mark.parametrize(
     ("params", "pattern"),
     [
-        ({"alpha": -0.1}, r"alpha=-0.1 is not valid: expected a number >= 0"),
+        ({"alpha": -0.1}, r"alpha=-0.1 is not valid: expected a finite number >= 0"),
         ({"alpha": "big"}, r"alpha='big' is not valid"),
         ({"alpha": float("inf")}, r"alpha=inf is not valid"),
         ({"validation_fraction": 0.0}, r"validation_fraction=0.0 is not valid"),
