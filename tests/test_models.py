@@ -451,11 +451,14 @@ def test_mixed_libraries_are_refused():
     strict = pytest.importorskip("array_api_strict")
     X, y = _blobs()
     foreign = strict.asarray(X)
-    with pytest.raises(
-        TypeError, match="array of library 'array_api_strict'.*active backend is 'numpy'"
-    ):
-        with nnbackend.use_backend("numpy"):
-            nnbackend.LogisticRegression(max_iter=2, tol=None).fit(foreign, y)
+    with nnbackend.use_backend("numpy"):
+        fitted_on_numpy = nnbackend.LogisticRegression(max_iter=2, tol=None).fit(X, y)
+        # X picks its library: a strict array fits there whatever the active backend
+        on_strict = nnbackend.LogisticRegression(max_iter=2, tol=None).fit(foreign, y)
+        assert nnbackend.backend.library_of(on_strict.coef_) == "array_api_strict"
+        # but a model's parameters never move silently to another library
+        with pytest.raises(TypeError, match="array of library 'array_api_strict'.*runs on 'numpy'"):
+            fitted_on_numpy.predict(foreign)
     with nnbackend.use_backend("array_api_strict", "device1"):
         model = nnbackend.LogisticRegression(max_iter=2, tol=None).fit(X, y)
         other_device = strict.asarray(X, device=strict.Device("device2"))
