@@ -462,7 +462,7 @@ class Adam(Optimizer):
     ) -> tuple[list[Array], list[Array]]:
         """Δ = α_t m / (√v + ε_t) after updating both moments, as new arrays.
 
-        ``scalars`` is (α_t, ε_t), this step's row of :meth:`step_scalars`.
+        ``scalars`` is (α_t, ε_t), this step's row of ``step_scalars``.
         """
         flat_g = self._unscaled(flat_grads, grad_scale)
         new = self._advanced(state, flat_g)
