@@ -12,7 +12,7 @@ BACKENDS = {
     "cupy": ["cupy-cuda13x"],
     "torch": ["torch==2.13.0"],
     "jax": ["jax"],
-    "dask": [],
+    "dask": [".[dask]"],
     "array_api_strict": [],
 }
 
@@ -53,7 +53,6 @@ def typecheck(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Build the documentation site, warnings as errors."""
     session.install(".[docs]")
-    session.run("python", "docs/scripts/make_figures.py")
     session.run("mkdocs", "build", "--strict")
 
 

@@ -182,8 +182,11 @@ def _batch_step(
     xp: Any,
     iteration: int,
     last: float | None,
-    gradients: Callable[..., tuple[Array, Params]] = network.cost_and_gradients,
+    gradients: Callable[..., tuple[Array, Params]] | None = None,
 ) -> tuple[Params, float]:
+    # the core's cost_and_gradients unless a data-parallel runner maps it over chunks; looked
+    # up at call time, so that it stays one function wherever it is replaced
+    gradients = gradients or network.cost_and_gradients
     scale = optimizer.preferred_grad_scale
     cost, grads = gradients(X, Y, params, scale=scale, xp=xp, **kwargs)
     deltas = optimizer.direction(params, grads, grad_scale=scale)
