@@ -302,7 +302,7 @@ def test_the_registry_is_the_only_list_of_backends():
 def test_the_benchmark_rows_name_registered_backends():
     from nnbackend import bench
 
-    for row in bench.implementations():
+    for row in bench.implementation_rows():
         assert row.library is None or row.library in backends.registered(), row.name
 
 

@@ -30,7 +30,7 @@ from nnbackend.bench.implementations import (
     device_of,
     fit_implementations,
     implementation_names,
-    implementations,
+    implementation_rows,
     make_step,
 )
 from nnbackend.bench.measure import matmul_rate, measure_memory, time_step
@@ -49,7 +49,7 @@ __all__ = [
     "fit_implementations",
     "format_table",
     "implementation_names",
-    "implementations",
+    "implementation_rows",
     "make_step",
     "matmul_flops",
     "matmul_rate",

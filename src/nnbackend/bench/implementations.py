@@ -32,7 +32,7 @@ __all__ = [
     "device_of",
     "fit_implementations",
     "implementation_names",
-    "implementations",
+    "implementation_rows",
     "make_step",
     "nnbackend_step",
     "row_of",
@@ -219,7 +219,7 @@ def _peer_row(peer: peers.Peer) -> Implementation:
     )
 
 
-def implementations() -> list[Implementation]:
+def implementation_rows() -> list[Implementation]:
     """Every row, in table order: the loop and the host rows, the other CPU rows, the GPU rows.
 
     Each group holds nnbackend's rows first, then the hand-written peers on the same libraries.
@@ -294,11 +294,11 @@ def implementation_names() -> tuple[str, ...]:
     -------
     tuple of str
     """
-    return tuple(row.name for row in implementations())
+    return tuple(row.name for row in implementation_rows())
 
 
 def _row(name: str) -> Implementation:
-    for row in [*implementations(), *fit_implementations()]:
+    for row in [*implementation_rows(), *fit_implementations()]:
         if row.name == name:
             return row
     raise ValueError(
@@ -359,7 +359,7 @@ def available_implementations(libraries: Sequence[str]) -> tuple[list[str], dict
     """
     runnable, missing = [], {}
     wanted = set(libraries)
-    for row in [*implementations(), *fit_implementations()]:
+    for row in [*implementation_rows(), *fit_implementations()]:
         if row.library is not None and row.library not in wanted:
             continue
         why = row.unavailable()
