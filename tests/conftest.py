@@ -7,6 +7,7 @@ for a GPU: device mixing and non-standard calls fail there as they would on CuPy
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,13 @@ def cat_data_dir():
         pytest.skip(f"cat data not found at {CAT_DATA} (set NNBACKEND_CATVNONCAT)")
     pytest.importorskip("h5py")
     return CAT_DATA
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the figures a test left open (the notebook-style plotting calls keep theirs open
+    for the learner's plt.title), so that matplotlib's 20-figure warning never fires later."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
