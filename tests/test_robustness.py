@@ -204,7 +204,7 @@ def test_numpy_scalars_are_accepted_as_hyperparameters():
         tol=np.float32(1e-4),
         random_state=np.int64(0),
     ).fit(X, y)
-    np.testing.assert_array_equal(scalars.coefs_[0], plain.coefs_[0])
+    np.testing.assert_array_equal(_np(scalars.coefs_[0]), _np(plain.coefs_[0]))
     assert scalars.n_iter_ == 5
     one = nnbackend.LogisticRegression(learning_rate=np.float32(0.1), max_iter=np.int64(1))
     assert one.fit(X, y).n_iter_ == 1
