@@ -692,3 +692,45 @@ def test_torch_update_lands_in_the_steps_own_buffers():
     assert updated[0][0] is deltas[0] and updated[0][1] is deltas[1]
     assert torch.equal(updated[0][0], torch.full((2, 3), 0.5))
     assert torch.equal(params[0][0], torch.ones((2, 3)))  # the parameters are untouched
+
+
+def test_torch_fused_output_equals_the_generic_cost_and_delta(dtype):
+    torch = pytest.importorskip("torch")
+    from nnbackend import activations, losses, network
+
+    kernels = backends.get("torch").kernels()
+    xp = backends.get("torch").namespace(None)
+    rng = np.random.default_rng(3)
+    # logits across the sigmoid's whole range, saturated ones included
+    z = torch.from_numpy(rng.standard_normal((1, 400)) * 40).to(getattr(torch, dtype))
+    y = torch.from_numpy((rng.random((1, 400)) > 0.5).astype(float)).to(z.dtype)
+    logits = z.clone()
+    cost = kernels.sigmoid_cross_entropy_delta(logits, y, 0.5)
+    want_cost = losses.binary_cross_entropy_with_logits(z, y, xp=xp)
+    want_dz = network.output_delta(activations.sigmoid(z, xp=xp), y, "sigmoid", scale=0.5, xp=xp)
+    rtol = 1e-12 if dtype == "float64" else 1e-6
+    assert float(cost) == pytest.approx(float(want_cost), rel=rtol)
+    np.testing.assert_allclose(logits.numpy(), want_dz.numpy(), rtol=rtol, atol=1e-7 * 0.5 / 400)
+
+
+@pytest.mark.parametrize("library", ["jax", "torch"])
+def test_compiler_namespaces_transposed_products_equal_matmul(library, dtype):
+    from nnbackend._arrays import matmul_nt, matmul_tn
+
+    _library(library)
+    adapter = backends.get(library)
+    rng = np.random.default_rng(4)
+    a, b, w = (
+        rng.standard_normal((3, 50)),
+        rng.standard_normal((7, 50)),
+        rng.standard_normal((3, 7)),
+    )
+    with nnbackend.use_backend(library), adapter.computing(dtype):
+        A, B, W = (nnbackend.asarray(v, dtype=dtype) for v in (a, b, w))
+        xp = adapter.compiler().namespace(nnbackend.backend.array_namespace(A))
+        assert hasattr(xp, "matmul_nt") and hasattr(xp, "matmul_tn")
+        nt, tn = matmul_nt(A, B, xp), matmul_tn(W, A, xp)
+        # sums of 50 and 3 products: float32 rounding is relative to their magnitude
+        tol = {"rtol": 1e-12, "atol": 1e-12} if dtype == "float64" else {"rtol": 1e-5, "atol": 1e-4}
+        np.testing.assert_allclose(nnbackend.to_numpy(nt), a @ b.T, **tol)
+        np.testing.assert_allclose(nnbackend.to_numpy(tn), w.T @ a, **tol)

@@ -11,7 +11,16 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
-__all__ = ["Array", "array_namespace", "dtype_name", "numpy_dtype", "reduce_sum", "total_sum"]
+__all__ = [
+    "Array",
+    "array_namespace",
+    "dtype_name",
+    "matmul_nt",
+    "matmul_tn",
+    "numpy_dtype",
+    "reduce_sum",
+    "total_sum",
+]
 
 Array = Any
 """Any array of a supported library (the array API standard has no common base class)."""
@@ -116,3 +125,48 @@ def total_sum(arrays: list[Any], xp: ModuleType) -> Any:
     for a in arrays[1:]:
         total = total + reduce_sum(a, xp)
     return total
+
+
+def matmul_nt(a: Any, b: Any, xp: ModuleType) -> Any:
+    """a bᵀ: the product of the backward pass's dW = dZ A_prevᵀ.
+
+    Written ``xp.matmul(a, b.T)``, which is free where a transpose is a view (NumPy, PyTorch,
+    CuPy hand BLAS a flag). A namespace with a ``matmul_nt`` of its own gets that instead:
+    under ``jax.jit`` a transpose is an operation, and XLA on the CPU copies A_prev to
+    transpose it (the whole data set, for the first layer) unless the product is written as
+    one contraction.
+
+    Parameters
+    ----------
+    a : array of shape (n, k)
+    b : array of shape (p, k)
+    xp : module
+        The namespace of both.
+
+    Returns
+    -------
+    array of shape (n, p)
+    """
+    if xp is np:  # the hot path of every NumPy step
+        return np.matmul(a, b.T)
+    own = getattr(xp, "matmul_nt", None)
+    return xp.matmul(a, b.T) if own is None else own(a, b)
+
+
+def matmul_tn(a: Any, b: Any, xp: ModuleType) -> Any:
+    """aᵀ b: the product of the backward pass's dA_prev = Wᵀ dZ (see :func:`matmul_nt`).
+
+    Parameters
+    ----------
+    a : array of shape (k, n)
+    b : array of shape (k, p)
+    xp : module
+
+    Returns
+    -------
+    array of shape (n, p)
+    """
+    if xp is np:
+        return np.matmul(a.T, b)
+    own = getattr(xp, "matmul_tn", None)
+    return xp.matmul(a.T, b) if own is None else own(a, b)

@@ -140,7 +140,9 @@ def _functional_step(
         # makes them non-finite too)
         finite = xp.isfinite(cost)
         for p in new:
-            finite = finite & xp.all(xp.isfinite(p))
+            # max propagates NaN (the array API says so): one reduction over the floats, which
+            # compilers fuse with the update, where all(isfinite) writes a mask first
+            finite = finite & xp.isfinite(xp.max(xp.abs(p)))
         return (new, tuple(opt_state)), cost, finite
 
     return step
@@ -402,29 +404,46 @@ def _run(
         perms = None
         if layout.batch_size is not None:
             perms = np.stack([rng.permutation(layout.m) for _ in range(n)])
-        saved = program.snapshot(state) if program.device_loop and history.tol is not None else None
+        rerun = program.device_loop and (history.tol is not None or not program.keeps_finite)
+        saved = program.snapshot(state) if rerun else None
         block = program.run(state, X, Y, n, scalars, perms, history.lookahead())
         state = block.state
         for j, record in enumerate(block.records):
             if history.record(iteration + j, record):
-                if j + 1 < block.done:
-                    # the device loop went past the stop: redo the block up to it exactly
-                    block = program.run(
-                        saved,
-                        X,
-                        Y,
-                        j + 1,
-                        None if scalars is None else scalars[: j + 1],
-                        None if perms is None else perms[: j + 1],
-                    )
-                    state = block.state
+                if j + 1 < block.done:  # the device loop went past the stop
+                    state = _redo(program, saved, X, Y, j + 1, scalars, perms)
                 return finish(state, steps + (j + 1) * width), True
         if block.diverged:
+            if not program.keeps_finite:
+                block.state = _redo(program, saved, X, Y, block.done, scalars, perms)
             state = finish(block.state, steps + block.done * width + block.bad_batches)
             _diverged(state, block, iteration, history, functional)
         iteration += block.done
         steps += block.done * width
     return finish(state, steps), False
+
+
+def _redo(
+    program: Program,
+    saved: Any,
+    X: Array,
+    Y: Array,
+    count: int,
+    scalars: np.ndarray | None,
+    perms: np.ndarray | None,
+) -> Any:
+    # The block again from its saved start, for exactly ``count`` iterations: the same steps
+    # on the same state give the same numbers.
+    if count == 0:
+        return saved
+    return program.run(
+        saved,
+        X,
+        Y,
+        count,
+        None if scalars is None else scalars[:count],
+        None if perms is None else perms[:count],
+    ).state
 
 
 def _diverged(
@@ -443,8 +462,11 @@ class Stepper:
 
     This is the unit the benchmark's nnbackend rows time against a hand-written step on the
     same library (a ``jax.jit`` step, a torch eager step): the library's compiled step —
-    cost, gradients, the optimizer's update and the divergence check (a non-finite step is not
-    kept) — dispatched once per call.
+    cost, gradients, the optimizer's update and the divergence check — dispatched once per
+    call, as the training loop runs it. A non-finite step is not kept, except on a program
+    that does not keep the last finite state itself (:attr:`Program.keeps_finite`, JAX's full
+    batch): there the check is computed and left on the device, as the device loop's
+    condition reads it.
 
     Parameters
     ----------
@@ -502,12 +524,22 @@ class Stepper:
             )
             self.state = self._single.prepare(state)
         self._steps = 0
+        # Made once and entered again at every step: a step of a small network takes tens of
+        # microseconds, and making them (reading the environment, for one) would be a third.
+        self._contexts = [
+            context
+            for context in (compiler.adapter.computing(X.dtype), compiler.scope(X.dtype))
+            if not isinstance(context, contextlib.nullcontext)
+        ]
+        self._scalars = self._functional and optimizer.n_step_scalars > 0
 
     def step(self) -> None:
         """Run one step (queued on the device where the library is asynchronous)."""
-        with self._compiler.adapter.computing(self.X.dtype), self._compiler.scope(self.X.dtype):
+        with contextlib.ExitStack() if self._contexts else contextlib.nullcontext() as stack:
+            for context in self._contexts:
+                stack.enter_context(context)
             scalars = None
-            if self._functional:
+            if self._scalars:
                 scalars = self.optimizer.step_scalars(1, offset=self._steps)[0]
             self.state = self._single.advance(self.state, self.X, self.Y, scalars)
         self._steps += 1

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from nnbackend import _numpy_kernels, losses
-from nnbackend._arrays import array_namespace, reduce_sum
+from nnbackend._arrays import array_namespace, matmul_nt, matmul_tn, reduce_sum
 from nnbackend.activations import activation_backward, activation_forward
 from nnbackend.backend import is_writeable
 from nnbackend.backends import fused_kernels
@@ -353,7 +353,7 @@ def linear_backward(
     (dA_prev, dW, db)
     """
     xp = xp or array_namespace(dZ, a_prev, w)
-    dw = xp.matmul(dZ, a_prev.T)
+    dw = matmul_nt(dZ, a_prev, xp)
     db = reduce_sum(dZ, xp, axis=1, keepdims=True)
     if scale != 1.0:
         dw = dw * scale
@@ -376,7 +376,7 @@ def input_gradient(dZ: Array, w: Array, *, xp: ModuleType | None = None) -> Arra
     array of shape (n_{l-1}, m)
     """
     xp = xp or array_namespace(dZ, w)
-    return xp.matmul(w.T, dZ)
+    return matmul_tn(w, dZ, xp)
 
 
 def backward(

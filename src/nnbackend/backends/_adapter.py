@@ -206,6 +206,8 @@ class Adapter:
     def owns(self, x: Any) -> bool:
         """Whether ``x`` is an array of this library. Never imports anything.
 
+        The answer must follow from ``type(x)``: the registry remembers it per type.
+
         Parameters
         ----------
         x : object

@@ -112,6 +112,12 @@ class Program:
 
     device_loop: bool = False
 
+    #: Whether a diverged block's state is the last finite one. A program that skips that
+    #: selection (it costs a pass over every parameter at every step) returns the non-finite
+    #: state instead, and the caller runs the block again from a snapshot, up to the step
+    #: before the divergence.
+    keeps_finite: bool = True
+
     def prepare(self, state: Any) -> Any:
         """The state this program may consume, from the caller's (copied where it must be)."""
         return state

@@ -10,8 +10,10 @@ from nnbackend.errors import BackendError
 __all__ = ["adapter_of", "fused_kernels", "get", "register", "registered", "unregister"]
 
 _ADAPTERS: dict[str, Adapter] = {}
-# fused_kernels' answers per array type: asked once per type, not once per layer and step
+# fused_kernels' and adapter_of's answers per array type: asked once per type, not once per
+# layer and step (a small network's step asks a dozen times); cleared when the registry changes
 _KERNELS: dict[type, Any] = {}
+_OWNERS: dict[tuple[type, Adapter | None], Adapter | None] = {}
 
 
 def register(adapter: Adapter) -> Adapter:
@@ -47,7 +49,7 @@ def register(adapter: Adapter) -> Adapter:
             "unregister it first or choose another name"
         )
     _ADAPTERS[name] = adapter
-    _KERNELS.clear()
+    _forget_answers()
     return adapter
 
 
@@ -59,7 +61,12 @@ def unregister(name: str) -> None:
     name : str
     """
     _ADAPTERS.pop(name, None)
+    _forget_answers()
+
+
+def _forget_answers() -> None:
     _KERNELS.clear()
+    _OWNERS.clear()
 
 
 def registered() -> tuple[str, ...]:
@@ -109,13 +116,27 @@ def adapter_of(x: Any, prefer: Adapter | None = None) -> Adapter | None:
     Returns
     -------
     Adapter or None
+
+    Notes
+    -----
+    The answer is remembered per array type (and ``prefer``): an adapter's ``owns`` answers
+    from the array's type, as every adapter's does.
     """
+    key = (type(x), prefer)
+    try:
+        return _OWNERS[key]
+    except KeyError:
+        pass
+    owner = None
     if prefer is not None and prefer.owns(x):
-        return prefer
-    for adapter in _ADAPTERS.values():
-        if adapter.owns(x):
-            return adapter
-    return None
+        owner = prefer
+    else:
+        for adapter in _ADAPTERS.values():
+            if adapter.owns(x):
+                owner = adapter
+                break
+    _OWNERS[key] = owner
+    return owner
 
 
 def fused_kernels(x: Any) -> Any:

@@ -11,6 +11,7 @@ loop baseline always computes in Python floats (double precision).
 The package has one module per job: :mod:`~nnbackend.bench.cases` (the problems),
 :mod:`~nnbackend.bench.implementations` (one registry row per implementation),
 :mod:`~nnbackend.bench.peers` (the hand-written steps), :mod:`~nnbackend.bench.measure`,
+:mod:`~nnbackend.bench.parity` (each library against its hand-written step, interleaved),
 :mod:`~nnbackend.bench.report` and :mod:`~nnbackend.bench.runner`.
 """
 
@@ -34,7 +35,8 @@ from nnbackend.bench.implementations import (
     make_step,
 )
 from nnbackend.bench.measure import matmul_rate, measure_memory, time_step
-from nnbackend.bench.report import format_table, plot, scaling_slope
+from nnbackend.bench.parity import Parity, interleaved, peer_pairs
+from nnbackend.bench.report import format_parity, format_table, plot, scaling_slope
 from nnbackend.bench.runner import Measurement, benchmarked_backends, run, run_from_cli
 
 __all__ = [
@@ -42,18 +44,22 @@ __all__ = [
     "Case",
     "Implementation",
     "Measurement",
+    "Parity",
     "available_implementations",
     "benchmarked_backends",
     "default_cases",
     "device_of",
     "fit_implementations",
+    "format_parity",
     "format_table",
     "implementation_names",
     "implementation_rows",
+    "interleaved",
     "make_step",
     "matmul_flops",
     "matmul_rate",
     "measure_memory",
+    "peer_pairs",
     "plot",
     "predicted_loop_seconds",
     "quick_cases",

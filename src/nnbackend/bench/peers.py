@@ -70,15 +70,19 @@ def torch_step(case: Case, dtype: str, device: str):
 
 
 def jax_step(case: Case, dtype: str, platform_name: str):
-    import jax
+    import contextlib
 
-    jax.config.update("jax_enable_x64", True)
+    import jax
     import jax.numpy as jnp
 
+    # 64-bit data needs JAX's x64 mode: on for this peer's own calls only, so that the rows
+    # timed after it in the same run see JAX's defaults
+    x64 = (lambda: jax.enable_x64(True)) if dtype == "float64" else contextlib.nullcontext
     dev = jax.devices(platform_name)[0]
     X, Y, host = problem(case, dtype)
-    jX, jY = jax.device_put(X, dev), jax.device_put(Y, dev)
-    params = [jax.device_put(a, dev) for pair in host for a in pair]
+    with x64():
+        jX, jY = jax.device_put(X, dev), jax.device_put(Y, dev)
+        params = [jax.device_put(a, dev) for pair in host for a in pair]
     act = {"relu": jax.nn.relu, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid}[case.hidden]
 
     def loss(ps):
@@ -88,15 +92,19 @@ def jax_step(case: Case, dtype: str, platform_name: str):
         z = ps[-2] @ a + ps[-1]
         return jnp.sum(jax.nn.softplus(z) - jY * z) / jY.shape[1]
 
+    # The step returns its cost, as every step in the table computes one (the course's loop
+    # records it; fit needs it for loss_curve_, tol and the divergence check). With jax.grad
+    # alone XLA would drop the cost's forward computation as dead code.
     @jax.jit
     def update(ps):
-        grads = jax.grad(loss)(ps)
-        return [p - 0.01 * g for p, g in zip(ps, grads, strict=True)]
+        cost, grads = jax.value_and_grad(loss)(ps)
+        return [p - 0.01 * g for p, g in zip(ps, grads, strict=True)], cost
 
     state = {"params": params}
 
     def step() -> None:
-        state["params"] = update(state["params"])
+        with x64():
+            state["params"], state["cost"] = update(state["params"])
 
     def sync() -> None:
         state["params"][-1].block_until_ready()

@@ -8,7 +8,7 @@ import numpy as np
 
 from nnbackend.bench.implementations import implementation_names
 
-__all__ = ["format_table", "plot", "scaling_slope"]
+__all__ = ["format_parity", "format_table", "plot", "scaling_slope"]
 
 
 def _fmt_time(seconds: float) -> str:
@@ -43,6 +43,42 @@ def format_table(report: dict[str, Any]) -> str:
             f"| {case} | {r['implementation']} | {_fmt_time(r['median_s'])} | {speed} | "
             f"{r['gflops']:.2f} | {pct} | {mem} |"
         )
+    return "\n".join(lines)
+
+
+def format_parity(report: dict[str, Any]) -> str:
+    """nnbackend against the hand-written step on each library: one row per case, one column
+    per pair, each cell the ratio of the two steps' medians timed in alternating samples
+    (below 1: nnbackend is faster). Pairs a run did not time are left out.
+
+    Parameters
+    ----------
+    report : dict
+        From :func:`nnbackend.bench.run`.
+
+    Returns
+    -------
+    str
+        A Markdown table, empty when the run timed no pair.
+    """
+    entries = report.get("parity") or []
+    if not entries:
+        return ""
+    columns: list[tuple[str, str]] = []
+    cases: list[str] = []
+    cells: dict[tuple[str, str, str], float] = {}
+    for e in entries:
+        pair = (e["ours"], e["peer"])
+        if pair not in columns:
+            columns.append(pair)
+        if e["case"] not in cases:
+            cases.append(e["case"])
+        cells[(e["case"], *pair)] = e["ratio"]
+    header = "| case | " + " | ".join(f"{a} / {b}" for a, b in columns) + " |"
+    lines = [header, "|" + "---|" * (len(columns) + 1)]
+    for case in cases:
+        row = [f"{cells[(case, *pair)]:.2f}×" if (case, *pair) in cells else "" for pair in columns]
+        lines.append(f"| {case} | " + " | ".join(row) + " |")
     return "\n".join(lines)
 
 

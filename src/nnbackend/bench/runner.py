@@ -33,7 +33,8 @@ from nnbackend.bench.implementations import (
     row_of,
 )
 from nnbackend.bench.measure import cpu_name, matmul_rate, measure_memory, time_step, versions
-from nnbackend.bench.report import format_table, plot, scaling_slope
+from nnbackend.bench.parity import interleaved, peer_pairs
+from nnbackend.bench.report import format_parity, format_table, plot, scaling_slope
 
 __all__ = ["Measurement", "benchmarked_backends", "run", "run_from_cli"]
 
@@ -96,10 +97,15 @@ def run(
     Returns
     -------
     dict
-        ``{"meta": ..., "matmul_gflops": ..., "results": [Measurement as dict, ...]}``.
+        ``{"meta": ..., "matmul_gflops": ..., "results": [Measurement as dict, ...],
+        "parity": [...]}``: ``parity`` holds, per case, nnbackend's step on each library
+        against the hand-written step on the same library, timed in alternating samples
+        (:mod:`nnbackend.bench.parity`).
     """
     say = progress or (lambda line: None)
     results: list[Measurement] = []
+    parity: list[dict[str, Any]] = []
+    pairs = peer_pairs(implementations)
     rates: dict[str, dict[str, float | None]] = {}
     total = len(cases) * len(implementations)
     done = 0
@@ -162,6 +168,31 @@ def run(
         for entry in case_entries:
             if loop_time and entry.median_s:
                 entry.speedup_vs_loop = loop_time / entry.median_s
+        measured = {e.implementation for e in case_entries if e.status == "ok"}
+        for ours, peer in pairs:
+            if ours not in measured or peer not in measured:
+                continue
+            say(f"{case.label}: {ours} against {peer}, interleaved")
+            try:
+                ours_s, peer_s, samples = interleaved(
+                    make_step(case, ours, dtype), make_step(case, peer, dtype), budget_s
+                )
+            except Exception as exc:  # as above: one pair failing must not sink the run
+                say(f"{case.label}: {ours} against {peer} failed: {type(exc).__name__}: {exc}")
+                continue
+            finally:
+                gc.collect()
+            parity.append(
+                {
+                    "case": case.label,
+                    "ours": ours,
+                    "peer": peer,
+                    "ours_s": ours_s,
+                    "peer_s": peer_s,
+                    "ratio": ours_s / peer_s,
+                    "samples": samples,
+                }
+            )
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.system()} {platform.machine()}, {cpu_name()}, "
@@ -174,7 +205,12 @@ def run(
         "flops_counted": "matrix products only: forward, dW and dA_prev (no dX)",
         "loop_precision": "Python floats (float64) whatever the dtype",
     }
-    return {"meta": meta, "matmul_gflops": rates, "results": [asdict(r) for r in results]}
+    return {
+        "meta": meta,
+        "matmul_gflops": rates,
+        "results": [asdict(r) for r in results],
+        "parity": parity,
+    }
 
 
 def run_from_cli(args: Any) -> int:
@@ -215,6 +251,9 @@ def run_from_cli(args: Any) -> int:
         + f" — {meta['dtype']}"
     )
     print(format_table(report))
+    if report["parity"]:
+        print()
+        print(format_parity(report))
     slope = scaling_slope(report)
     if slope is not None:
         print(f"logistic regression (n_x = 2), nnbackend-numpy: time ∝ m^{slope:.2f}")
