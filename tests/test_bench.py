@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -147,3 +148,47 @@ def test_cli_bench_writes_json_and_plot(tmp_path, capsys, monkeypatch):
 def test_cli_bench_rejects_unknown_backends(capsys):
     assert cli_main(["bench", "--backends", "numpy,tensorflow"]) == 2
     assert "tensorflow" in capsys.readouterr().err
+
+
+def test_peer_pairs_match_each_library_with_its_hand_written_step():
+    implementations = [
+        "loop",
+        "nnbackend-numpy",
+        "numpy-course",
+        "nnbackend-fit-step",
+        "nnbackend-torch",
+        "torch-eager",
+        "nnbackend-jax",
+        "nnbackend-jax-fit",
+    ]
+    assert bench.peer_pairs(implementations) == [
+        ("nnbackend-numpy", "numpy-course"),
+        ("nnbackend-torch", "torch-eager"),
+    ]  # no jax-jit asked for, and the fit rows are not steps
+
+
+def test_interleaved_timing_tells_a_slower_step_from_a_faster_one():
+    def busy(seconds):
+        def step():
+            end = time.perf_counter() + seconds
+            while time.perf_counter() < end:
+                pass
+
+        return step, lambda: None
+
+    slow, fast, samples = bench.interleaved(busy(4e-4), busy(1e-4), budget_s=0.05)
+    assert samples >= 5
+    assert 2.5 < slow / fast < 6  # 4×, with room for a shared machine's noise
+
+
+def test_run_times_the_pairs_interleaved_and_the_table_shows_their_ratio():
+    cases = [bench.Case("logreg", (2, 1), 2_000)]
+    report = bench.run(cases, ["nnbackend-numpy", "numpy-course"], budget_s=0.05)
+    (entry,) = report["parity"]
+    assert (entry["ours"], entry["peer"]) == ("nnbackend-numpy", "numpy-course")
+    assert entry["ratio"] == pytest.approx(entry["ours_s"] / entry["peer_s"])
+    assert entry["samples"] >= 5 and entry["ours_s"] > 0
+    table = bench.format_parity(report)
+    assert "| case | nnbackend-numpy / numpy-course |" in table
+    assert f"| logreg [2,1] m=2000 | {entry['ratio']:.2f}× |" in table
+    assert bench.format_parity({"parity": []}) == ""
