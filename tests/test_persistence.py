@@ -400,6 +400,12 @@ def test_the_size_limit_can_be_raised(tmp_path, binary_net, data):
         nnbackend.load(path, max_bytes=1000)
     loaded = persistence.load(path, max_bytes=path.stat().st_size * 2)
     np.testing.assert_array_equal(loaded.predict(data[0]), binary_net.predict(data[0]))
+    # NumPy's integers are limits too; bools and non-positive values are not
+    loaded = persistence.load(path, max_bytes=np.int64(path.stat().st_size * 2))
+    np.testing.assert_array_equal(loaded.predict(data[0]), binary_net.predict(data[0]))
+    for bad in (True, np.bool_(True), 0, -5, 2.5):
+        with pytest.raises(ValueError, match=r"max_bytes=.* is not valid: expected a positive int"):
+            nnbackend.load(path, max_bytes=bad)
     for bad in (0, -1, 1.5, True, "1e9"):
         with pytest.raises(ValueError, match=r"max_bytes=.* is not valid"):
             nnbackend.load(path, max_bytes=bad)

@@ -244,6 +244,21 @@ def test_negative_random_state_names_the_argument():
         nnbackend.LogisticRegression(random_state=-1).fit(X, y)
 
 
+@pytest.mark.parametrize("seed", [True, False, np.bool_(True)])
+def test_a_bool_is_no_random_state(seed):
+    X, y = _blobs()
+    with pytest.raises(ValueError, match=r"random_state=(np\.)?(True|False)_? is not valid"):
+        nnbackend.LogisticRegression(random_state=seed).fit(X, y)
+
+
+def test_cat_files_that_are_not_hdf5_name_the_file(tmp_path):
+    pytest.importorskip("h5py")
+    for split in ("train", "test"):
+        (tmp_path / f"{split}_catvnoncat.h5").write_text("not an HDF5 file\n")
+    with pytest.raises(ValueError, match=r"train_catvnoncat\.h5 is not an HDF5 file"):
+        datasets.load_catvnoncat(tmp_path)
+
+
 def test_loading_a_directory_says_so(tmp_path):
     with pytest.raises(IsADirectoryError, match="is a directory, not a model file"):
         nnbackend.load(tmp_path)

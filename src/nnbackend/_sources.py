@@ -77,7 +77,7 @@ def read_catvnoncat(
     FileNotFoundError
         When a file is missing; the message names the path.
     ValueError
-        When a file lacks the expected datasets.
+        When a file is not HDF5, or lacks the expected datasets.
     """
     try:
         import h5py
@@ -92,7 +92,14 @@ def read_catvnoncat(
                 f"path={str(folder)!r}: expected {file.name} in that folder (the course's "
                 "cat/non-cat data set), but it is not there"
             )
-        with h5py.File(file, "r") as h5:
+        try:
+            h5 = h5py.File(file, "r")
+        except OSError as exc:  # h5py's message for a file that is no HDF5 names no file
+            raise ValueError(
+                f"path={str(folder)!r}: {file.name} is not an HDF5 file ({exc}); expected the "
+                "course's cat/non-cat data set"
+            ) from exc
+        with h5:
             try:
                 out.append(np.array(h5[f"{split}_set_x"][:]))
                 out.append(np.array(h5[f"{split}_set_y"][:]))

@@ -42,6 +42,7 @@ import errno
 import io
 import json
 import math
+import numbers
 import os
 import re
 import reprlib
@@ -331,8 +332,9 @@ class ModelFileContents:
 
 
 def _check_limit(value: Any, name: str, integer: bool) -> None:
-    kinds = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not value > 0:
+    # numbers.Integral / Real take NumPy's scalars too (np.int64(2**30) is a fine limit)
+    kinds = (numbers.Integral,) if integer else (numbers.Integral, numbers.Real)
+    if isinstance(value, bool | np.bool_) or not isinstance(value, kinds) or not value > 0:
         expected = "a positive int" if integer else "a positive number"
         raise ValueError(f"{name}={value!r} is not valid: expected {expected}")
 
@@ -382,7 +384,7 @@ def read(
     with open(source, "rb") as fh:
         try:
             with zipfile.ZipFile(fh) as zf:
-                return _read_zip(zf, source, max_bytes, float(max_compression_ratio))
+                return _read_zip(zf, source, int(max_bytes), float(max_compression_ratio))
         except ModelFileError:
             raise
         # What zipfile, zlib and struct raise on a damaged archive: a bad signature, a

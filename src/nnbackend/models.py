@@ -67,7 +67,8 @@ def _make_rng(random_state: Any) -> np.random.Generator | np.random.RandomState:
         return random_state
     if random_state is None:
         return np.random.default_rng()
-    if isinstance(random_state, numbers.Integral) and int(random_state) >= 0:
+    # bool is an int to Python, but True is no seed anybody means
+    if _is_int(random_state) and int(random_state) >= 0:
         return np.random.default_rng(int(random_state))
     raise ValueError(
         f"random_state={random_state!r} is not valid: expected None, an int >= 0, or a NumPy "
