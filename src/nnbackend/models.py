@@ -1133,7 +1133,10 @@ class NeuralNetworkClassifier(_ClassifierMixin, _LayeredNetwork):
     dtype : {None, "float32", "float64"}, default None
         None keeps float32/float64 input and turns the rest to float64.
     verbose : bool, default False
-        Show a progress bar with the cost.
+        Report progress on stderr: a live progress bar with the cost where someone watches
+        (a terminal or a notebook; tqdm's when it is installed, else one line redrawn in
+        place), and the cost at iteration 0, every tenth of the run and the last iteration as
+        lines of their own, in the course's words.
     alpha : float, default 0.0
         L2 regularisation, as in the course after this one: the cost gains
         α/(2m) Σ_l ‖W[l]‖² and each dW[l] gains (α/m) W[l]; the biases are not penalised.
@@ -1231,6 +1234,10 @@ class LogisticRegression(_ClassifierMixin):
     random_state : int, Generator, RandomState or None, default None
     dtype : {None, "float32", "float64"}, default None
     verbose : bool, default False
+        Report progress on stderr: a live progress bar with the cost where someone watches
+        (a terminal or a notebook; tqdm's when it is installed, else one line redrawn in
+        place), and the cost at iteration 0, every tenth of the run and the last iteration as
+        lines of their own, in the course's words.
     alpha : float, default 0.0
         L2 regularisation of w: the cost gains α/(2m) ‖w‖² (the course's λ; scikit-learn's
         LogisticRegression calls its inverse C).
@@ -1329,7 +1336,10 @@ class NeuralNetworkRegressor(_LayeredNetwork):
     dtype : {None, "float32", "float64"}, default None
         None keeps float32/float64 input and turns the rest to float64.
     verbose : bool, default False
-        Show a progress bar with the cost.
+        Report progress on stderr: a live progress bar with the cost where someone watches
+        (a terminal or a notebook; tqdm's when it is installed, else one line redrawn in
+        place), and the cost at iteration 0, every tenth of the run and the last iteration as
+        lines of their own, in the course's words.
     alpha : float, default 0.0
         L2 regularisation: the cost gains α/(2m) Σ_l ‖W[l]‖² (biases not penalised).
     early_stopping : bool, default False
