@@ -401,6 +401,25 @@ def test_compiled_divergence_raises_with_the_iteration_and_keeps_the_last_finite
     assert not nnbackend.to_numpy(params[0][0]).any()  # the caller's, never written to
 
 
+def test_a_tolerance_stop_on_the_step_before_a_divergence_keeps_that_step(compiled_library):
+    # The stop lands on the last finite step of a block that then diverged: the run stops
+    # there (no error), with that step's parameters, not the non-finite ones after it.
+    X, Y = _diverging_problem()
+    with nnbackend.use_backend("numpy"):
+        _, err = _diverge(X, Y)
+    kwargs = dict(output="identity", max_iter=1000, tol=1e-4, n_iter_no_change=err.iteration - 1)
+
+    def run(X, Y):
+        params = initialize_parameters([1, 1], X, init="zeros", rng=0)
+        return training.train(X, Y, params, optimizers.GradientDescent(11.0), **kwargs)
+
+    with nnbackend.use_backend("numpy"):
+        want = run(X, Y)
+    got = run(*_on(compiled_library.name, X, Y))
+    assert want.stopped_early and got.stopped_early and got.n_iter == want.n_iter
+    _assert_params_close(got.params, want.params, 1e-9, overall=True)
+
+
 def test_second_fit_hits_the_compiled_cache(compiled_library):
     X, y = datasets.make_moons(90, noise=0.2, seed=2)
     compiler = compiled_library.adapter.compiler()

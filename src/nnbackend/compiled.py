@@ -410,7 +410,9 @@ def _run(
         state = block.state
         for j, record in enumerate(block.records):
             if history.record(iteration + j, record):
-                if j + 1 < block.done:  # the device loop went past the stop
+                # the device loop went past the stop, or stopped at a non-finite step that it
+                # did not undo: either way its state is not the stop's
+                if j + 1 < block.done or (block.diverged and not program.keeps_finite):
                     state = _redo(program, saved, X, Y, j + 1, scalars, perms)
                 return finish(state, steps + (j + 1) * width), True
         if block.diverged:

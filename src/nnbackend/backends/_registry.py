@@ -14,6 +14,8 @@ _ADAPTERS: dict[str, Adapter] = {}
 # layer and step (a small network's step asks a dozen times); cleared when the registry changes
 _KERNELS: dict[type, Any] = {}
 _OWNERS: dict[tuple[type, Adapter | None], Adapter | None] = {}
+# bumped when the registry changes: a look-up that raced a change does not store its answer
+_generation = 0
 
 
 def register(adapter: Adapter) -> Adapter:
@@ -65,6 +67,8 @@ def unregister(name: str) -> None:
 
 
 def _forget_answers() -> None:
+    global _generation
+    _generation += 1
     _KERNELS.clear()
     _OWNERS.clear()
 
@@ -127,6 +131,7 @@ def adapter_of(x: Any, prefer: Adapter | None = None) -> Adapter | None:
         return _OWNERS[key]
     except KeyError:
         pass
+    generation = _generation
     owner = None
     if prefer is not None and prefer.owns(x):
         owner = prefer
@@ -135,7 +140,8 @@ def adapter_of(x: Any, prefer: Adapter | None = None) -> Adapter | None:
             if adapter.owns(x):
                 owner = adapter
                 break
-    _OWNERS[key] = owner
+    if generation == _generation:
+        _OWNERS[key] = owner
     return owner
 
 

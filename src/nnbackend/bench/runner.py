@@ -169,7 +169,11 @@ def run(
             if loop_time and entry.median_s:
                 entry.speedup_vs_loop = loop_time / entry.median_s
         measured = {e.implementation for e in case_entries if e.status == "ok"}
-        for ours, peer in pairs:
+        # a pair holds two copies of the data at once
+        pairs_fit = not too_big and 2 * case.data_bytes * (np.dtype(dtype).itemsize / 8) * 3 <= (
+            memory_limit_bytes
+        )
+        for ours, peer in pairs if pairs_fit else []:
             if ours not in measured or peer not in measured:
                 continue
             say(f"{case.label}: {ours} against {peer}, interleaved")
