@@ -14,7 +14,7 @@ import math
 import sys
 from pathlib import Path
 
-from nnbackend.bench import format_table, scaling_slope
+from nnbackend.bench import format_parity, format_table, scaling_slope
 
 CHART_IMPLEMENTATIONS = ("loop", "nnbackend-numpy", "torch-eager", "jax-jit")
 
@@ -65,6 +65,16 @@ def render(path: Path) -> str:
     """The whole Markdown block for one run."""
     report = json.loads(path.read_text())
     parts = [summary(report), "", format_table(report), ""]
+    parity = format_parity(report)
+    if parity:
+        parts += [
+            "Each library against the hand-written step on the same library, timed in "
+            "alternating samples in the same run (ratio of the medians; below 1, nnbackend is "
+            "faster):",
+            "",
+            parity,
+            "",
+        ]
     slope = scaling_slope(report)
     slope_large = scaling_slope(report, min_m=100_000)
     if slope is not None and slope_large is not None:
