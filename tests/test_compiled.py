@@ -753,3 +753,20 @@ def test_compiler_namespaces_transposed_products_equal_matmul(library, dtype):
         tol = {"rtol": 1e-12, "atol": 1e-12} if dtype == "float64" else {"rtol": 1e-5, "atol": 1e-4}
         np.testing.assert_allclose(nnbackend.to_numpy(nt), a @ b.T, **tol)
         np.testing.assert_allclose(nnbackend.to_numpy(tn), w.T @ a, **tol)
+
+
+def test_torch_product_with_bias_equals_matmul_plus_bias(dtype):
+    torch = pytest.importorskip("torch")
+    from nnbackend import network
+
+    rng = np.random.default_rng(5)
+    w, a, b = (
+        rng.standard_normal((4, 30)),
+        rng.standard_normal((30, 50)),
+        rng.standard_normal((4, 1)),
+    )
+    W, A, B = (torch.from_numpy(v).to(getattr(torch, dtype)) for v in (w, a, b))
+    z = network.linear_forward(A, W, B)
+    assert backends.get("torch").kernels().linear is not None
+    tol = {"rtol": 1e-12, "atol": 1e-12} if dtype == "float64" else {"rtol": 1e-5, "atol": 1e-4}
+    np.testing.assert_allclose(z.numpy(), w @ a + b, **tol)

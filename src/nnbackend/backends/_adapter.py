@@ -357,6 +357,8 @@ class Adapter:
         ``subtract_over(minuends, subtrahends)`` and ``min_output_elements``, as CuPy's and
         PyTorch's adapters return; each computes the generic operations in their order, with
         the generic results, in place on arrays the step owns (fresh products, its own steps).
+        An optional ``linear(w, a_prev, b)`` computes W A_prev + b in one call (PyTorch's
+        ``addmm``).
 
         Returns
         -------

@@ -85,26 +85,28 @@ def jax_step(case: Case, dtype: str, platform_name: str):
         params = [jax.device_put(a, dev) for pair in host for a in pair]
     act = {"relu": jax.nn.relu, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid}[case.hidden]
 
-    def loss(ps):
-        a = jX
+    def loss(ps, X, Y):
+        a = X
         for i in range(0, len(ps) - 2, 2):
             a = act(ps[i] @ a + ps[i + 1])
         z = ps[-2] @ a + ps[-1]
-        return jnp.sum(jax.nn.softplus(z) - jY * z) / jY.shape[1]
+        return jnp.sum(jax.nn.softplus(z) - Y * z) / Y.shape[1]
 
-    # The step returns its cost, as every step in the table computes one (the course's loop
-    # records it; fit needs it for loss_curve_, tol and the divergence check). With jax.grad
-    # alone XLA would drop the cost's forward computation as dead code.
+    # The idiomatic training step: the data are arguments (a program closed over one data set
+    # as constants would be compiled again for every other one), and the step returns its
+    # cost, as every step in the table computes one (the course's loop records it; fit needs
+    # it for loss_curve_, tol and the divergence check). With jax.grad alone XLA would drop
+    # the cost's forward computation as dead code.
     @jax.jit
-    def update(ps):
-        cost, grads = jax.value_and_grad(loss)(ps)
+    def update(ps, X, Y):
+        cost, grads = jax.value_and_grad(loss)(ps, X, Y)
         return [p - 0.01 * g for p, g in zip(ps, grads, strict=True)], cost
 
     state = {"params": params}
 
     def step() -> None:
         with x64():
-            state["params"], state["cost"] = update(state["params"])
+            state["params"], state["cost"] = update(state["params"], jX, jY)
 
     def sync() -> None:
         state["params"][-1].block_until_ready()
