@@ -437,6 +437,12 @@ def _backpropagate(
 ) -> Grads:
     # From dZ[L] down to layer 1, popping each A[l-1] off ``activations`` as it is used.
     grads: Grads = [None] * len(params)  # type: ignore[list-item]
+    # A library whose kernel takes ReLU's derivative from A itself in one pass (PyTorch's
+    # threshold_backward) is handed A rather than a mask made in a pass of its own.
+    kernels = None if type(dz) is np.ndarray else fused_kernels(dz)
+    mask = hidden == "leaky_relu" or (
+        hidden == "relu" and not getattr(kernels, "relu_delta_from_activation", False)
+    )
     for layer in range(len(params) - 1, -1, -1):
         a_prev = activations.pop()
         w = params[layer][0]
@@ -447,7 +453,7 @@ def _backpropagate(
         # Shrink A[l-1] to what the chain rule still needs (a 1-byte sign mask for the ReLU
         # family) and drop it before dA[l-1] is allocated, so that A, dZ and dA never all
         # live at once: the step's peak memory stays near what it must hold.
-        source = a_prev > 0 if hidden in ("relu", "leaky_relu") else a_prev
+        source = a_prev > 0 if mask else a_prev
         a_prev = None
         da = input_gradient(dz, w, xp=xp)
         dz = None

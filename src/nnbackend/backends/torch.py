@@ -226,8 +226,13 @@ class TorchKernels:
     #: Output sizes from which the fused output is used: always.
     min_output_elements = 1
 
+    #: ReLU's derivative is read from A in the same pass that applies it, so the backward
+    #: pass hands :meth:`hidden_delta` A instead of a sign mask (one pass over A fewer).
+    relu_delta_from_activation = True
+
     def __init__(self, torch: ModuleType) -> None:
         self.torch = torch
+        self._threshold_backward = torch.ops.aten.threshold_backward.grad_input
 
     def applies(self, *arrays: Any) -> bool:
         """Whether every array is a floating torch tensor of the first one's dtype, none of
@@ -266,7 +271,10 @@ class TorchKernels:
         if name == "identity":
             return da
         if name == "relu":
-            return da.mul_(source)  # source is the sign mask
+            if source.dtype == self.torch.bool:
+                return da.mul_(source)  # the sign mask
+            # A itself (relu_delta_from_activation): dA where A > 0, else 0, in one pass
+            return self._threshold_backward(da, source, 0, grad_input=da)
         if name == "tanh":
             return da.mul_((source * source).neg_().add_(1))  # 1 - a a, rounded once
         if name == "sigmoid":
