@@ -68,9 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     for key in args.cases.split(","):
         case = CASES[key]
         a_times, b_times = [], []
-        for _ in range(args.rounds):
-            a_times.append(_one(args.a, case, args.implementation, args.budget))
-            b_times.append(_one(args.b, case, args.implementation, args.budget))
+        for round_ in range(args.rounds):
+            # alternate which tree goes first, so that neither always runs on the heels of
+            # the other (or of the previous case)
+            order = [(args.a, a_times), (args.b, b_times)]
+            for tree, times in order if round_ % 2 == 0 else reversed(order):
+                times.append(_one(tree, case, args.implementation, args.budget))
         a, b = statistics.median(a_times), statistics.median(b_times)
         print(
             f"{key:8s} A {a * 1e3:9.4f} ms   B {b * 1e3:9.4f} ms   B/A {b / a:.3f}   "

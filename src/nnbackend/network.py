@@ -360,7 +360,8 @@ def linear_backward(
     (dA_prev, dW, db)
     """
     xp = xp or array_namespace(dZ, a_prev, w)
-    dw = matmul_nt(dZ, a_prev, xp)
+    # NumPy's call inline: the planar network's step is 30 µs, and every call shows
+    dw = np.matmul(dZ, a_prev.T) if xp is np else matmul_nt(dZ, a_prev, xp)
     db = reduce_sum(dZ, xp, axis=1, keepdims=True)
     if scale != 1.0:
         dw = dw * scale
@@ -383,7 +384,7 @@ def input_gradient(dZ: Array, w: Array, *, xp: ModuleType | None = None) -> Arra
     array of shape (n_{l-1}, m)
     """
     xp = xp or array_namespace(dZ, w)
-    return matmul_tn(w, dZ, xp)
+    return np.matmul(w.T, dZ) if xp is np else matmul_tn(w, dZ, xp)
 
 
 def backward(
