@@ -537,13 +537,19 @@ class Stepper:
 
     def step(self) -> None:
         """Run one step (queued on the device where the library is asynchronous)."""
-        with contextlib.ExitStack() if self._contexts else contextlib.nullcontext() as stack:
+        if not self._contexts:
+            self._advance()
+            return
+        with contextlib.ExitStack() as stack:
             for context in self._contexts:
                 stack.enter_context(context)
-            scalars = None
-            if self._scalars:
-                scalars = self.optimizer.step_scalars(1, offset=self._steps)[0]
-            self.state = self._single.advance(self.state, self.X, self.Y, scalars)
+            self._advance()
+
+    def _advance(self) -> None:
+        scalars = None
+        if self._scalars:
+            scalars = self.optimizer.step_scalars(1, offset=self._steps)[0]
+        self.state = self._single.advance(self.state, self.X, self.Y, scalars)
         self._steps += 1
 
     @property

@@ -334,7 +334,7 @@ class ModelFileContents:
 def _check_limit(value: Any, name: str, integer: bool) -> None:
     # numbers.Integral / Real take NumPy's scalars too (np.int64(2**30) is a fine limit)
     kinds = (numbers.Integral,) if integer else (numbers.Integral, numbers.Real)
-    if isinstance(value, bool | np.bool_) or not isinstance(value, kinds) or not value > 0:
+    if isinstance(value, bool | np.bool_) or not isinstance(value, kinds) or not float(value) > 0:
         expected = "a positive int" if integer else "a positive number"
         raise ValueError(f"{name}={value!r} is not valid: expected {expected}")
 

@@ -66,18 +66,18 @@ def format_parity(report: dict[str, Any]) -> str:
         return ""
     columns: list[tuple[str, str]] = []
     cases: list[str] = []
-    cells: dict[tuple[str, str, str], float] = {}
+    cells: dict[tuple[str, tuple[str, str]], float] = {}
     for e in entries:
         pair = (e["ours"], e["peer"])
         if pair not in columns:
             columns.append(pair)
         if e["case"] not in cases:
             cases.append(e["case"])
-        cells[(e["case"], *pair)] = e["ratio"]
+        cells[e["case"], pair] = e["ratio"]
     header = "| case | " + " | ".join(f"{a} / {b}" for a, b in columns) + " |"
     lines = [header, "|" + "---|" * (len(columns) + 1)]
     for case in cases:
-        row = [f"{cells[(case, *pair)]:.2f}×" if (case, *pair) in cells else "" for pair in columns]
+        row = [f"{cells[case, pair]:.2f}×" if (case, pair) in cells else "" for pair in columns]
         lines.append(f"| {case} | " + " | ".join(row) + " |")
     return "\n".join(lines)
 
