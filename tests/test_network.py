@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nnbackend
-from helpers import rtol_for
+from helpers import central_differences, rtol_for
 from nnbackend import activations, initializers, network
 
 HIDDEN = activations.HIDDEN_ACTIVATIONS
@@ -54,19 +54,7 @@ def _flat(pairs):
 def test_gradients_equal_central_finite_differences(numpy_backend, hidden, output):
     X, Y, params = _problem(output)
     analytic = _flat(_grads(X, Y, params, hidden, output))
-    numeric = []
-    h = 1e-6
-    for w, b in params:
-        for arr in (w, b):
-            for idx in np.ndindex(arr.shape):
-                keep = arr[idx]
-                arr[idx] = keep + h
-                plus = _cost(X, Y, params, hidden, output)
-                arr[idx] = keep - h
-                minus = _cost(X, Y, params, hidden, output)
-                arr[idx] = keep
-                numeric.append((plus - minus) / (2 * h))
-    numeric = np.array(numeric)
+    numeric = central_differences(lambda: _cost(X, Y, params, hidden, output), params)
     rel = np.linalg.norm(analytic - numeric) / (np.linalg.norm(analytic) + np.linalg.norm(numeric))
     assert rel < 1e-7
 

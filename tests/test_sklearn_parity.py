@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import nnbackend
-from helpers import rtol_for
+from helpers import central_differences, rtol_for
 from nnbackend import backends, datasets, errors, initializers, network, optimizers, training
 from nnbackend._holdout import holdout_split
 from nnbackend.errors import ConvergenceWarning, TrainingDivergedError
@@ -98,19 +98,9 @@ def test_penalty_and_weights_equal_central_finite_differences(
     X, Y, params, weights = _problem(output)
     weights = weights if weighted else None
     analytic = _flat(_grads(X, Y, params, hidden, output, alpha, weights))
-    numeric = []
-    h = 1e-6
-    for w, b in params:
-        for arr in (w, b):
-            for idx in np.ndindex(arr.shape):
-                keep = arr[idx]
-                arr[idx] = keep + h
-                plus = _cost(X, Y, params, hidden, output, alpha, weights)
-                arr[idx] = keep - h
-                minus = _cost(X, Y, params, hidden, output, alpha, weights)
-                arr[idx] = keep
-                numeric.append((plus - minus) / (2 * h))
-    numeric = np.array(numeric)
+    numeric = central_differences(
+        lambda: _cost(X, Y, params, hidden, output, alpha, weights), params
+    )
     rel = np.linalg.norm(analytic - numeric) / (np.linalg.norm(analytic) + np.linalg.norm(numeric))
     assert rel < 1e-7
 

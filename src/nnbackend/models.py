@@ -562,15 +562,9 @@ class _NetworkEstimator:
         # are, in their dtype, as predict does
         if not hasattr(self, "_params"):
             return to_backend_features(X, compute_backend(X, get_backend()), self.dtype)[0]
-        w = self._params[0][0]
-        XT, _ = to_backend_features(
-            X,
-            self._params_backend(),
-            dtype_name(w.dtype),
-            where="where this model's parameters are, from its first partial_fit or fit",
-        )
-        check_feature_count(int(XT.shape[0]), self.n_features_in_, type(self).__name__)
-        return XT
+        return self._features_where_params(
+            X, "where this model's parameters are, from its first partial_fit or fit"
+        )[0]
 
     def _set_fitted(self, state: dict[str, Any]) -> None:
         # Exactly the attributes of _fitted_attributes, the one list that saving and loading
@@ -598,13 +592,14 @@ class _NetworkEstimator:
 
     def _features(self, X: Any) -> tuple[Array, str | None]:
         self._check_fitted()
-        w = self._params[0][0]
-        XT, owner = to_backend_features(
-            X,
-            self._params_backend(),
-            dtype_name(w.dtype),
-            where="where this model's parameters are, from its fit or load",
+        return self._features_where_params(
+            X, "where this model's parameters are, from its fit or load"
         )
+
+    def _features_where_params(self, X: Any, where: str) -> tuple[Array, str | None]:
+        # X in course layout on the parameters' library, device and dtype, with their count
+        w = self._params[0][0]
+        XT, owner = to_backend_features(X, self._params_backend(), dtype_name(w.dtype), where=where)
         check_feature_count(int(XT.shape[0]), self.n_features_in_, type(self).__name__)
         return XT, owner
 
