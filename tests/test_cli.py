@@ -17,12 +17,13 @@ import numpy as np
 import pytest
 
 import nnbackend
-from nnbackend import bench, cli, datasets, training
-from nnbackend.activations import HIDDEN_ACTIVATIONS
+from nnbackend import bench, cli, datasets
 from nnbackend.cli import main as cli_main
-from nnbackend.initializers import INITS
-from nnbackend.models import NeuralNetworkClassifier
-from nnbackend.optimizers import SOLVERS
+from nnbackend.core.activations import HIDDEN_ACTIVATIONS
+from nnbackend.core.initializers import INITS
+from nnbackend.estimators.models import NeuralNetworkClassifier
+from nnbackend.training.optimizers import SOLVERS
+from nnbackend.training.progress import Progress
 
 COST_LINE = re.compile(r"^cost after iteration (\d+): ([0-9.]+)$", re.M)
 
@@ -339,7 +340,7 @@ def _shown(text):
 
 
 def _watched(monkeypatch):
-    monkeypatch.setattr(training._Progress, "_watched", staticmethod(lambda stream: True))
+    monkeypatch.setattr(Progress, "_watched", staticmethod(lambda stream: True))
 
 
 def test_a_terminal_gets_a_tqdm_bar_and_each_cost_once(monkeypatch, capsys):
@@ -376,7 +377,7 @@ def test_an_early_stop_still_prints_the_last_cost(capsys):
 
 
 def test_huge_costs_stay_short(capsys):
-    progress = training._Progress(3, True, "training")
+    progress = Progress(3, True, "training")
     for iteration, cost in enumerate([0.5, 2.5e300, 1e7]):
         progress.update(iteration, cost)
     progress.close()

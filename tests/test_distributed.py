@@ -20,12 +20,13 @@ import numpy as np
 import pytest
 
 import nnbackend
-from nnbackend import backends, network, training
-from nnbackend.backends import _dask_scheduler
-from nnbackend.backends._dask_parallel import Parameters, chunk_terms
+from nnbackend import backends, training
+from nnbackend.backends.dask import cluster as _dask_scheduler
+from nnbackend.backends.dask.parallel import Parameters, chunk_terms
 from nnbackend.cli import main as cli_main
+from nnbackend.core import network
 from nnbackend.errors import BackendError, TrainingDivergedError
-from nnbackend.optimizers import GradientDescent
+from nnbackend.training.optimizers import GradientDescent
 
 da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")
@@ -295,7 +296,7 @@ def test_training_callback_and_progress_run_per_iteration(capsys):
 def test_readers_are_lazy_row_bands_with_every_column(tmp_path):
     h5py = pytest.importorskip("h5py")
     pytest.importorskip("zarr")
-    from nnbackend import distributed
+    from nnbackend.backends import dask as distributed
 
     X, _ = _data(n=1000, d=7, seed=8)
     np.save(tmp_path / "x.npy", X)
@@ -325,7 +326,7 @@ def test_readers_are_lazy_row_bands_with_every_column(tmp_path):
 
 def test_readers_refuse_bad_input_clearly(tmp_path):
     h5py = pytest.importorskip("h5py")
-    from nnbackend import distributed
+    from nnbackend.backends import dask as distributed
 
     with pytest.raises(FileNotFoundError, match="nothing.npy"):
         distributed.read_memmap(tmp_path / "nothing.npy")
@@ -346,7 +347,7 @@ def test_read_parquet_one_chunk_per_row_group(tmp_path):
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
-    from nnbackend import distributed
+    from nnbackend.backends import dask as distributed
 
     X, _ = _data(n=500, d=3, seed=9)
     table = pa.table({"a": X[:, 0], "b": X[:, 1], "c": X[:, 2]})
@@ -361,7 +362,7 @@ def test_read_parquet_one_chunk_per_row_group(tmp_path):
 # ------------------------------------------------------------------ where it runs
 def test_without_a_cluster_it_is_the_local_scheduler(monkeypatch, capsys):
     monkeypatch.delenv(_dask_scheduler.SCHEDULER_VARIABLE, raising=False)
-    from nnbackend import distributed
+    from nnbackend.backends import dask as distributed
 
     assert distributed.scheduler().startswith("Dask's local scheduler")
     assert cli_main(["info"]) == 0
@@ -383,7 +384,7 @@ def test_a_bad_scheduler_variable_is_a_clear_error(monkeypatch, value):
 
 def test_importing_nnbackend_imports_neither_dask_nor_distributed():
     code = (
-        "import sys, nnbackend, nnbackend.distributed, nnbackend.backends.dask; "
+        "import sys, nnbackend, nnbackend.backends.dask, nnbackend.backends.dask; "
         "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules))"
     )
     out = subprocess.run(
@@ -483,7 +484,7 @@ def test_the_scheduler_variable_points_at_a_cluster(cluster, monkeypatch, tmp_pa
     X, y = _data(n=2000, d=4, seed=10)
     try:
         with time_limit(120), _tasks_run(cluster) as stream:
-            from nnbackend import distributed
+            from nnbackend.backends import dask as distributed
 
             assert "connects at the first fit" in distributed.scheduler()
             model = nnbackend.LogisticRegression(max_iter=3, tol=None)
@@ -554,7 +555,7 @@ def test_out_of_core_data_four_times_the_workers_memory(tmp_path):
 
 
 def _train_out_of_core(tmp_path, distributed):
-    from nnbackend.distributed import read_zarr
+    from nnbackend.backends.dask import read_zarr
 
     limit = 4 * 2**20  # per worker; the chunks are 1 MiB
     n, d, rows = 425_000, 20, 12_500
@@ -602,7 +603,7 @@ def _train_out_of_core(tmp_path, distributed):
 
 # ------------------------------------------------------------------ the Dask benchmark
 def test_time_per_iteration_subtracts_the_setup():
-    from nnbackend.bench.distributed import time_per_iteration
+    from nnbackend.bench.dask import time_per_iteration
 
     calls = []
 
@@ -628,7 +629,7 @@ def test_bench_dask_option_is_parsed():
 @pytest.mark.slow
 def test_the_dask_benchmark_runs_and_reports(tmp_path):
     pytest.importorskip("distributed")
-    from nnbackend.bench.distributed import DaskCase, format_dask_report, run_dask
+    from nnbackend.bench.dask import DaskCase, format_dask_report, run_dask
 
     with time_limit(150):
         report = run_dask(

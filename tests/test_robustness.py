@@ -13,10 +13,13 @@ import numpy as np
 import pytest
 
 import nnbackend
-from nnbackend import datasets, losses, optimizers, training
+from nnbackend import datasets, training
+from nnbackend.core import losses
+from nnbackend.core.initializers import initialize_parameters
 from nnbackend.course import logistic_regression as lr
 from nnbackend.errors import TrainingDivergedError
-from nnbackend.initializers import initialize_parameters
+from nnbackend.training import optimizers
+from nnbackend.training.progress import Progress
 
 
 def _np(x):
@@ -90,7 +93,7 @@ def test_interrupted_fit_changes_nothing(monkeypatch, first_fit):
     if first_fit:
         model.fit(X, Y)
         before = _snapshot(model)
-    real = training._Progress.update
+    real = Progress.update
     calls = []
 
     def interrupted(self, iteration, cost):
@@ -101,7 +104,7 @@ def test_interrupted_fit_changes_nothing(monkeypatch, first_fit):
             raise KeyboardInterrupt
         return real(self, iteration, cost)
 
-    monkeypatch.setattr(training._Progress, "update", interrupted)
+    monkeypatch.setattr(Progress, "update", interrupted)
     with pytest.raises(KeyboardInterrupt):
         model.set_params(max_iter=50).fit(X * 2, Y[:, 0])
     if first_fit:

@@ -19,9 +19,9 @@ from typing import Any, NoReturn
 import numpy as np
 
 from nnbackend import __version__
-from nnbackend.activations import HIDDEN_ACTIVATIONS
-from nnbackend.initializers import INITS
-from nnbackend.optimizers import SOLVERS
+from nnbackend.core.activations import HIDDEN_ACTIVATIONS
+from nnbackend.core.initializers import INITS
+from nnbackend.training.optimizers import SOLVERS
 
 __all__ = ["DATASET_DEFAULTS", "build_parser", "main"]
 
@@ -212,7 +212,7 @@ def _check_outputs(options: dict[str, tuple[str | None, bool]]) -> None:
 
 # ---------------------------------------------------------------------- info
 def _info(args: argparse.Namespace) -> int:
-    from nnbackend.backend import info
+    from nnbackend.backends import info
 
     report = info()
     active = report["active"]
@@ -254,7 +254,7 @@ def _adapter_details() -> None:
 def _bench(args: argparse.Namespace) -> int:
     _check_outputs({"--json": (args.json, False), "--plot": (args.plot, True)})
     if args.dask:
-        from nnbackend.bench.distributed import run_dask_from_cli
+        from nnbackend.bench.dask import run_dask_from_cli
 
         return run_dask_from_cli(args)
     from nnbackend.bench import run_from_cli

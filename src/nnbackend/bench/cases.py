@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from nnbackend.initializers import draw_parameters
+from nnbackend.core.initializers import draw_parameters
 
 __all__ = [
     "Case",

@@ -10,11 +10,13 @@ from typing import Any
 import numpy as np
 from array_api_compat import device
 
-from nnbackend import compiled, network, training
-from nnbackend._arrays import numpy_dtype
-from nnbackend.backend import array_namespace, asarray, backend_of, library_of, materialize
-from nnbackend.initializers import draw_parameters, move_like
-from nnbackend.optimizers import GradientDescent
+from nnbackend import training
+from nnbackend._arrays import array_namespace, numpy_dtype
+from nnbackend.backends import asarray, backend_of, library_of, materialize
+from nnbackend.core import network
+from nnbackend.core.initializers import draw_parameters, move_like
+from nnbackend.training import compiled
+from nnbackend.training.optimizers import GradientDescent
 
 Array = Any
 
@@ -182,7 +184,8 @@ def compiled_descent(
     """The notebooks' gradient-descent loop, run by X's library's compiled loop, if it has one.
 
     The same descent as the notebooks' loops (sigmoid output, cross-entropy, α·dθ), in blocks
-    of :data:`nnbackend.compiled.BLOCK` iterations per dispatch: the cost lines the notebooks
+    of :data:`nnbackend.training.compiled.BLOCK` iterations per dispatch: the cost lines the
+    notebooks
     print come out after each block, one per iteration ``print_at`` accepts.
 
     Parameters

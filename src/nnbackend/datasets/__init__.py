@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from nnbackend._sources import planar_flower, read_catvnoncat
+from nnbackend.datasets._sources import planar_flower, read_catvnoncat
 
 __all__ = [
     "load_catvnoncat",

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from nnbackend._arrays import array_namespace
-from nnbackend.backend import Backend, asarray, backend_of, to_numpy
+from nnbackend.backends import Backend, asarray, backend_of, to_numpy
 from nnbackend.errors import data_conversion_warning
 
 __all__ = [

@@ -136,7 +136,7 @@ def make_data(case: DaskCase) -> tuple[Any, Any]:
 
 
 def _classifier(case: DaskCase, max_iter: int) -> Any:
-    from nnbackend.models import NeuralNetworkClassifier
+    from nnbackend.estimators.models import NeuralNetworkClassifier
 
     return NeuralNetworkClassifier(
         case.hidden,
@@ -150,7 +150,7 @@ def _classifier(case: DaskCase, max_iter: int) -> Any:
 
 
 def _logistic(case: DaskCase, max_iter: int) -> Any:
-    from nnbackend.models import LogisticRegression
+    from nnbackend.estimators.models import LogisticRegression
 
     return LogisticRegression(
         solver="gd", learning_rate=case.learning_rate, max_iter=max_iter, tol=None
@@ -198,7 +198,7 @@ def parity(got: Sequence[Any], want: Sequence[Any]) -> float:
     -------
     float
     """
-    from nnbackend.backend import to_numpy
+    from nnbackend.backends import to_numpy
 
     worst = 0.0
     for a, b in zip(got, want, strict=True):
