@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -372,3 +373,53 @@ def test_propagate_rejects_other_label_shapes_naming_y(shape):
         lr.propagate(w, 0.0, X, np.zeros(shape))
     with pytest.raises(ValueError, match="Y_test has shape"):
         lr.model(X, np.zeros(40), X, np.zeros(shape), num_iterations=1)
+
+
+# ------------------------------------------------------------------ issue 22: smaller fixes
+def test_saving_a_pipeline_says_what_is_supported_and_suggests_joblib(tmp_path):
+    pipeline_module = pytest.importorskip("sklearn.pipeline")
+    preprocessing = pytest.importorskip("sklearn.preprocessing")
+    X, y = datasets.make_moons(60, seed=0)
+    model = nnbackend.NeuralNetworkClassifier(hidden_layer_sizes=(3,), max_iter=3, tol=None)
+    pipeline = pipeline_module.make_pipeline(preprocessing.StandardScaler(), model).fit(X, y)
+    with pytest.raises(TypeError) as info:
+        nnbackend.save(pipeline, tmp_path / "p.nnb")
+    message = str(info.value)
+    assert "Pipeline is not one of nnbackend's estimators" in message
+    assert "NeuralNetworkClassifier" in message  # what save does write
+    assert "joblib.dump(model, path)" in message
+    assert "nnbackend.save(model[1], path)" in message  # the estimator inside it
+    assert "register_estimator" not in message  # decorating Pipeline is no advice
+    assert not (tmp_path / "p.nnb").exists()
+
+
+def _record(call):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    return caught
+
+
+@pytest.mark.parametrize(
+    "fit",
+    [
+        lambda X, y: nnbackend.NeuralNetworkClassifier((3,), max_iter=2, tol=1e-12).fit(X, y),
+        lambda X, y: nnbackend.LogisticRegression(max_iter=2, tol=1e-12).fit(X, y),
+        lambda X, y: nnbackend.NeuralNetworkRegressor((3,), max_iter=2, tol=1e-12).fit(
+            X, y.astype(float)
+        ),
+        lambda X, y: nnbackend.NeuralNetworkClassifier((3,), max_iter=2, tol=None).fit(
+            X, y[:, None]
+        ),
+        lambda X, y: nnbackend.NeuralNetworkClassifier((3,), max_iter=2).partial_fit(
+            X, y[:, None], classes=[0, 1]
+        ),
+    ],
+    ids=["classifier", "logistic", "regressor", "column-y-fit", "column-y-partial_fit"],
+)
+def test_warnings_point_at_the_users_line(fit):
+    X, y = datasets.make_moons(60, seed=0)
+    caught = _record(lambda: fit(X, y))
+    assert caught, "expected a ConvergenceWarning or a DataConversionWarning"
+    for warning in caught:
+        assert warning.filename == __file__, (warning.category.__name__, warning.filename)

@@ -49,7 +49,7 @@ from nnbackend.backend import (
     to_numpy,
 )
 from nnbackend.backends import DEFAULT_BACKEND, Adapter
-from nnbackend.errors import convergence_warning, not_fitted_error
+from nnbackend.errors import convergence_warning, not_fitted_error, user_stacklevel
 from nnbackend.initializers import INITS, initialize_parameters
 from nnbackend.model_file import register_estimator, save_estimator
 from nnbackend.optimizers import SOLVERS, Optimizer, make_optimizer
@@ -554,7 +554,7 @@ class _NetworkEstimator:
             "max_iter or learning_rate, or pass tol=None to train for exactly max_iter "
             "iterations.",
             convergence_warning(),
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
 
     def _partial_fit_features(self, X: Any) -> Array:
