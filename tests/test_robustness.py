@@ -423,3 +423,68 @@ def test_warnings_point_at_the_users_line(fit):
     assert caught, "expected a ConvergenceWarning or a DataConversionWarning"
     for warning in caught:
         assert warning.filename == __file__, (warning.category.__name__, warning.filename)
+
+
+# ------------------------------------------------------------------ issue 21 C: absurd sizes
+@pytest.fixture
+def eight_gib(monkeypatch):
+    """A machine with 8 GiB available, whatever this one has."""
+    from nnbackend import _memory
+
+    monkeypatch.setattr(_memory, "available_memory_bytes", lambda: 8 * 2**30)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "fragments"),
+    [
+        ((50000, 50000), ["hidden_layer_sizes=(50000, 50000)", "37.3 GiB", "8.0 GiB"]),
+        ((10**400,), ["hidden_layer_sizes=(1.00e+400,)", "e+403 bytes"]),
+        ((100_000_000,), ["hidden_layer_sizes=(100000000,)", "GiB", "mini-batches"]),
+    ],
+)
+def test_absurd_sizes_are_refused_before_allocating(sizes, fragments, eight_gib):
+    import tracemalloc
+
+    X, y = datasets.make_moons(60, seed=0)
+    model = nnbackend.NeuralNetworkClassifier(hidden_layer_sizes=sizes, max_iter=2)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="too large for this machine") as info:
+            model.fit(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * 2**20  # nothing of the network's size was allocated
+    for fragment in fragments:
+        assert fragment in str(info.value)
+    assert not hasattr(model, "coefs_")
+
+
+def test_the_memory_estimate_refuses_only_what_cannot_fit():
+    from nnbackend._memory import check_fit_memory, fit_memory_bytes
+
+    # (2 → 3 → 1) on 10 samples: 13 weights and biases (and gradients), 4 + 3 outputs kept
+    assert fit_memory_bytes([2, 3, 1], 10, 8) == (2 * 13 * 8, (4 * 10 + 3 * 10) * 8)
+    assert fit_memory_bytes([2, 3, 1], 10, 8, batch_size=5)[1] == (4 * 5 + 3 * 5) * 8
+    check_fit_memory([2, 3, 1], 10, "float64", available=2 * 13 * 8 + 70 * 8)  # just fits
+    with pytest.raises(ValueError, match=r"argument --hidden 3 .* and 100 bytes of memory"):
+        check_fit_memory([2, 3, 1], 10, "float32", setting="argument --hidden 3", available=100)
+
+
+# ------------------------------------------------------------------ issue 21 C: cat labels
+@pytest.mark.parametrize("bad", [np.nan, 0.5, np.inf])
+def test_load_catvnoncat_refuses_labels_that_are_no_class(bad, tmp_path):
+    h5py = pytest.importorskip("h5py")
+    rng = np.random.default_rng(0)
+    for split, m in (("train", 4), ("test", 3)):
+        with h5py.File(tmp_path / f"{split}_catvnoncat.h5", "w") as h5:
+            h5[f"{split}_set_x"] = rng.integers(0, 255, (m, 2, 2, 3), dtype=np.uint8)
+            labels = np.zeros(m)
+            labels[1] = bad if split == "train" else 1
+            h5[f"{split}_set_y"] = labels
+            h5["list_classes"] = np.array([b"non-cat", b"cat"])
+    with pytest.raises(ValueError) as info:
+        datasets.load_catvnoncat(tmp_path)
+    message = str(info.value)
+    assert "train_catvnoncat.h5" in message and "train_set_y" in message
+    assert f"{bad!r}" in message and "index 1" in message

@@ -28,6 +28,7 @@ from nnbackend import _state_checks as checks
 from nnbackend import network
 from nnbackend._arrays import array_namespace, dtype_name
 from nnbackend._holdout import holdout_split
+from nnbackend._memory import check_fit_memory
 from nnbackend._validation import (
     check_feature_count,
     check_label_values,
@@ -385,6 +386,7 @@ class _NetworkEstimator:
             )
         rng = _make_rng(self.random_state)
         dims = [int(XT.shape[0]), *config["sizes"], int(Y.shape[0])]
+        check_fit_memory(dims, int(XT.shape[1]), XT.dtype, self.batch_size)
         continuing = (incremental or options["warm_start"]) and hasattr(self, "_params")
         optimizer = None
         if continuing:
