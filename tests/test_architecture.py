@@ -111,7 +111,7 @@ LAYERS = [
             "nnbackend.distributed",
         ],
     ),
-    ("edges", ["nnbackend.cli", "nnbackend.__main__", "nnbackend"]),
+    ("edges", ["nnbackend.cli", "nnbackend._cli", "nnbackend.__main__", "nnbackend"]),
 ]
 
 
