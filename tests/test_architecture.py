@@ -90,7 +90,7 @@ LAYERS = [
     ("data", ["nnbackend.datasets", "nnbackend.plotting"]),
     ("estimators", ["nnbackend.estimators"]),
     ("front doors", ["nnbackend.sklearn", "nnbackend.course", "nnbackend.bench"]),
-    ("edges", ["nnbackend.cli", "nnbackend.__main__", "nnbackend"]),
+    ("edges", ["nnbackend.cli", "nnbackend._cli", "nnbackend.__main__", "nnbackend"]),
 ]
 
 

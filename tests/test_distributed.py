@@ -605,17 +605,22 @@ def _train_out_of_core(tmp_path, distributed):
 def test_time_per_iteration_subtracts_the_setup():
     from nnbackend.bench.dask import time_per_iteration
 
-    calls = []
+    calls, clock = [], {"now": 0.0}
 
     def fit(max_iter):
         calls.append(max_iter)
-        time.sleep(0.05 + 0.01 * max_iter)
+        clock["now"] += 0.05 + 0.01 * max_iter
 
-    seconds = time_per_iteration(fit, 4)
-    assert calls == [1, 5]
-    assert 0.005 < seconds < 0.05  # about 0.01 s a step, the 0.05 s of setup gone
+    seconds = time_per_iteration(fit, 4, repeats=2, clock=lambda: clock["now"])
+    assert calls == [1, 1, 5, 5, 1]  # a warm-up, then pairs in alternating order
+    assert seconds == pytest.approx(0.01)  # a step's time, the 0.05 s of setup gone
     # a longer fit that ran faster is noise, reported as no measurement, never as 0 s
-    assert time_per_iteration(lambda k: time.sleep(0.05 if k == 1 else 0.0), 4) is None
+    clock["now"] = 0.0
+
+    def noisy(max_iter):
+        clock["now"] += 0.05 if max_iter == 1 else 0.0
+
+    assert time_per_iteration(noisy, 4, clock=lambda: clock["now"]) is None
 
 
 def test_bench_dask_option_is_parsed():

@@ -38,9 +38,10 @@ from nnbackend.backends import (
 from nnbackend.core import network
 from nnbackend.core.activations import HIDDEN_ACTIVATIONS, sigmoid, softmax
 from nnbackend.core.initializers import INITS, initialize_parameters
-from nnbackend.errors import convergence_warning, not_fitted_error
+from nnbackend.errors import convergence_warning, not_fitted_error, user_stacklevel
 from nnbackend.estimators import state_checks as checks
 from nnbackend.estimators.holdout import holdout_split
+from nnbackend.estimators.memory import check_fit_memory
 from nnbackend.estimators.validation import (
     check_feature_count,
     check_label_values,
@@ -386,6 +387,7 @@ class _NetworkEstimator:
             )
         rng = _make_rng(self.random_state)
         dims = [int(XT.shape[0]), *config["sizes"], int(Y.shape[0])]
+        check_fit_memory(dims, int(XT.shape[1]), XT.dtype, self.batch_size)
         continuing = (incremental or options["warm_start"]) and hasattr(self, "_params")
         optimizer = None
         if continuing:
@@ -555,7 +557,7 @@ class _NetworkEstimator:
             "max_iter or learning_rate, or pass tol=None to train for exactly max_iter "
             "iterations.",
             convergence_warning(),
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
 
     def _partial_fit_features(self, X: Any) -> Array:

@@ -109,6 +109,35 @@ def estimator_class(name: str) -> type:
         ) from None
 
 
+def _unsupported(model: Any) -> str:
+    # What can be saved, and the way to save what cannot: a subclass of a registered
+    # estimator can register itself; anything else (a scikit-learn Pipeline, a grid search)
+    # is another library's object, which joblib saves.
+    cls = type(model)
+    what = f"model={_show.repr(model)} cannot be saved: {cls.__qualname__} is not"
+    if any(issubclass(cls, known) for known in _REGISTRY.values()):
+        return (
+            f"{what} a registered estimator (registered: {sorted(_REGISTRY)}); decorate the "
+            "subclass with nnbackend.model_file.register_estimator"
+        )
+    hint = (
+        "to save a scikit-learn Pipeline or any other object, use joblib.dump(model, path) "
+        "(a pickle: load it only from a source you trust)"
+    )
+    steps = getattr(model, "steps", None)
+    ours = [
+        index
+        for index, step in enumerate(steps if isinstance(steps, list) else [])
+        if isinstance(step, tuple) and len(step) == 2 and type(step[1]) in _REGISTRY.values()
+    ]
+    if ours:
+        hint += (
+            ", or save the nnbackend estimator inside it alone with "
+            f"nnbackend.save(model[{ours[0]}], path)"
+        )
+    return f"{what} one of nnbackend's estimators: save writes only {sorted(_REGISTRY)}; {hint}"
+
+
 def save_estimator(model: Any, path: str | os.PathLike[str]) -> None:
     """Write a registered, fitted estimator to ``path`` atomically (see :func:`write`).
 
@@ -119,11 +148,7 @@ def save_estimator(model: Any, path: str | os.PathLike[str]) -> None:
     """
     name = type(model).__name__
     if _REGISTRY.get(name) is not type(model):
-        raise TypeError(
-            f"model={_show.repr(model)} cannot be saved: {type(model).__qualname__} is not a "
-            f"registered estimator (registered: {sorted(_REGISTRY)}); decorate it with "
-            "nnbackend.model_file.register_estimator"
-        )
+        raise TypeError(_unsupported(model))
     stateful: StatefulEstimator = model
     state, arrays = stateful.to_state()
     write(path, {"estimator": name, **state}, arrays)
