@@ -51,7 +51,7 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn, Protocol, TypeVar, cast
 
@@ -226,7 +226,11 @@ def _file_array(name: str, array: Any, path: str) -> np.ndarray:
 
 
 def write(
-    path: str | os.PathLike[str], header: Mapping[str, Any], arrays: Mapping[str, Any]
+    path: str | os.PathLike[str],
+    header: Mapping[str, Any],
+    arrays: Mapping[str, Any],
+    *,
+    verify: Callable[[str], None] | None = None,
 ) -> None:
     """Write ``header`` and ``arrays`` to exactly ``path``, atomically.
 
@@ -241,6 +245,10 @@ def write(
     arrays : mapping of str to array_like
         Host arrays by name (Python identifiers): booleans, integers, floats or fixed-width
         strings. Each becomes ``arrays/<name>.npy``.
+    verify : callable, optional
+        Called with the complete temporary file's path before it replaces the target; an
+        exception it raises stops the save, removes the temporary file and leaves the target
+        as it was.
 
     Raises
     ------
@@ -283,6 +291,8 @@ def write(
                     zf.writestr(f"arrays/{name}.npy", _array_bytes(arr))
             raw.flush()
             os.fsync(raw.fileno())
+        if verify is not None:
+            verify(tmp)
         os.replace(tmp, final)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -731,10 +741,15 @@ def estimator_class(name: str) -> type:
 def save_estimator(model: Any, path: str | os.PathLike[str]) -> None:
     """Write a registered, fitted estimator to ``path`` atomically (see :func:`write`).
 
+    The complete temporary file is read back as :func:`load_estimator` reads it before it
+    replaces the target.
+
     Raises
     ------
     TypeError
         When ``model``'s class is not registered (it could not be loaded back).
+    ModelFileError
+        When the file written would not load back; nothing is replaced.
     """
     name = type(model).__name__
     if _REGISTRY.get(name) is not type(model):
@@ -745,7 +760,26 @@ def save_estimator(model: Any, path: str | os.PathLike[str]) -> None:
         )
     stateful: StatefulEstimator = model
     state, arrays = stateful.to_state()
-    write(path, {"estimator": name, **state}, arrays)
+    target = _user_path(path)
+
+    def reads_back(written: str) -> None:
+        # A file that load would refuse never replaces anything (it once replaced good files
+        # after a partial_fit): read it as load does, within limits that fit what was written.
+        try:
+            contents = read(written, max_bytes=max(DEFAULT_MAX_BYTES, os.stat(written).st_size))
+            back = dict(contents.header)
+            back.pop("estimator", None)
+            stateful.from_state(back, contents.arrays)
+        except ModelFileError as exc:
+            problem = str(exc).removeprefix(f"{exc.path}: ") if exc.path else str(exc)
+            _error(
+                target,
+                exc.field,
+                f"{problem.removeprefix(f'{exc.field}: ')}. The model was not saved: the file "
+                "written would not load back, and any earlier file at this path is unchanged",
+            )
+
+    write(target, {"estimator": name, **state}, arrays, verify=reads_back)
 
 
 def load_estimator(
