@@ -30,13 +30,14 @@ from nnbackend._holdout import holdout_split
 from nnbackend._hyperparams import check_hyperparameter, check_hyperparameters
 from nnbackend._validation import (
     check_feature_count,
-    check_label_values,
+    check_known_labels,
     check_labels,
     check_regression_targets,
     check_same_length,
     check_sample_weight,
     compute_backend,
     encode_known_labels,
+    rescale_sample_weight,
     to_backend_features,
 )
 from nnbackend.activations import HIDDEN_ACTIVATIONS, sigmoid, softmax
@@ -144,9 +145,14 @@ def _class_targets(encoded: np.ndarray, n_classes: int, like: Array) -> tuple[Ar
 
 def _r2_score(truth: np.ndarray, predicted: np.ndarray, sample_weight: Any = None) -> float:
     # R² per output, averaged uniformly, as scikit-learn's r2_score; a constant truth scores 1
-    # when predicted exactly, else 0
+    # when predicted exactly, else 0. R² is the same for scaled targets and weights, so each
+    # output is divided by its largest magnitude and the weights by theirs: squares of 1e200
+    # no longer overflow to a NaN score.
     w = np.ones(truth.shape[0]) if sample_weight is None else np.asarray(sample_weight)
-    w = w.reshape(-1, 1)
+    w = (w / w.max()).reshape(-1, 1)
+    scale = np.maximum(np.abs(truth).max(axis=0), np.abs(predicted).max(axis=0))
+    scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+    truth, predicted = truth / scale, predicted / scale
     mean = (w * truth).sum(axis=0) / w.sum()
     residual = (w * (truth - predicted) ** 2).sum(axis=0)
     total = (w * (truth - mean) ** 2).sum(axis=0)
@@ -325,6 +331,7 @@ class _NetworkEstimator:
             params = initialize_parameters(dims, XT, init=self.init, rng=rng)
         if optimizer is None:
             optimizer = make_optimizer(self.solver, float(self.learning_rate))
+        sample_weight, alpha = rescale_sample_weight(sample_weight, options["alpha"])
         weights = None if sample_weight is None else move_like(sample_weight.reshape(1, -1), XT)
         X_fit, Y_fit, weights_fit, score = XT, Y, weights, None
         if options["early_stopping"]:
@@ -344,7 +351,7 @@ class _NetworkEstimator:
             n_iter_no_change=options["n_iter_no_change"],
             random_state=rng,
             verbose=bool(self.verbose),
-            alpha=options["alpha"],
+            alpha=alpha,
             sample_weight=weights_fit,
             validation_score=score,
         )
@@ -973,13 +980,13 @@ class _ClassifierMixin(_NetworkEstimator):
         Raises
         ------
         ValueError
-            When y is not 1-D, holds NaN, infinity, complex or continuous values, or has
-            another length than X.
+            When y is not 1-D, holds NaN, infinity, complex or continuous values, labels
+            that are not among ``classes_``, or has another length than X.
         """
         predicted = to_numpy(self.predict(X))
-        truth = check_label_values(y)
+        truth = check_known_labels(y, self.classes_)  # never a silent 0.0 for foreign labels
         check_same_length(int(predicted.shape[0]), truth)
-        weights = check_sample_weight(sample_weight, int(predicted.shape[0]))
+        weights, _ = rescale_sample_weight(check_sample_weight(sample_weight, len(predicted)))
         return float(np.average(predicted == truth, weights=weights))
 
 
