@@ -99,6 +99,7 @@ LAYERS = [
         [
             "nnbackend._validation",
             "nnbackend._holdout",
+            "nnbackend._hyperparams",  # the constructor arguments' rules, for fit and load
             "nnbackend.model_file",
             "nnbackend._state_checks",  # the model file checks the estimators' from_state uses
             "nnbackend.models",
