@@ -113,3 +113,27 @@ def test_asarray_refusal_names_both_libraries_and_the_fix():
     message = str(info.value)
     assert "'array_api_strict'" in message and "'numpy'" in message
     assert "use_backend('array_api_strict')" in message
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array([1.5, 2.5] * 30, dtype=object),
+        np.array([np.float32(0.5), np.float32(1.0)] * 30, dtype=object),
+        np.array([1.5, 2.5] * 30),
+    ],
+)
+def test_non_integer_floats_are_continuous_in_an_object_array_too(moons, labels):
+    # Issue 21, item 25: the object array was taken as two classes, float64 refused.
+    X, _ = moons
+    with pytest.raises(ValueError, match=r"Unknown label type: y holds continuous values"):
+        nnbackend.LogisticRegression(max_iter=3).fit(X, labels)
+
+
+def test_integral_floats_are_labels_in_an_object_array_as_in_float64(moons):
+    X, y = moons
+    as_object = nnbackend.LogisticRegression(max_iter=3).fit(X, y.astype(object) + 1.0)
+    as_float = nnbackend.LogisticRegression(max_iter=3).fit(X, y + 1.0)
+    assert as_object.classes_.tolist() == as_float.classes_.tolist() == [1.0, 2.0]
+    with pytest.raises(ValueError, match=r"Input y contains NaN or infinity"):
+        nnbackend.LogisticRegression().fit(X, np.array([np.float32("nan"), 1.0] * 30, object))

@@ -1,7 +1,8 @@
 """Issue 13: what an adversarial run found in training, scoring and checks, kept out by tests.
 
 Each test reproduces one finding (the item number is in its name's comment) and asserts what
-must happen instead: a clear error naming the argument, or nothing lost.
+must happen instead: a clear error naming the argument, or nothing lost. The sections at the
+end hold issue 21's findings (sample weights, hyperparameters, labels and scores).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import math
 import pickle
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -441,7 +443,8 @@ def eight_gib(monkeypatch):
     ("sizes", "fragments"),
     [
         ((50000, 50000), ["hidden_layer_sizes=(50000, 50000)", "37.3 GiB", "8.0 GiB"]),
-        ((10**400,), ["hidden_layer_sizes=(1.00e+400,)", "e+403 bytes"]),
+        # (10**400 is past any int64: the hyperparameter rule refuses it before this check)
+        ((2**62,), ["hidden_layer_sizes=(4.61e+18,)", "EiB"]),
         ((100_000_000,), ["hidden_layer_sizes=(100000000,)", "GiB", "mini-batches"]),
     ],
 )
@@ -491,3 +494,137 @@ def test_load_catvnoncat_refuses_labels_that_are_no_class(bad, tmp_path):
     message = str(info.value)
     assert "train_catvnoncat.h5" in message and "train_set_y" in message
     assert f"{bad!r}" in message and "index 1" in message
+
+
+# ------------------------------------------------------------------ issue 21: sample_weight (B)
+def _weighted_fit(weights, **kwargs):
+    X, y = _blobs()
+    options = {"hidden_layer_sizes": (4,), "max_iter": 4, "tol": None, "random_state": 0}
+    return nnbackend.NeuralNetworkClassifier(**{**options, **kwargs}).fit(
+        X, y, sample_weight=weights
+    )
+
+
+def test_weights_whose_sum_overflows_train_as_their_ratios_say():
+    # Item 6: two weights of 1e308 sum to infinity; the fit gave loss_curve_ == [0.0] * 5.
+    huge = _weighted_fit(np.r_[1e308, 1e308, np.ones(58)])
+    same_ratios = _weighted_fit(np.r_[1.0, 1.0, np.full(58, 1e-308)])
+    assert all(math.isfinite(c) and c > 0 for c in huge.loss_curve_)
+    np.testing.assert_allclose(huge.loss_curve_, same_ratios.loss_curve_, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [np.ones(60) + 1j, np.ones(60, dtype=np.complex64), 1 + 2j, np.array([1 + 0j] * 60, object)],
+)
+def test_complex_weights_are_refused(weights):
+    # Item 7: the imaginary part was dropped silently.
+    with pytest.raises(ValueError, match=r"Complex data not supported: sample_weight"):
+        _weighted_fit(weights)
+
+
+@pytest.mark.parametrize(
+    ("extreme", "plain", "dtype"),
+    [
+        (np.linspace(1, 2, 60) * 1e40, np.linspace(1, 2, 60), "float32"),  # inf in float32
+        (np.linspace(1, 2, 60) * 1e-320, np.linspace(1, 2, 60), "float32"),  # 0 in float32
+        (np.r_[5e-324, np.zeros(59)], np.r_[1.0, np.zeros(59)], "float64"),  # 1/Σw is inf
+    ],
+)
+def test_extreme_but_valid_weights_train(extreme, plain, dtype):
+    # Item 8: these diverged ("try a smaller learning_rate"), or summed to zero.
+    got = _weighted_fit(extreme, dtype=dtype)
+    expected = _weighted_fit(plain, dtype=dtype)
+    np.testing.assert_allclose(got.loss_curve_, expected.loss_curve_, rtol=1e-6)
+    np.testing.assert_allclose(_np(got.coefs_[0]), _np(expected.coefs_[0]), rtol=1e-5)
+
+
+def test_weights_that_cannot_train_are_named():
+    # Item 8: with an L2 penalty α / (2 Σw), weights summing to 5e-324 make the cost
+    # infinite; the error names the weights, not the learning rate.
+    with pytest.raises(ValueError, match=r"sample_weight is too small for alpha=0\.0001"):
+        _weighted_fit(np.r_[5e-324, np.zeros(59)], alpha=1e-4)
+
+
+def test_rescaled_weights_keep_the_penalty_of_repeated_examples():
+    # Dividing the weights by their largest must not change the L2 penalty α / (2 Σw):
+    # integer weights still train as repeated examples.
+    X, y = _blobs()
+    counts = np.random.default_rng(2).integers(0, 4, len(y))
+    options = {"hidden_layer_sizes": (4,), "max_iter": 4, "tol": None, "random_state": 0}
+    kwargs = {**options, "alpha": 0.5, "solver": "gd"}
+    weighted = nnbackend.NeuralNetworkClassifier(**kwargs).fit(X, y, sample_weight=counts)
+    repeated = nnbackend.NeuralNetworkClassifier(**kwargs).fit(
+        np.repeat(X, counts, 0), np.repeat(y, counts)
+    )
+    np.testing.assert_allclose(weighted.loss_curve_, repeated.loss_curve_, rtol=1e-10)
+
+
+# ------------------------------------------------------------------ issue 21: parameters (G)
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("learning_rate", 10**400),
+        ("alpha", 10**400),
+        ("tol", 10**400),
+        ("validation_fraction", 10**400),
+        ("learning_rate", Fraction(10**400, 3)),
+        ("alpha", Fraction(-(10**400), 7)),
+        ("verbose", np.array([1, 0])),
+        ("verbose", "yes"),
+        ("max_iter", 10**400),
+        ("batch_size", 10**400),
+        ("n_iter_no_change", 10**400),
+        ("hidden_layer_sizes", (10**400,)),
+        ("hidden_layer_sizes", {3, 2}),
+    ],
+)
+def test_huge_fraction_and_array_hyperparameters_name_the_parameter(name, value):
+    # Item 24: OverflowError, NumPy's "truth value is ambiguous" or "Maximum allowed
+    # dimension exceeded", or accepted (max_iter=10**400, verbose="yes").
+    X, y = _blobs()
+    with pytest.raises(ValueError, match=rf"^{name}=.* is not valid: expected"):
+        nnbackend.NeuralNetworkClassifier(**{name: value}).fit(X, y)
+
+
+def test_fractions_are_numbers_like_floats():
+    X, y = _blobs()
+    kwargs = {"hidden_layer_sizes": (4,), "max_iter": 3, "tol": None, "random_state": 0}
+    fraction = nnbackend.NeuralNetworkClassifier(learning_rate=Fraction(1, 20), **kwargs)
+    plain = nnbackend.NeuralNetworkClassifier(learning_rate=0.05, **kwargs)
+    assert fraction.fit(X, y).loss_curve_ == plain.fit(X, y).loss_curve_
+
+
+@pytest.mark.parametrize("classes", [{0, 1, 2}, frozenset({0, 1, 2}), {0: "a", 1: "b", 2: "c"}])
+def test_an_unordered_collection_is_no_classes(classes):
+    # Item 24: a set said "classes must be 1-D ... got shape ()".
+    X, y = _blobs()
+    with pytest.raises(TypeError, match=r"classes is a (set|frozenset|dict), which has no order"):
+        nnbackend.NeuralNetworkClassifier((3,)).partial_fit(X, y, classes=classes)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [np.array(["a", "b", "c"] * 20), np.full(60, 7), np.array([0, 1, 7] * 20, dtype=object)],
+)
+def test_score_refuses_labels_that_are_not_among_classes(labels):
+    # Item 26: strings against int labels scored 0.0 silently.
+    X, y = _blobs()
+    model = nnbackend.LogisticRegression(max_iter=5).fit(X, y)
+    with pytest.raises(ValueError, match=r"y has labels that are not in classes_: "):
+        model.score(X, labels)
+
+
+def test_regressor_r2_of_huge_finite_targets_is_finite():
+    # Item 27: the squares of 1e200 overflowed, and R² was NaN.
+    X, _ = _regression_data()
+    model = nnbackend.NeuralNetworkRegressor((3,), max_iter=5, random_state=0)
+    model.fit(X, np.linspace(-1, 1, len(X)))
+    truth = np.r_[1e200, np.zeros(len(X) - 1)]
+    got = model.score(X, truth)
+    # R² is the same for targets and predictions scaled alike: compute it at scale 1e-200
+    t, p = truth / 1e200, _np(model.predict(X)) / 1e200
+    expected = 1 - ((t - p) ** 2).sum() / ((t - t.mean()) ** 2).sum()
+    assert math.isfinite(got) and got == pytest.approx(expected, rel=1e-12)
+    weights = np.r_[1e308, 1e308, np.ones(len(X) - 2)]
+    assert math.isfinite(model.score(X, truth, sample_weight=weights))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-import math
 import numbers
 import os
 import warnings
@@ -37,25 +36,27 @@ from nnbackend.backends import (
 )
 from nnbackend.core import network
 from nnbackend.core.activations import HIDDEN_ACTIVATIONS, sigmoid, softmax
-from nnbackend.core.initializers import INITS, initialize_parameters
+from nnbackend.core.initializers import initialize_parameters
 from nnbackend.errors import convergence_warning, not_fitted_error, user_stacklevel
 from nnbackend.estimators import state_checks as checks
 from nnbackend.estimators.holdout import holdout_split
+from nnbackend.estimators.hyperparams import check_hyperparameter, check_hyperparameters
 from nnbackend.estimators.memory import check_fit_memory
 from nnbackend.estimators.validation import (
     check_feature_count,
-    check_label_values,
+    check_known_labels,
     check_labels,
     check_regression_targets,
     check_same_length,
     check_sample_weight,
     compute_backend,
     encode_known_labels,
+    rescale_sample_weight,
     to_backend_features,
 )
 from nnbackend.model_file import register_estimator, save_estimator
 from nnbackend.training import TrainingResult, train
-from nnbackend.training.optimizers import SOLVERS, Optimizer, make_optimizer
+from nnbackend.training.optimizers import Optimizer, make_optimizer
 
 __all__ = ["LogisticRegression", "NeuralNetworkClassifier", "NeuralNetworkRegressor"]
 
@@ -81,31 +82,6 @@ def _make_rng(random_state: Any) -> np.random.Generator | np.random.RandomState:
 def _is_int(value: Any) -> bool:
     # numbers.Integral takes NumPy's integers too; bool is an int to Python, never a count here
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_finite_real(value: Any) -> bool:
-    # numbers.Real takes NumPy's floats and ints (np.float32(0.1), np.int64(1)); NumPy's bool
-    # is no numbers.Real, Python's is excluded by hand
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
-    # the type first: ``value in choices`` fails on its own for a dict (unhashable) or an array
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name}={value!r} is not valid: expected one of {choices}")
-
-
-def _json_param(value: Any) -> Any:
-    # Constructor arguments as plain JSON: NumPy scalars become Python numbers, tuples lists.
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    if isinstance(value, tuple | list):
-        return [_json_param(v) for v in value]
-    return value
 
 
 def _computing(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -171,9 +147,14 @@ def _class_targets(encoded: np.ndarray, n_classes: int, like: Array) -> tuple[Ar
 
 def _r2_score(truth: np.ndarray, predicted: np.ndarray, sample_weight: Any = None) -> float:
     # R² per output, averaged uniformly, as scikit-learn's r2_score; a constant truth scores 1
-    # when predicted exactly, else 0
+    # when predicted exactly, else 0. R² is the same for scaled targets and weights, so each
+    # output is divided by its largest magnitude and the weights by theirs: squares of 1e200
+    # no longer overflow to a NaN score.
     w = np.ones(truth.shape[0]) if sample_weight is None else np.asarray(sample_weight)
-    w = w.reshape(-1, 1)
+    w = (w / w.max()).reshape(-1, 1)
+    scale = np.maximum(np.abs(truth).max(axis=0), np.abs(predicted).max(axis=0))
+    scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+    truth, predicted = truth / scale, predicted / scale
     mean = (w * truth).sum(axis=0) / w.sum()
     residual = (w * (truth - predicted) ** 2).sum(axis=0)
     total = (w * (truth - mean) ** 2).sum(axis=0)
@@ -289,71 +270,26 @@ class _NetworkEstimator:
         )
 
     # ----------------------------------------------------------- configuration checks
-    def _hidden_sizes(self) -> tuple[int, ...]:
-        sizes = getattr(self, "hidden_layer_sizes", ())
-        if _is_int(sizes):
-            sizes = (sizes,)
-        try:
-            sizes = tuple(sizes)
-        except TypeError:
-            raise ValueError(
-                f"hidden_layer_sizes={sizes!r} is not valid: expected a tuple of positive ints"
-            ) from None
-        if not all(_is_int(s) and s > 0 for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes={sizes!r} is not valid: every size must be a positive int"
-            )
-        return tuple(int(s) for s in sizes)
-
     def _check_config(self) -> dict[str, Any]:
-        activation = getattr(self, "activation", "relu")
-        _check_choice("activation", activation, HIDDEN_ACTIVATIONS)
-        _check_choice("init", self.init, tuple(INITS))
-        _check_choice("solver", self.solver, SOLVERS)
-        lr = self.learning_rate
-        if not (_is_finite_real(lr) and lr > 0):
-            raise ValueError(f"learning_rate={lr!r} is not valid: expected a finite number > 0")
-        if not _is_int(self.max_iter) or self.max_iter < 1:
-            raise ValueError(f"max_iter={self.max_iter!r} is not valid: expected an int >= 1")
-        if self.batch_size is not None and (not _is_int(self.batch_size) or self.batch_size < 1):
-            raise ValueError(
-                f"batch_size={self.batch_size!r} is not valid: expected None or an int >= 1"
-            )
-        if self.tol is not None and not (_is_finite_real(self.tol) and self.tol >= 0):
-            # NaN would compare False forever (stopping after n_iter_no_change), inf likewise
-            raise ValueError(
-                f"tol={self.tol!r} is not valid: expected None or a finite number >= 0"
-            )
-        if self.dtype not in (None, "float32", "float64"):
-            raise ValueError(
-                f"dtype={self.dtype!r} is not valid: expected None, 'float32' or 'float64'"
-            )
-        return {"hidden": activation, "sizes": self._hidden_sizes()}
+        # Every constructor argument, checked and made plain by one rule per name; the plain
+        # values go into the fitted state (a model file records them), the attributes stay
+        # what the user passed.
+        params = check_hyperparameters(self.get_params())
+        return {
+            "hidden": params.get("activation", "relu"),
+            "sizes": params.get("hidden_layer_sizes", ()),
+            "params": params,
+        }
 
     def _check_sklearn_options(self) -> dict[str, Any]:
         # The options of scikit-learn's MLPs; an estimator without one gets its neutral value.
-        alpha = getattr(self, "alpha", 0.0)
-        if not (_is_finite_real(alpha) and alpha >= 0):
-            raise ValueError(f"alpha={alpha!r} is not valid: expected a finite number >= 0")
-        for flag in ("warm_start", "early_stopping"):
-            value = getattr(self, flag, False)
-            if not isinstance(value, bool | np.bool_):
-                raise ValueError(f"{flag}={value!r} is not valid: expected True or False")
-        fraction = getattr(self, "validation_fraction", 0.1)
-        if not (_is_finite_real(fraction) and 0 < fraction < 1):
-            raise ValueError(
-                f"validation_fraction={fraction!r} is not valid: expected a number strictly "
-                "between 0 and 1"
-            )
-        patience = getattr(self, "n_iter_no_change", 10)
-        if not _is_int(patience) or patience < 1:
-            raise ValueError(f"n_iter_no_change={patience!r} is not valid: expected an int >= 1")
+        params = check_hyperparameters(self.get_params())
         return {
-            "alpha": float(alpha),
-            "warm_start": bool(getattr(self, "warm_start", False)),
-            "early_stopping": bool(getattr(self, "early_stopping", False)),
-            "validation_fraction": float(fraction),
-            "n_iter_no_change": int(patience),
+            "alpha": params.get("alpha", 0.0),
+            "warm_start": params.get("warm_start", False),
+            "early_stopping": params.get("early_stopping", False),
+            "validation_fraction": params.get("validation_fraction", 0.1),
+            "n_iter_no_change": params.get("n_iter_no_change", 10),
         }
 
     # ----------------------------------------------------------- fitting
@@ -398,6 +334,7 @@ class _NetworkEstimator:
             params = initialize_parameters(dims, XT, init=self.init, rng=rng)
         if optimizer is None:
             optimizer = make_optimizer(self.solver, float(self.learning_rate))
+        sample_weight, alpha = rescale_sample_weight(sample_weight, options["alpha"])
         weights = None if sample_weight is None else move_like(sample_weight.reshape(1, -1), XT)
         X_fit, Y_fit, weights_fit, score = XT, Y, weights, None
         if options["early_stopping"]:
@@ -417,7 +354,7 @@ class _NetworkEstimator:
             n_iter_no_change=options["n_iter_no_change"],
             random_state=rng,
             verbose=bool(self.verbose),
-            alpha=options["alpha"],
+            alpha=alpha,
             sample_weight=weights_fit,
             validation_score=score,
         )
@@ -431,6 +368,7 @@ class _NetworkEstimator:
             "n_layers_": len(dims),
             "n_outputs_": dims[-1],
             "out_activation_": output,
+            "_fit_params": config["params"],
         }
         state.update(self._sklearn_state(result, optimizer, continuing, options))
         return state, result
@@ -641,6 +579,7 @@ class _NetworkEstimator:
         "n_layers_",
         "n_outputs_",
         "out_activation_",
+        "_fit_params",  # the constructor arguments of this fit, plain: a model file's params
     )
     # What only the scikit-learn-MLP-like estimators have (best_loss_, validation_scores_...).
     _mlp_fitted_attributes: tuple[str, ...] = (
@@ -684,9 +623,11 @@ class _NetworkEstimator:
         Returns
         -------
         state : dict
-            ``{"params": constructor arguments, "fitted": fitted values}``, plain JSON. A
-            Generator or RandomState as ``random_state`` is stored as None: its state is not
-            part of the model.
+            ``{"params": constructor arguments, "fitted": fitted values}``, plain JSON. The
+            arguments are those of the fit (or partial_fit) that made the weights, made plain
+            as fit checked them: ``set_params`` since then changes the estimator in memory,
+            not the model. A Generator or RandomState as ``random_state`` is stored as None:
+            its state is not part of the model.
         arrays : dict of str to numpy.ndarray
             ``W1``, ``b1``, ``W2``... in course layout, on the host; ``classes`` for labels
             of a NumPy dtype.
@@ -695,14 +636,13 @@ class _NetworkEstimator:
         ------
         NotFittedError
             When the model is not fitted.
-        ValueError
-            When a constructor argument is not valid (``fit`` would refuse it too).
         TypeError
             When the labels are not ints, floats, bools or strings.
         """
         self._check_fitted()
-        self._check_config()  # a file that load would refuse is never written
-        state = {name: getattr(self, name) for name in self._all_fitted_attributes()}
+        # getattr: an unpickled model has no optimizer, and one pickled by an older version no
+        # record of its fit's arguments
+        state = {name: getattr(self, name, None) for name in self._all_fitted_attributes()}
         arrays: dict[str, np.ndarray] = {}
         for layer, (w, b) in enumerate(state["_params"], start=1):
             arrays[f"W{layer}"] = to_numpy(w)
@@ -723,9 +663,7 @@ class _NetworkEstimator:
             fitted["validation_scores_"] = None if scores is None else [float(v) for v in scores]
             fitted["best_validation_score_"] = None if best_score is None else float(best_score)
         self._extra_to_state(state, fitted, arrays)
-        params = {k: _json_param(v) for k, v in self.get_params().items()}
-        if not (params.get("random_state") is None or _is_int(params["random_state"])):
-            params["random_state"] = None
+        params = state["_fit_params"] or self._check_config()["params"]
         return {"params": params, "fitted": fitted}, arrays
 
     def _extra_to_state(
@@ -756,16 +694,15 @@ class _NetworkEstimator:
         ModelFileError
             When anything is missing, of the wrong type or inconsistent: keys, the layer
             shapes (W1 (n1, n_features_in_), b1 (n1, 1), W2 (n2, n1)...), dtypes (float32 or
-            float64), finiteness, the classes against the output. The message names the
+            float64), finiteness, the classes against the output, the constructor arguments
+            as fit checks them and against the weights (``hidden_layer_sizes``,
+            ``activation``). The message names the
             field (the file is named by :func:`nnbackend.load`).
         """
         state = checks.fields(state, "", ("params", "fitted"))
         names = cls._param_names()
-        model = cls(**checks.params(state["params"], names))
-        try:
-            model._check_config()
-        except (ValueError, TypeError) as exc:
-            checks.fail("params", str(exc))
+        model = cls(**checks.params(state["params"], names, check_hyperparameter))
+        fit_params = model._check_config()["params"]  # with the defaults of names left out
         fitted = checks.fields(
             state["fitted"],
             "fitted",
@@ -784,14 +721,13 @@ class _NetworkEstimator:
             "_params": layers,
             "_hidden": hidden,
             "_output": output,
-            "loss_curve_": checks.finite_numbers(
-                fitted["loss_curve_"], "fitted.loss_curve_", n_iter
-            ),
+            "loss_curve_": checks.loss_curve(fitted["loss_curve_"], n_iter),
             "n_iter_": n_iter,
             "n_features_in_": n_features,
             "n_layers_": n_layers + 1,
             "n_outputs_": int(layers[-1][0].shape[0]),
             "out_activation_": output,
+            "_fit_params": fit_params,
         }
         values["_optimizer"] = None
         if cls._mlp_like:
@@ -801,6 +737,7 @@ class _NetworkEstimator:
         for name in arrays:
             if name not in used:
                 checks.fail(f"arrays/{name}.npy", f"unexpected array for {cls.__name__}")
+        checks.architecture(fit_params, hidden, layers)
         # Only a model that passed every check reaches the backend (a GPU, say).
         values["_params"] = [(asarray(w), asarray(b)) for w, b in layers]
         model._set_fitted({name: values[name] for name in cls._all_fitted_attributes()})
@@ -1046,13 +983,13 @@ class _ClassifierMixin(_NetworkEstimator):
         Raises
         ------
         ValueError
-            When y is not 1-D, holds NaN, infinity, complex or continuous values, or has
-            another length than X.
+            When y is not 1-D, holds NaN, infinity, complex or continuous values, labels
+            that are not among ``classes_``, or has another length than X.
         """
         predicted = to_numpy(self.predict(X))
-        truth = check_label_values(y)
+        truth = check_known_labels(y, self.classes_)  # never a silent 0.0 for foreign labels
         check_same_length(int(predicted.shape[0]), truth)
-        weights = check_sample_weight(sample_weight, int(predicted.shape[0]))
+        weights, _ = rescale_sample_weight(check_sample_weight(sample_weight, len(predicted)))
         return float(np.average(predicted == truth, weights=weights))
 
 

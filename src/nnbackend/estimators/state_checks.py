@@ -9,9 +9,10 @@ estimator class.
 
 from __future__ import annotations
 
+import math
 import numbers
 import reprlib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, NoReturn
 
 import numpy as np
@@ -19,6 +20,7 @@ import numpy as np
 from nnbackend.errors import ModelFileError
 
 __all__ = [
+    "architecture",
     "boolean",
     "choice",
     "fail",
@@ -29,6 +31,7 @@ __all__ = [
     "labels_from_array",
     "labels_from_json",
     "layers",
+    "loss_curve",
     "params",
 ]
 
@@ -38,6 +41,8 @@ _show.maxother = 60
 _show.maxlist = 6
 _show.maxlevel = 2
 
+# No count or size in a model file exceeds int64's range (JSON's ints have no bound).
+_MAX_INT = 2**63 - 1
 # The label types a model file stores as typed JSON values.
 _LABEL_TYPES: tuple[type, ...] = (bool, int, float, str)
 
@@ -73,11 +78,13 @@ def _member(field: str, key: str) -> str:
 
 
 def integer(value: Any, field: str, minimum: int) -> int:
-    """An int (not a bool, not a float, not a string) of at least ``minimum``."""
+    """An int (not a bool, not a float, not a string) from ``minimum`` to 2**63 - 1."""
     if isinstance(value, bool) or not isinstance(value, int):
         fail(field, f"expected an int, got {_show.repr(value)}")
     if value < minimum:
         fail(field, f"expected an int >= {minimum}, got {value}")
+    if value > _MAX_INT:
+        fail(field, f"expected an int of at most 2**63 - 1, got {_show.repr(value)}")
     return value
 
 
@@ -101,17 +108,50 @@ def finite_numbers(value: Any, field: str, length: int) -> list[float]:
         fail(field, f"expected a list of numbers, got {_show.repr(value)}")
     if len(value) != length:
         fail(field, f"expected {length} values (one per iteration), got {len(value)}")
+    out = []
     for i, item in enumerate(value):
-        if isinstance(item, bool) or not isinstance(item, int | float) or not np.isfinite(item):
+        number = _finite(item)
+        if number is None:
             fail(f"{field}[{i}]", f"expected a finite number, got {_show.repr(item)}")
-    return [float(item) for item in value]
+        out.append(number)
+    return out
 
 
-def params(value: Any, names: Collection[str]) -> dict[str, Any]:
+def _finite(item: Any) -> float | None:
+    # A JSON number as a finite float, else None; an int of 400 digits has no float (and
+    # np.isfinite would raise TypeError on it)
+    if isinstance(item, bool) or not isinstance(item, int | float):
+        return None
+    try:
+        number = float(item)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def loss_curve(value: Any, n_iter: int) -> list[float]:
+    """``fitted.loss_curve_``: finite numbers, at least ``n_iter`` of them.
+
+    ``n_iter_`` counts the last call's iterations (as scikit-learn's does), while warm starts
+    and partial_fit append to the curve: the curve is never shorter.
+    """
+    length = len(value) if isinstance(value, list) else -1
+    curve = finite_numbers(value, "fitted.loss_curve_", length)
+    if len(curve) < n_iter:
+        fail(
+            "fitted.n_iter_",
+            f"{n_iter} iterations, but fitted.loss_curve_ holds {len(curve)} values (one per "
+            "iteration, the last call's among them)",
+        )
+    return curve
+
+
+def params(value: Any, names: Collection[str], rule: Callable[[str, Any], Any]) -> dict[str, Any]:
     """Constructor arguments: known names; JSON scalars, or a list of ints (layer sizes).
 
-    Their meaning is checked by the estimator (as ``fit`` checks it). A name missing from
-    the file keeps the constructor's default.
+    Each is checked by ``rule(name, value)``, the rule ``fit`` uses, and returned as the
+    plain value it returns; a ``ValueError`` from it names the field. A name missing from the
+    file keeps the constructor's default.
     """
     value = fields(value, "params", (), names)
     out: dict[str, Any] = {}
@@ -130,7 +170,36 @@ def params(value: Any, names: Collection[str]) -> dict[str, Any]:
         fail(
             "params.random_state", f"expected an int or null, got {_show.repr(out['random_state'])}"
         )
+    for key, item in out.items():
+        try:
+            out[key] = rule(key, item)
+        except ValueError as exc:
+            fail(f"params.{key}", str(exc))
     return out
+
+
+def architecture(
+    params: Mapping[str, Any], hidden: str, layers: list[tuple[np.ndarray, np.ndarray]]
+) -> None:
+    """The constructor arguments that describe the network agree with its weights.
+
+    ``params`` is checked and plain (as :func:`params` returns it, defaults included):
+    ``hidden_layer_sizes`` must be the weights' hidden layer sizes and ``activation`` the
+    hidden activation (``fitted.hidden``), as the fit that made them recorded them.
+    """
+    if "hidden_layer_sizes" in params:
+        sizes = tuple(int(w.shape[0]) for w, _ in layers[:-1])
+        if tuple(params["hidden_layer_sizes"]) != sizes:
+            fail(
+                "params.hidden_layer_sizes",
+                f"{_show.repr(params['hidden_layer_sizes'])}, but the weights' hidden layers "
+                f"have {sizes} units (the rows of every W but the last)",
+            )
+    if "activation" in params and params["activation"] != hidden:
+        fail(
+            "params.activation",
+            f"{params['activation']!r}, but the hidden layers use {hidden!r} (fitted.hidden)",
+        )
 
 
 def _array(arrays: Mapping[str, np.ndarray], name: str, why: str) -> np.ndarray:

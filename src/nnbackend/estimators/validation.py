@@ -8,8 +8,10 @@ library are refused: mixing libraries is an error, never a silent copy.
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -20,6 +22,7 @@ from nnbackend.errors import data_conversion_warning, user_stacklevel
 
 __all__ = [
     "check_feature_count",
+    "check_known_labels",
     "check_label_values",
     "check_labels",
     "check_regression_targets",
@@ -27,6 +30,7 @@ __all__ = [
     "check_sample_weight",
     "compute_backend",
     "encode_known_labels",
+    "rescale_sample_weight",
     "resolve_dtype",
     "to_backend_features",
 ]
@@ -225,6 +229,12 @@ def _targets_to_host(y: Any, name: str) -> np.ndarray:
             "call fit(X, y)."
         )
     _reject_sparse(y, name)
+    if isinstance(y, set | frozenset | Mapping):
+        # NumPy makes a 0-d object array of them ("must be 1-D ... got shape ()")
+        raise TypeError(
+            f"{name} is a {type(y).__name__}, which has no order: expected an array-like of "
+            f"shape (n,) (a list, a tuple or an array), e.g. sorted({name})."
+        )
     return to_numpy(y)
 
 
@@ -245,7 +255,7 @@ def _host_targets(y: Any, name: str) -> np.ndarray:
     return arr
 
 
-def _reject_complex(arr: np.ndarray, name: str) -> None:
+def _reject_complex(arr: np.ndarray, name: str, what: str = "labels or targets") -> None:
     # NumPy would compare complex labels and drop the imaginary part of targets silently
     if arr.dtype.kind == "c" or (
         arr.dtype == object
@@ -253,7 +263,7 @@ def _reject_complex(arr: np.ndarray, name: str) -> None:
     ):
         raise ValueError(
             f"Complex data not supported: {name} holds complex numbers (dtype {arr.dtype}); "
-            "expected real labels or targets."
+            f"expected real {what}."
         )
 
 
@@ -294,13 +304,32 @@ def check_label_values(y: Any, name: str = "y") -> np.ndarray:
             )
     elif arr.dtype == object:
         kinds = {type(v) for v in arr}
-        if any(isinstance(v, float) and not np.isfinite(v) for v in arr):
+        if any(_fraction_of(v) is None for v in arr):
             raise ValueError(f"Input {name} contains NaN or infinity.")
         if len(kinds) > 1:
             raise TypeError(
                 f"{name} mixes label types {sorted(k.__name__ for k in kinds)}: use one type."
             )
+        # the rule of float64 labels: numbers with a fractional part are continuous
+        continuous = [v for v in arr if _fraction_of(v)]
+        if continuous:
+            raise ValueError(
+                f"Unknown label type: {name} holds continuous values (e.g. {continuous[0]!r}); "
+                "a classifier needs discrete labels. Use NeuralNetworkRegressor for continuous "
+                "targets."
+            )
     return arr
+
+
+def _fraction_of(value: Any) -> bool | None:
+    # Whether a label in an object array is a real number with a fractional part (1.5, not
+    # 2.0 or 2); None for NaN or infinity. Ints, strings and the rest have none.
+    if isinstance(value, numbers.Integral) or not isinstance(value, numbers.Real):
+        return False
+    try:
+        return value != math.floor(value)
+    except (OverflowError, ValueError):  # floor of infinity or NaN
+        return None
 
 
 def check_labels(y: Any, name: str = "y") -> tuple[np.ndarray, np.ndarray]:
@@ -383,11 +412,13 @@ def check_sample_weight(
     -------
     ndarray of shape (n_samples,) or None
         A new array (the caller's is never modified), or None when ``sample_weight`` is None.
+        Its sum may overflow: :func:`rescale_sample_weight` makes it safe to sum.
 
     Raises
     ------
     ValueError
-        Not 1-D, another length than X, NaN or infinity, a negative weight, or all weights zero.
+        Not 1-D, another length than X, complex, NaN or infinity, a negative weight, or all
+        weights zero.
     TypeError
         Sparse or non-numeric weights.
     """
@@ -396,10 +427,18 @@ def check_sample_weight(
     if isinstance(sample_weight, int | float | np.integer | np.floating) and not isinstance(
         sample_weight, bool
     ):
-        arr = np.full(n_samples, float(sample_weight))
+        try:
+            arr = np.full(n_samples, float(sample_weight))
+        except OverflowError:  # an int of 400 digits
+            raise ValueError(
+                f"{name} is an int too large for a float: expected a finite number or an "
+                "array of weights."
+            ) from None
     else:
         _reject_sparse(sample_weight, name)
         arr = to_numpy(sample_weight)
+        # before the cast to float, which would drop the imaginary part silently
+        _reject_complex(arr.reshape(-1), name, "weights")
         if arr.dtype.kind not in "biuf":
             try:
                 arr = arr.astype(np.float64)
@@ -424,11 +463,54 @@ def check_sample_weight(
             f"{name} has a negative weight ({float(arr[first])!r} at index {first}): weights "
             "must be >= 0."
         )
-    if not arr.sum() > 0:
+    if not arr.max() > 0:  # the max, not the sum: two weights of 1e308 sum to infinity
         raise ValueError(
             f"{name} sums to zero: every sample weight is zero, but at least one must be positive."
         )
     return arr
+
+
+def rescale_sample_weight(
+    weights: np.ndarray | None, alpha: float = 0.0, name: str = "sample_weight"
+) -> tuple[np.ndarray | None, float]:
+    """Weights divided by the largest, and the L2 strength that keeps the same cost.
+
+    Every weighted quantity is a weighted mean, so only the weights' ratios matter, except
+    the L2 penalty α / (2 Σ w), whose value ``alpha / largest`` keeps. With the largest weight
+    1, sums cannot overflow (two weights of 1e308) and valid weights survive float32 (all
+    near 1e40, or all subnormal).
+
+    Parameters
+    ----------
+    weights : ndarray of shape (n_samples,) or None
+        As :func:`check_sample_weight` returns them.
+    alpha : float, default 0.0
+        The L2 penalty's strength.
+    name : str, default "sample_weight"
+
+    Returns
+    -------
+    weights : ndarray of shape (n_samples,) or None
+        Largest weight 1.
+    alpha : float
+
+    Raises
+    ------
+    ValueError
+        When the weights are so small that the penalty α / (2 Σ w) is infinite: no training
+        can minimise it, and the message names the weights.
+    """
+    if weights is None:
+        return None, alpha
+    largest = float(weights.max())
+    scaled_alpha = alpha / largest
+    if not math.isfinite(scaled_alpha):
+        raise ValueError(
+            f"{name} is too small for alpha={alpha!r}: its largest weight is {largest!r}, so "
+            f"the L2 penalty alpha / (2 * sum of {name}) is infinite. Multiply the weights by "
+            "a constant (only their ratios matter otherwise), or set alpha=0."
+        )
+    return weights / largest, scaled_alpha
 
 
 def encode_known_labels(y: Any, classes: np.ndarray, name: str = "y") -> np.ndarray:
@@ -448,17 +530,53 @@ def encode_known_labels(y: Any, classes: np.ndarray, name: str = "y") -> np.ndar
     -------
     ndarray of shape (n_samples,), int
     """
+    arr = check_known_labels(y, classes, name, "classes", "declared on the first call")
+    return np.searchsorted(classes, arr).reshape(-1)
+
+
+def check_known_labels(
+    y: Any,
+    classes: np.ndarray,
+    name: str = "y",
+    known: str = "classes_",
+    origin: str = "the labels fit saw",
+) -> np.ndarray:
+    """Labels checked as ``fit`` checks them, every one among ``classes``.
+
+    ``score`` uses this as ``partial_fit`` does: labels the model cannot predict (strings
+    against int classes, say) are an error, never an accuracy of 0.
+
+    Parameters
+    ----------
+    y : array_like of shape (n_samples,)
+    classes : ndarray of shape (n_classes,)
+        Sorted unique labels.
+    name : str, default "y"
+    known : str, default "classes_"
+        What ``classes`` is called in messages.
+    origin : str, default "the labels fit saw"
+        Where ``classes`` came from, for messages.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+
+    Raises
+    ------
+    ValueError
+        As :func:`check_label_values`, and for labels that are not in ``classes``.
+    """
     arr = check_label_values(y, name)  # labels as fit takes them: finite, discrete, 1-D
     try:
         present = np.unique(arr)
         unknown = present[~np.isin(present, classes)]
     except TypeError as exc:  # labels of a type that does not compare with the classes'
         raise ValueError(
-            f"{name} holds labels that cannot be compared with classes {classes.tolist()}: {exc}"
+            f"{name} holds labels that cannot be compared with {known} {classes.tolist()}: {exc}"
         ) from exc
     if unknown.size:
         raise ValueError(
-            f"{name} has labels that are not in classes: {unknown.tolist()}; the classes "
-            f"(declared on the first call) are {classes.tolist()}."
+            f"{name} has labels that are not in {known}: {unknown.tolist()}; the {known} "
+            f"({origin}) are {classes.tolist()}."
         )
-    return np.searchsorted(classes, arr).reshape(-1)
+    return arr

@@ -51,7 +51,7 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn, cast
 
@@ -220,7 +220,11 @@ def _file_array(name: str, array: Any, path: str) -> np.ndarray:
 
 
 def write(
-    path: str | os.PathLike[str], header: Mapping[str, Any], arrays: Mapping[str, Any]
+    path: str | os.PathLike[str],
+    header: Mapping[str, Any],
+    arrays: Mapping[str, Any],
+    *,
+    verify: Callable[[str], None] | None = None,
 ) -> None:
     """Write ``header`` and ``arrays`` to exactly ``path``, atomically.
 
@@ -235,6 +239,10 @@ def write(
     arrays : mapping of str to array_like
         Host arrays by name (Python identifiers): booleans, integers, floats or fixed-width
         strings. Each becomes ``arrays/<name>.npy``.
+    verify : callable, optional
+        Called with the complete temporary file's path before it replaces the target; an
+        exception it raises stops the save, removes the temporary file and leaves the target
+        as it was.
 
     Raises
     ------
@@ -277,6 +285,8 @@ def write(
                     zf.writestr(f"arrays/{name}.npy", _array_bytes(arr))
             raw.flush()
             os.fsync(raw.fileno())
+        if verify is not None:
+            verify(tmp)
         os.replace(tmp, final)
     except BaseException as exc:
         with contextlib.suppress(OSError):

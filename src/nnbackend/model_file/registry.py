@@ -18,6 +18,7 @@ from nnbackend.model_file.container import (
     DEFAULT_MAX_COMPRESSION_RATIO,
     _error,
     _show,
+    _user_path,
     read,
     write,
 )
@@ -141,17 +142,41 @@ def _unsupported(model: Any) -> str:
 def save_estimator(model: Any, path: str | os.PathLike[str]) -> None:
     """Write a registered, fitted estimator to ``path`` atomically (see :func:`write`).
 
+    The complete temporary file is read back as :func:`load_estimator` reads it before it
+    replaces the target.
+
     Raises
     ------
     TypeError
         When ``model``'s class is not registered (it could not be loaded back).
+    ModelFileError
+        When the file written would not load back; nothing is replaced.
     """
     name = type(model).__name__
     if _REGISTRY.get(name) is not type(model):
         raise TypeError(_unsupported(model))
     stateful: StatefulEstimator = model
     state, arrays = stateful.to_state()
-    write(path, {"estimator": name, **state}, arrays)
+    target = _user_path(path)
+
+    def reads_back(written: str) -> None:
+        # A file that load would refuse never replaces anything (it once replaced good files
+        # after a partial_fit): read it as load does, within limits that fit what was written.
+        try:
+            contents = read(written, max_bytes=max(DEFAULT_MAX_BYTES, os.stat(written).st_size))
+            back = dict(contents.header)
+            back.pop("estimator", None)
+            stateful.from_state(back, contents.arrays)
+        except ModelFileError as exc:
+            problem = str(exc).removeprefix(f"{exc.path}: ") if exc.path else str(exc)
+            _error(
+                target,
+                exc.field,
+                f"{problem.removeprefix(f'{exc.field}: ')}. The model was not saved: the file "
+                "written would not load back, and any earlier file at this path is unchanged",
+            )
+
+    write(target, {"estimator": name, **state}, arrays, verify=reads_back)
 
 
 def load_estimator(
