@@ -324,6 +324,21 @@ def test_unknown_chunk_sizes_are_computed():
     assert _np(got.predict(filtered)).shape == (int(kept.sum()),)
 
 
+def test_the_course_facade_names_compute_chunk_sizes_for_unknown_sizes():
+    from nnbackend.course import shallow_network as sn
+
+    X, y = _data(n=40, d=2, seed=6)
+    kept = X[:, 1] > -0.3
+    filtered = da.from_array(X, chunks=(10, 2))[da.from_array(kept, chunks=10)]
+    labels = y[kept][None, :].astype(float)
+    with pytest.raises(ValueError, match=r"X has unknown sizes .* X.compute_chunk_sizes\(\)"):
+        sn.nn_model(filtered.T, labels, 3, num_iterations=2)
+    filtered.compute_chunk_sizes()
+    got = sn.nn_model(filtered.T, labels, 3, num_iterations=2)
+    want = sn.nn_model(X[kept].T, labels, 3, num_iterations=2)
+    assert _relative([got["W1"]], [want["W1"]]) < 1e-10
+
+
 def test_unknown_chunk_sizes_that_cannot_be_computed_name_the_fix():
     X, y = _data(n=40, d=2, seed=5)
 

@@ -137,8 +137,13 @@ class DaskAdapter(Adapter):
         """
         if not self.owns(X):
             return None
+        # the course façade comes here without the estimators' boundary: unknown chunk sizes
+        # are computed here too
+        X = self.check_input(X, "X")
         if not self.owns(Y):
             Y = self.from_host(np.asarray(Y), None, X.dtype)
+        else:
+            Y = self.check_input(Y, "Y")
         if self.transport not in TRANSPORTS:
             raise ValueError(
                 f"transport={self.transport!r} is not valid for backend {self.name!r}: "

@@ -7,6 +7,7 @@ missing or extra layer), or fail deep inside NumPy with a message that names not
 
 from __future__ import annotations
 
+import math
 import numbers
 import re
 from collections.abc import Mapping, Sequence
@@ -14,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from nnbackend.backend import array_namespace
+from nnbackend._arrays import array_namespace
 
 Array = Any
 _KEY = re.compile(r"([Wb])([1-9][0-9]*)")
@@ -44,7 +45,7 @@ def label_rows(Y: Array, m: int, name: str = "Y", rows: int | None = 1, of: str 
     -------
     array of shape (rows, m)
     """
-    shape = tuple(int(s) for s in Y.shape)
+    shape = _shape(Y, name)
     if shape == (m,) and rows in (None, 1):
         return array_namespace(Y).reshape(Y, (1, m))
     if len(shape) == 2 and shape[1] == m and shape[0] >= 1 and rows in (None, shape[0]):
@@ -206,7 +207,7 @@ def check_inputs(X: Array, n_x: int, name: str = "X", what: str = "W1 has column
     m : int
         The number of examples.
     """
-    shape = tuple(int(s) for s in X.shape)
+    shape = _shape(X, name)
     if len(shape) != 2 or shape[0] != n_x:
         raise ValueError(
             f"{name} has shape {shape}, but expected (n_x, m) = ({n_x}, m): one column per "
@@ -217,7 +218,7 @@ def check_inputs(X: Array, n_x: int, name: str = "X", what: str = "W1 has column
 
 def columns(A: Array, name: str) -> int:
     """The number of examples (columns) of the 2-D ``A``, else a ValueError naming it."""
-    shape = tuple(int(s) for s in A.shape)
+    shape = _shape(A, name)
     if len(shape) != 2:
         raise ValueError(
             f"{name} has shape {shape}, but expected a 2-D array (units, m) with one column "
@@ -254,6 +255,17 @@ def gradient_list(
             found.append(value)
         out.append((found[0], found[1]))
     return out
+
+
+def _shape(A: Array, name: str) -> tuple[int, ...]:
+    # A Dask array after boolean indexing does not know its chunks' sizes (NaN in its shape)
+    shape = tuple(A.shape)
+    if any(isinstance(s, float) and math.isnan(s) for s in shape) or None in shape:
+        raise ValueError(
+            f"{name} has unknown sizes (shape {shape}), as a Dask array has after boolean "
+            f"indexing: call {name}.compute_chunk_sizes() first"
+        )
+    return tuple(int(s) for s in shape)
 
 
 def _order(key: str) -> tuple[int, str]:
