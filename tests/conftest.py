@@ -14,7 +14,7 @@ import pytest
 
 import nnbackend
 from nnbackend import backends
-from nnbackend.backend import BackendError
+from nnbackend.errors import BackendError
 from skip_summary import pytest_terminal_summary  # noqa: F401  (skips grouped by reason)
 
 

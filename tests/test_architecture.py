@@ -13,7 +13,7 @@ import pytest
 
 import nnbackend
 from nnbackend import backends
-from nnbackend.backend import backend_of
+from nnbackend.backends import backend_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "nnbackend"
@@ -77,42 +77,41 @@ def test_the_import_graph_has_no_cycle():
     assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
 
 
-# The layers, lowest first. A module may import only from its own layer or the layers below.
+# The layers, lowest first: packages (and the two ground modules). A module may import only
+# from its own layer or the layers below; within a package, anything goes (its own modules are
+# its business), across packages only downwards.
 LAYERS = [
     ("ground", ["nnbackend.errors", "nnbackend._arrays"]),
-    ("adapters", ["nnbackend.backends", "nnbackend.backend"]),
-    (
-        "math",
-        [
-            "nnbackend.activations",
-            "nnbackend.losses",
-            "nnbackend.initializers",
-            "nnbackend._numpy_kernels",
-            "nnbackend.network",
-            # the explicit-loop oracle: no shared math, only the activation names
-            "nnbackend.reference",
-        ],
-    ),
-    ("training", ["nnbackend.optimizers", "nnbackend.training", "nnbackend.compiled"]),
-    (
-        "front doors",
-        [
-            "nnbackend._validation",
-            "nnbackend._holdout",
-            "nnbackend.model_file",
-            "nnbackend._state_checks",  # the model file checks the estimators' from_state uses
-            "nnbackend.models",
-            "nnbackend.persistence",
-            "nnbackend.course",
-            "nnbackend.bench",
-            "nnbackend.plotting",
-            "nnbackend.datasets",
-            "nnbackend._sources",
-            "nnbackend.distributed",
-        ],
-    ),
-    ("edges", ["nnbackend.cli", "nnbackend.__main__", "nnbackend"]),
+    ("backends", ["nnbackend.backends"]),
+    # the explicit-loop oracle sits beside the math: it shares only the activation names
+    ("math", ["nnbackend.core", "nnbackend.reference"]),
+    ("training", ["nnbackend.training"]),
+    ("model files", ["nnbackend.model_file"]),
+    ("data", ["nnbackend.datasets", "nnbackend.plotting"]),
+    ("estimators", ["nnbackend.estimators"]),
+    ("front doors", ["nnbackend.sklearn", "nnbackend.course", "nnbackend.bench"]),
+    ("edges", ["nnbackend.cli", "nnbackend._cli", "nnbackend.__main__", "nnbackend"]),
 ]
+
+
+def test_every_top_level_module_is_a_package_of_a_layer():
+    # the tree shows the layers: beyond the ground modules and the edges, src/nnbackend holds
+    # only the layers' packages
+    listed = {prefix for _, prefixes in LAYERS for prefix in prefixes}
+    top = {
+        "nnbackend." + (p.stem if p.is_file() else p.name)
+        for p in SRC.iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()
+    }
+    assert top <= listed, f"not in a layer: {sorted(top - listed)}"
+    loose = sorted(
+        name
+        for name in top
+        if (SRC / (name.split(".")[1] + ".py")).exists()
+        and name not in ("nnbackend.errors", "nnbackend._arrays", "nnbackend.plotting")
+        and LAYERS[_layer(name)][0] != "edges"
+    )
+    assert not loose, f"modules outside a package: {loose}"
 
 
 def _layer(module: str) -> int:
@@ -257,7 +256,7 @@ def test_a_registered_numpy_subclass_fits_every_estimator(counting_backend):
 
 
 def test_a_registered_backend_is_selected_by_nnbackend(counting_backend, monkeypatch):
-    from nnbackend import backend as switch
+    from nnbackend.backends import switch as switch
 
     monkeypatch.setattr(switch, "_default", None)
     monkeypatch.setenv("NNBACKEND", "counting_numpy")

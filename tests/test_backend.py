@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import nnbackend
-from nnbackend import backend as backend_module
 from nnbackend import backends
-from nnbackend.backend import BackendError
+from nnbackend.backends import switch as backend_module
+from nnbackend.errors import BackendError
 
 VALID_NAMES = backend_module.valid_names()
 
@@ -144,7 +144,7 @@ def test_use_backend_restores_after_an_exception(numpy_backend):
 def test_asarray_and_to_numpy_round_trip(backend, dtype_name):
     host = np.arange(6, dtype=np.float64).reshape(2, 3) / 7
     x = nnbackend.asarray(host, dtype=dtype_name)
-    assert backend_module.library_of(x) in (None if backend.name == "numpy" else backend.name,)
+    assert nnbackend.backends.library_of(x) in (None if backend.name == "numpy" else backend.name,)
     back = nnbackend.to_numpy(x)
     assert back.dtype == np.dtype(dtype_name)
     np.testing.assert_allclose(back, host.astype(dtype_name))
@@ -159,7 +159,7 @@ def test_asarray_refuses_another_library(backend):
         other_name, other_device = "array_api_strict", "device1"
     with nnbackend.use_backend(other_name, other_device):
         foreign = nnbackend.asarray([1.0, 2.0])
-    if foreign is None or backend_module.library_of(foreign) is None:
+    if foreign is None or nnbackend.backends.library_of(foreign) is None:
         pytest.skip("host data is always accepted")
     with pytest.raises(BackendError, match="never copies between libraries silently"):
         nnbackend.asarray(foreign)

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import json
-import time
+import re
 
 import numpy as np
 import pytest
 
-from nnbackend import bench, initializers, network
+from nnbackend import bench
 from nnbackend.cli import main as cli_main
+from nnbackend.core import initializers, network
 from nnbackend.reference import loop
+
+
+class FakeClock:
+    """A clock that moves only when a fake step says so: timing logic without wall time."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
 
 
 @pytest.mark.parametrize("hidden", ["relu", "tanh", "sigmoid", "leaky_relu", "identity"])
@@ -73,7 +84,7 @@ def test_loop_module_takes_only_the_activation_names_from_nnbackend():
     }
     plain = {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
     # an independent oracle: no shared math, only the one list of activation names
-    assert from_nnbackend == {("nnbackend.activations", "HIDDEN_ACTIVATIONS")}
+    assert from_nnbackend == {("nnbackend.core.activations", "HIDDEN_ACTIVATIONS")}
     assert not any(name.startswith("nnbackend") for name in plain)
 
 
@@ -140,7 +151,9 @@ def test_cli_bench_writes_json_and_plot(tmp_path, capsys, monkeypatch):
     }
     assert out_png.stat().st_size > 10_000
     printed = capsys.readouterr()
-    assert "| case | implementation | median time / step | speedup vs loop |" in printed.out
+    assert (
+        "| case | implementation | median time / step [min–max] | speedup vs loop |" in printed.out
+    )
     assert "logreg [2,1] m=5,000" in printed.out
     assert "[" in printed.err  # progress lines
 
@@ -168,17 +181,17 @@ def test_peer_pairs_match_each_library_with_its_hand_written_step():
 
 
 def test_interleaved_timing_tells_a_slower_step_from_a_faster_one():
+    clock = FakeClock()
+
     def busy(seconds):
         def step():
-            end = time.perf_counter() + seconds
-            while time.perf_counter() < end:
-                pass
+            clock.now += seconds
 
         return step, lambda: None
 
-    slow, fast, samples = bench.interleaved(busy(4e-4), busy(1e-4), budget_s=0.05)
+    slow, fast, samples = bench.interleaved(busy(4e-4), busy(1e-4), budget_s=0.05, clock=clock)
     assert samples >= 5
-    assert 2.5 < slow / fast < 6  # 4×, with room for a shared machine's noise
+    assert slow / fast == pytest.approx(4)
 
 
 def test_run_times_the_pairs_interleaved_and_the_table_shows_their_ratio():
@@ -192,3 +205,222 @@ def test_run_times_the_pairs_interleaved_and_the_table_shows_their_ratio():
     assert "| case | nnbackend-numpy / numpy-course |" in table
     assert f"| logreg [2,1] m=2000 | {entry['ratio']:.2f}× |" in table
     assert bench.format_parity({"parity": []}) == ""
+
+
+# ------------------------------------------------------------------ numbers one can trust
+def _fake_step(clock, seconds, log, name):
+    def step():
+        clock.now += seconds
+        log.append(name)
+
+    return step
+
+
+def _samples_in_order(log, warmup_calls):
+    # a sample is the calls up to a sync ("|")
+    order, calls = [], []
+    for name in log[warmup_calls:]:
+        if name == "|":
+            assert len(set(calls)) == 1
+            order.append((calls[0], len(calls)))
+            calls = []
+        else:
+            calls.append(name)
+    return order
+
+
+def test_interleave_fills_each_sample_and_alternates_the_order():
+    clock, log = FakeClock(), []
+    items = [
+        bench.Timed("a", _fake_step(clock, 1e-3, log, "a"), lambda: log.append("|"), 0.05, 3, 3),
+        bench.Timed("b", _fake_step(clock, 4e-3, log, "b"), lambda: log.append("|"), 0.05, 3, 3),
+    ]
+    times, errors = bench.interleave(items, min_sample_s=0.01, clock=clock)
+    assert errors == {}
+    samples = _samples_in_order(log, warmup_calls=12)  # 3 calls and 3 syncs each
+    # a sample lasts at least 10 ms: 10 calls of the 1 ms step, 3 of the 4 ms one
+    assert set(samples) == {("a", 10), ("b", 3)}
+    # one sample of each per round, in alternating order, until each budget is spent
+    assert [name for name, _ in samples] == ["a", "b", "b", "a", "a", "b", "b", "a", "a", "b"]
+    assert times["a"] == pytest.approx([1e-3] * 5) and times["b"] == pytest.approx([4e-3] * 5)
+
+
+def test_interleave_drops_a_failing_step_and_keeps_the_others():
+    clock, log = FakeClock(), []
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        clock.now += 1e-3
+        if len(calls) > 4:
+            raise ZeroDivisionError("boom")
+
+    items = [
+        bench.Timed("ok", _fake_step(clock, 1e-3, log, "ok"), lambda: None, 0.02),
+        bench.Timed("flaky", flaky, lambda: None, 0.02),
+    ]
+    times, errors = bench.interleave(items, min_sample_s=0.002, clock=clock)
+    assert errors == {"flaky": "error: ZeroDivisionError: boom"}
+    assert set(times) == {"ok"} and len(times["ok"]) >= 5
+
+
+def test_summary_gives_the_median_and_the_spread():
+    stats = bench.summarize([5.0, 1.0, 3.0, 2.0, 4.0])
+    assert stats == {"median": 3.0, "min": 1.0, "max": 5.0, "q1": 2.0, "q3": 4.0}
+    assert bench.summarize([7.0]) == dict.fromkeys(("median", "min", "max", "q1", "q3"), 7.0)
+
+
+def test_percent_of_matmul_rate_is_bounded_by_construction():
+    flops, times = 2e9, [1.0, 1.25, 2.0]  # a median of 1.25 s: 1.6 GFLOP/s, the best 2
+    # the products ran faster alone than the step's best: against them
+    assert bench.percent_of_matmul(flops, times, 4.0) == (40.0, 4.0, "products")
+    # the step's best sample beat the products timed alone (the case the old table printed
+    # as 207-244 %): its own fastest sample is the reference, the median is below it
+    assert bench.percent_of_matmul(flops, times, 1.0) == (80.0, 2.0, "own fastest sample")
+    assert bench.percent_of_matmul(flops, times, None) == (None, None, None)
+
+
+def test_the_products_timed_beside_a_row_are_the_steps_own():
+    shapes = bench.cases.product_shapes((3, 4, 2), 5)
+    assert [(p.rows, p.inner, p.cols, p.form) for p in shapes] == [
+        (4, 3, 5, "nn"),  # Z1 = W1 X
+        (4, 5, 3, "nt"),  # dW1 = dZ1 Xᵀ
+        (2, 4, 5, "nn"),  # Z2 = W2 A1
+        (2, 5, 4, "nt"),  # dW2 = dZ2 A1ᵀ
+        (4, 2, 5, "tn"),  # dA1 = W2ᵀ dZ2
+    ]
+    # together they are the FLOPs the table counts
+    assert sum(p.flops for p in shapes) == bench.matmul_flops((3, 4, 2), 5)
+    for product in shapes:
+        step, sync = bench.peers.product_step(product, "float64", "cpu")
+        step()
+        sync()
+
+
+def _tiny_run():
+    implementations, _ = bench.available_implementations(["numpy"])
+    cases = [bench.Case("logreg", (2, 1), 300), bench.Case("planar", (2, 4, 1), 40, "tanh")]
+    return bench.run(cases, implementations, budget_s=0.01)
+
+
+def test_no_row_exceeds_the_matmul_rate_measured_beside_it():
+    report = _tiny_run()
+    timed = [r for r in report["results"] if r["status"] == "ok"]
+    assert timed
+    for r in timed:
+        label = bench.Case(r["case"], tuple(r["layer_dims"]), r["m"]).label
+        peak = report["matmul_gflops"][label][r["device"]]
+        assert peak > 0  # measured in this run, on this case's products
+        best = bench.matmul_flops(r["layer_dims"], r["m"]) / min(r["times_s"]) / 1e9
+        assert r["matmul_gflops"] == pytest.approx(max(peak, best))
+        assert 0 < r["pct_matmul"] <= 100
+        assert r["min_s"] <= r["q1_s"] <= r["median_s"] <= r["q3_s"] <= r["max_s"]
+        assert len(r["times_s"]) >= (1 if r["implementation"] == "loop" else 3)
+    assert report["meta"]["min_sample_s"] == bench.MIN_SAMPLE_S
+    table = bench.format_table(report)
+    assert "median time / step [min–max]" in table
+    assert re.search(r"\| nnbackend-numpy \| [0-9.]+ µs \[[0-9.]+–[0-9.]+\] \|", table)
+
+
+def test_repeated_quick_runs_are_compared_within_their_printed_spread():
+    runs = [_tiny_run(), _tiny_run()]
+    found = bench.disagreements(runs)
+    # what the check reports is exactly the medians outside the other run's range
+    expected = 0
+    for a, b in ((0, 1), (1, 0)):
+        for ra, rb in zip(runs[a]["results"], runs[b]["results"], strict=True):
+            if ra["status"] == rb["status"] == "ok":
+                expected += not rb["min_s"] <= ra["median_s"] <= rb["max_s"]
+    assert len(found) == expected
+    assert all(not f["range_s"][0] <= f["median_s"] <= f["range_s"][1] for f in found)
+
+
+def _fake_report(*rows):
+    return {
+        "results": [
+            {"case": "logreg", "layer_dims": [2, 1], "m": 100, "implementation": name,
+             "status": "ok", "median_s": median, "min_s": low, "max_s": high}
+            for name, median, low, high in rows
+        ]
+    }  # fmt: skip
+
+
+def test_the_agreement_check_itself():
+    agree = [_fake_report(("a", 2.0, 1.0, 3.0)), _fake_report(("a", 2.5, 1.5, 2.6))]
+    assert bench.disagreements(agree) == []
+    # like the cat row that read 8.24 ms in one run and 2.41 ms in the next
+    apart = [_fake_report(("a", 8.24, 8.0, 8.5)), _fake_report(("a", 2.41, 2.3, 2.5))]
+    found = bench.disagreements(apart)
+    assert [(f["run"], f["other"]) for f in found] == [(0, 1), (1, 0)]
+    assert found[0]["median_s"] == 8.24 and found[0]["range_s"] == (2.3, 2.5)
+    # one-sided: run 1's median is inside run 0's wide range, not the other way round
+    one_sided = [_fake_report(("a", 2.0, 1.0, 5.0)), _fake_report(("a", 4.0, 3.9, 4.1))]
+    assert [(f["run"], f["other"]) for f in bench.disagreements(one_sided)] == [(0, 1)]
+    # rows without a spread (older recorded runs) are not compared
+    old = {"results": [{**_fake_report(("a", 9.0, 0, 0))["results"][0], "min_s": None}]}
+    assert bench.disagreements([agree[0], old]) == []
+
+
+def test_a_recorded_run_without_spread_renders_as_before():
+    report = {
+        "results": [
+            {"case": "logreg", "layer_dims": [2, 1], "m": 100, "implementation": "loop",
+             "status": "ok", "median_s": 2e-3, "speedup_vs_loop": 1.0, "gflops": 0.5,
+             "pct_matmul": 10.0, "peak_extra_mb": None, "memory_ratio": None}
+        ]
+    }  # fmt: skip
+    table = bench.format_table(report)
+    assert table.splitlines()[0].startswith("| case | implementation | median time / step |")
+    assert "| logreg [2,1] m=100 | loop | 2.00 ms | 1× | 0.50 | 10 % |  |" in table
+
+
+def test_time_step_fills_its_samples_too():
+    clock, log = FakeClock(), []
+    times = bench.time_step(
+        _fake_step(clock, 2e-3, log, "s"), lambda: None, 0.05, min_sample_s=0.01, clock=clock
+    )
+    assert times == pytest.approx([2e-3] * 5)
+    assert len(log) == 2 + 5 * 5  # two warm-up calls, then five samples of five calls
+
+
+def test_the_dask_baseline_skips_a_cold_first_fit():
+    from nnbackend.bench.dask import iteration_samples
+
+    clock, fits = FakeClock(), []
+
+    def fit(max_iter):
+        # the first fit in a process pays for imports and thread pools: 0.2 s more
+        clock.now += 0.05 + 0.015 * max_iter + (0.2 if not fits else 0.0)
+        fits.append(max_iter)
+
+    samples = iteration_samples(fit, 3, repeats=3, clock=clock)
+    assert samples == pytest.approx([0.015] * 3)  # not (0.05+0.06 - 0.265) / 3 < 0
+    assert fits == [1, 1, 4, 4, 1, 1, 4]
+
+
+def test_the_dask_benchmark_times_numpy_with_the_dask_rows_harness(monkeypatch):
+    pytest.importorskip("dask")
+    from nnbackend.bench import dask as distributed
+
+    seen = []
+
+    def fake_samples(fit, iterations, repeats=3, clock=None):
+        seen.append((iterations, repeats))
+        return [0.02, 0.01, 0.03]
+
+    monkeypatch.setattr(distributed, "iteration_samples", fake_samples)
+    case = distributed.DaskCase(n_samples=60, n_features=3, n_chunks=2, iterations=2, repeats=3)
+    row, reference = distributed._in_memory(case)
+    assert seen == [(case.iterations, case.repeats)]  # the same iterations and repeats
+    assert row.seconds_per_iteration == 0.02 and row.samples_s == [0.02, 0.01, 0.03]
+    assert reference.n_iter_ == 1 + case.iterations  # the same fit as the Dask rows
+    report = {
+        "case": {**distributed.asdict(case)},
+        "rows": [distributed.asdict(row)],
+        "ratio": None,
+        "scaling": None,
+        "parity": 0.0,
+    }
+    text = distributed.format_dask_report(report)
+    assert "| NumPy in memory (all cores) |  | 20.0 ms [10.0–30.0] |" in text
+    assert "median [min–max] of 3 pairs of fits" in text

@@ -17,12 +17,13 @@ import numpy as np
 import pytest
 
 import nnbackend
-from nnbackend import bench, cli, datasets, training
-from nnbackend.activations import HIDDEN_ACTIVATIONS
+from nnbackend import bench, cli, datasets
 from nnbackend.cli import main as cli_main
-from nnbackend.initializers import INITS
-from nnbackend.models import NeuralNetworkClassifier
-from nnbackend.optimizers import SOLVERS
+from nnbackend.core.activations import HIDDEN_ACTIVATIONS
+from nnbackend.core.initializers import INITS
+from nnbackend.estimators.models import NeuralNetworkClassifier
+from nnbackend.training.optimizers import SOLVERS
+from nnbackend.training.progress import Progress
 
 COST_LINE = re.compile(r"^cost after iteration (\d+): ([0-9.]+)$", re.M)
 
@@ -109,7 +110,7 @@ def _subparsers(parser):
     return action.choices
 
 
-@pytest.mark.parametrize("command", ["info", "bench", "train"])
+@pytest.mark.parametrize("command", ["info", "bench", "train", "predict"])
 def test_every_option_shows_its_default(command, capsys):
     parser = _subparsers(cli.build_parser())[command]
     status, out, _ = run([command, "--help"], capsys)
@@ -339,7 +340,7 @@ def _shown(text):
 
 
 def _watched(monkeypatch):
-    monkeypatch.setattr(training._Progress, "_watched", staticmethod(lambda stream: True))
+    monkeypatch.setattr(Progress, "_watched", staticmethod(lambda stream: True))
 
 
 def test_a_terminal_gets_a_tqdm_bar_and_each_cost_once(monkeypatch, capsys):
@@ -376,7 +377,7 @@ def test_an_early_stop_still_prints_the_last_cost(capsys):
 
 
 def test_huge_costs_stay_short(capsys):
-    progress = training._Progress(3, True, "training")
+    progress = Progress(3, True, "training")
     for iteration, cost in enumerate([0.5, 2.5e300, 1e7]):
         progress.update(iteration, cost)
     progress.close()
@@ -568,3 +569,302 @@ def test_the_cli_page_shows_what_the_command_prints(
     assert argv[0] == "nnbackend"
     _, out, err = run(argv[1:], capsys)
     assert err.splitlines() + out.splitlines() == printed
+
+
+# ------------------------------------------------------------------ issue 22: your own table
+def _write_csv(path, X, labels, header=("x1", "x2", "label")):
+    lines = [",".join(header)]
+    lines += [f"{a!r},{b!r},{label}" for (a, b), label in zip(X.tolist(), labels, strict=True)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def my_csv(tmp_path):
+    X, y = datasets.make_moons(80, noise=0.2, seed=0)
+    return _write_csv(tmp_path / "my.csv", X, ["cat" if v else "dog" for v in y])
+
+
+def test_train_on_a_csv_then_predict_end_to_end(my_csv, tmp_path, capsys):
+    model = tmp_path / "m.nnb"
+    status, out, err = run(
+        ["train", "--data", str(my_csv), "--target", "label", "--iters", "30",
+         "--save", str(model)],
+        capsys,
+    )  # fmt: skip
+    assert status == 0, err
+    assert f"on {my_csv} (labels: label): 64 train / 16 test samples" in out
+    assert "test accuracy:" in out and model.exists()
+    # the features alone, as a new file would hold them
+    X, _ = datasets.make_moons(80, noise=0.2, seed=0)
+    new = tmp_path / "new.csv"
+    new.write_text("x1,x2\n" + "".join(f"{a!r},{b!r}\n" for a, b in X[:5].tolist()))
+    status, out, err = run(["predict", str(model), str(new)], capsys)
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "prediction" and len(lines) == 6
+    assert set(lines[1:]) <= {"cat", "dog"}
+    expected = nnbackend.load(model).predict(X[:5]).tolist()
+    assert lines[1:] == expected
+    # the labelled file itself, its labels left out; to .csv and to .npy
+    for output in ("p.csv", "p.npy"):
+        target = tmp_path / output
+        status, out, err = run(
+            ["predict", str(model), str(my_csv), "--target", "label", "--output", str(target)],
+            capsys,
+        )
+        assert (status, err) == (0, ""), err
+        assert out == f"wrote 80 predictions to {target}\n"
+    assert np.load(tmp_path / "p.npy").tolist() == (tmp_path / "p.csv").read_text().split()[1:]
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".npz", ".parquet"])
+def test_train_reads_npy_npz_and_parquet(suffix, tmp_path, capsys):
+    X, y = datasets.make_moons(60, noise=0.2, seed=1)
+    path = tmp_path / f"t{suffix}"
+    if suffix == ".npy":
+        np.save(path, np.column_stack([X, y]))
+        target = "-1"  # a column index
+    elif suffix == ".npz":
+        np.savez(path, X=X, y=y)
+        target = "y"  # the labels' array
+    else:
+        pyarrow = pytest.importorskip("pyarrow")
+        import pyarrow.parquet as pq
+
+        pq.write_table(pyarrow.table({"a": X[:, 0], "b": X[:, 1], "label": y}), path)
+        target = "label"
+    status, out, err = run(
+        ["train", "--data", str(path), "--target", target, "--iters", "5", "--quiet"], capsys
+    )
+    assert status == 0, err
+    assert out.startswith("train accuracy:")
+
+
+def _bad_tables(tmp_path):
+    X, y = datasets.make_moons(20, seed=0)
+    good = _write_csv(tmp_path / "good.csv", X, y.tolist())
+    rows = good.read_text().splitlines()
+    cases = {
+        "text.csv": ("\n".join([rows[0], "1.0,abc,1", *rows[2:]]), ["'x2'", "row 1", "'abc'"]),
+        "empty-cell.csv": ("\n".join([rows[0], "1.0,,1", *rows[2:]]), ["'x2'", "is empty"]),
+        "nan.csv": ("\n".join([rows[0], "1.0,nan,1", *rows[2:]]), ["'x2'", "nan"]),
+        "ragged.csv": ("\n".join([rows[0], "1.0,2.0", *rows[2:]]), ["line 2", "2 values"]),
+        "nan-label.csv": ("\n".join([rows[0], "1,2,nan", *rows[2:]]), ["'label'", "not a class"]),
+        "fraction.csv": ("\n".join([rows[0], "1,2,0.5", *rows[2:]]), ["'label'", "continuous"]),
+        "one-class.csv": ("\n".join([rows[0]] + [r[:-1] + "1" for r in rows[1:]]), ["one class"]),
+        "header-only.csv": (rows[0] + "\n", ["no samples"]),
+        "empty.csv": ("", ["is empty"]),
+        "binary.npy": (None, ["is not a .npy file"]),
+        "binary.npz": (None, ["is not a .npz (zip) file"]),
+    }  # fmt: skip
+    for name, (text, fragments) in cases.items():
+        path = tmp_path / name
+        if text is None:
+            path.write_bytes(b"\x00\x01 not numpy")
+        else:
+            path.write_text(text)
+        yield path, fragments
+
+
+def test_bad_tables_end_in_one_line_and_exit_2(tmp_path, capsys, no_training):
+    for path, fragments in _bad_tables(tmp_path):
+        target = {".npy": "0", ".npz": "y"}.get(path.suffix, "label")
+        status, out, err = run(["train", "--data", str(path), "--target", target], capsys)
+        assert_usage_error(status, out, err, repr(str(path)) if path.suffix else "", *fragments)
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragments"),
+    [
+        (["--target", "nope"], ["--target", "'nope'", "expected one of 'x1', 'x2', 'label'"]),
+        ([], ["--target", "required", "name of the column"]),
+    ],
+)
+def test_a_missing_or_unknown_target_is_named(my_csv, argv, fragments, capsys, no_training):
+    assert_usage_error(*run(["train", "--data", str(my_csv), *argv], capsys), *fragments)
+
+
+def test_unknown_table_formats_are_named(tmp_path, capsys, no_training):
+    path = tmp_path / "my.txt"
+    path.write_text("a,b\n")
+    assert_usage_error(
+        *run(["train", "--data", str(path), "--target", "b"], capsys),
+        "--data",
+        str(path),
+        ".csv, .npy, .npz, .parquet",
+    )
+
+
+def test_predict_refuses_bad_input_in_one_line(my_csv, tmp_path, capsys):
+    model = tmp_path / "m.nnb"
+    assert run(["train", "--data", str(my_csv), "--target", "label", "--iters", "3",
+                "--quiet", "--save", str(model)], capsys)[0] == 0  # fmt: skip
+    wide = tmp_path / "wide.csv"
+    wide.write_text("a,b,c\n1,2,3\n")
+    corrupt = tmp_path / "corrupt.nnb"
+    corrupt.write_text("not a model")
+    cases = [
+        ([str(tmp_path / "none.nnb"), str(my_csv)], ["MODEL", "does not exist"]),
+        ([str(corrupt), str(my_csv)], ["MODEL", "cannot be loaded"]),
+        ([str(model), str(tmp_path / "none.csv")], ["FILE", "does not exist"]),
+        ([str(model), str(wide)], ["3 feature columns and the model 2", "--target"]),
+        ([str(model), str(my_csv)], ["'label'", "--target"]),  # the labels are text
+        ([str(model), str(my_csv), "--output", str(tmp_path / "p.txt")], ["--output", ".npy"]),
+    ]
+    for argv, fragments in cases:
+        assert_usage_error(*run(["predict", *argv], capsys), *fragments)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corrupt.nnb", "m.nnb", "my.csv",
+                                                          "wide.csv"]  # fmt: skip
+
+
+def test_predict_through_the_real_command_has_no_traceback(tmp_path):
+    result = run_process("predict", str(tmp_path / "none.nnb"), str(tmp_path / "x.csv"))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------------ issue 21 C: bad --data folders
+def _write_cat(folder, **changes):
+    """Small cat files (6 train, 4 test images of 4×4×3); ``changes`` replace datasets
+    (``"group"`` makes a group of that name instead)."""
+    h5py = pytest.importorskip("h5py")
+    rng = np.random.default_rng(0)
+    data = {
+        "train_set_x": rng.integers(0, 255, (6, 4, 4, 3), dtype=np.uint8),
+        "train_set_y": np.array([0, 1, 0, 1, 1, 0]),
+        "test_set_x": rng.integers(0, 255, (4, 4, 4, 3), dtype=np.uint8),
+        "test_set_y": np.array([1, 0, 1, 0]),
+        "list_classes": np.array([b"non-cat", b"cat"]),
+    }
+    data.update(changes)
+    folder.mkdir(exist_ok=True)
+    for split in ("train", "test"):
+        with h5py.File(folder / f"{split}_catvnoncat.h5", "w") as h5:
+            for key in (f"{split}_set_x", f"{split}_set_y", "list_classes"):
+                if isinstance(data[key], str) and data[key] == "group":
+                    h5.create_group(key)
+                else:
+                    h5[key] = data[key]
+    return folder
+
+
+BAD_CAT = {
+    "mismatched lengths": ({"train_set_y": np.array([0, 1, 0, 1, 1])}, ["6 images", "5 labels"]),
+    "string pixels": ({"train_set_x": np.full((6, 4, 4, 3), b"x")}, ["train_set_x", "numeric"]),
+    "single class": ({"train_set_y": np.ones(6, dtype=np.int64)}, ["one class"]),
+    "NaN pixels": ({"train_set_x": np.full((6, 4, 4, 3), np.nan)}, ["train_set_x", "NaN"]),
+    "a group": ({"train_set_x": "group"}, ["train_set_x is a Group", "expected a dataset"]),
+    "no images": ({"train_set_x": np.zeros((0, 4, 4, 3), np.uint8),
+                   "train_set_y": np.zeros(0, np.int64)}, ["at least one image"]),
+    "test images of another size": (
+        {"test_set_x": np.zeros((4, 8, 8, 3), np.uint8)}, ["test_set_x", "(8, 8, 3)", "(4, 4, 3)"]
+    ),
+    "1-D images": ({"train_set_x": np.zeros((6, 48), np.uint8)}, ["train_set_x", "(6, 48)"]),
+    "NaN label": ({"train_set_y": np.array([0, 1, np.nan, 1, 1, 0])}, ["train_set_y", "index 2"]),
+    "fractional label": ({"train_set_y": np.array([0, 1, 0.5, 1, 1, 0])}, ["train_set_y", "0.5"]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(BAD_CAT))
+def test_malformed_cat_folders_are_refused_before_any_work(case, tmp_path, capsys, no_training):
+    changes, fragments = BAD_CAT[case]
+    folder = _write_cat(tmp_path / "cats", **changes)
+    status, out, err = run(["train", "--dataset", "catvnoncat", "--data", str(folder)], capsys)
+    assert_usage_error(status, out, err, "--data", *fragments)
+
+
+def test_an_empty_cat_folder_is_refused(tmp_path, capsys, no_training):
+    (tmp_path / "cats").mkdir()
+    assert_usage_error(
+        *run(["train", "--dataset", "catvnoncat", "--data", str(tmp_path / "cats")], capsys),
+        "has no train_catvnoncat.h5",
+    )
+
+
+def test_a_well_formed_small_cat_folder_trains(tmp_path, capsys):
+    folder = _write_cat(tmp_path / "cats")
+    status, out, err = run(
+        ["train", "--dataset", "catvnoncat", "--data", str(folder), "--iters", "2", "--quiet"],
+        capsys,
+    )
+    assert status == 0, err
+
+
+# ------------------------------------------------------------------ issue 21 C: sizes, Ctrl-C
+def test_an_absurd_hidden_size_is_refused_before_allocating(capsys, no_training, monkeypatch):
+    from nnbackend.estimators import memory as _memory
+
+    monkeypatch.setattr(_memory, "available_memory_bytes", lambda: 8 * 2**30)
+    assert_usage_error(
+        *run(["train", "--hidden", "100000000"], capsys),
+        "--hidden 100000000",
+        "GiB for the parameters",
+        "8.0 GiB of memory is available",
+    )
+
+
+@pytest.mark.parametrize("kind", ["trailing slash", "symlink loop"])
+def test_bad_save_paths_are_refused_before_training(kind, tmp_path, capsys, no_training):
+    if kind == "trailing slash":
+        target = str(tmp_path / "newdir") + "/"
+        fragment = "ends in a slash"
+    else:
+        loop = tmp_path / "loop"
+        os.symlink(loop, loop)
+        target, fragment = str(loop), "symlink loop"
+    assert_usage_error(*run(["train", "--save", target], capsys), "--save", fragment)
+
+
+def _interrupt(monkeypatch, method):
+    def stop(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(NeuralNetworkClassifier, method, stop)
+
+
+@pytest.mark.parametrize("save", [False, True])
+def test_ctrl_c_during_fit_is_one_line_exit_130_and_writes_nothing(
+    save, tmp_path, capsys, monkeypatch
+):
+    _interrupt(monkeypatch, "fit")
+    argv = ["train", "--iters", "5", "--quiet"]
+    if save:
+        argv += ["--save", str(tmp_path / "m.nnb")]
+    status, out, err = run(argv, capsys)
+    assert (status, out, err) == (130, "", "nnbackend train: training interrupted\n")
+    assert list(tmp_path.iterdir()) == []  # a half-trained model is no model
+
+
+def test_ctrl_c_after_the_fit_saves_the_model_only_if_asked(tmp_path, capsys, monkeypatch):
+    _interrupt(monkeypatch, "predict")
+    target = tmp_path / "m.nnb"
+    status, out, err = run(["train", "--iters", "5", "--quiet", "--save", str(target)], capsys)
+    assert status == 130 and out == ""
+    assert err == f"nnbackend train: training interrupted; the fitted model is saved to {target}\n"
+    assert nnbackend.load(target).n_iter_ == 5
+    target.unlink()
+    assert run(["train", "--iters", "5", "--quiet"], capsys)[0] == 130
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_through_the_real_command(tmp_path):
+    import signal
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nnbackend", "train", "--iters", "10000000",
+         "--save", str(tmp_path / "m.nnb")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert process.stdout.readline().startswith("training ")  # the fit is starting
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    lines = [line for line in err.splitlines() if not line.startswith("cost after")]
+    assert lines[-1].endswith("nnbackend train: training interrupted"), err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []

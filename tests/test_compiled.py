@@ -16,17 +16,18 @@ import numpy as np
 import pytest
 
 import nnbackend
-from nnbackend import backends, compiled, datasets, optimizers, training
-from nnbackend.backends._compiler import Compiler, HostLoop, Layout, QueuedLoop
+from nnbackend import backends, datasets, training
+from nnbackend.backends.loops import Compiler, HostLoop, Layout, QueuedLoop
+from nnbackend.core.initializers import initialize_parameters
 from nnbackend.errors import TrainingDivergedError
-from nnbackend.initializers import initialize_parameters
+from nnbackend.training import compiled, optimizers
 
 SOLVERS = optimizers.SOLVERS
 
 
 # ----------------------------------------------------------------------- helpers
 class _BlockNumpy(backends.NumpyAdapter):
-    """NumPy with the generic compiler: eager steps, run in blocks by nnbackend.compiled."""
+    """NumPy with the generic compiler: eager steps, run in blocks by training.compiled."""
 
     name = "block_numpy"
     benchmark_device = None
@@ -576,7 +577,7 @@ class _SpyKernels:
     def sigmoid_cross_entropy_delta(self, z, y, scale):
         self.calls.append(("output", z.shape))
         plain, targets = np.asarray(z), np.asarray(y)
-        from nnbackend import _numpy_kernels
+        from nnbackend.backends import _numpy_kernels
 
         return _numpy_kernels.sigmoid_cross_entropy_delta(plain, targets.copy(), scale)
 
@@ -604,7 +605,7 @@ def test_the_step_asks_a_librarys_adapter_for_its_fused_kernels(monkeypatch):
     )
     adapter = backends.register(_MarkedAdapter())
     try:
-        from nnbackend import network
+        from nnbackend.core import network
 
         X, Y = (a.view(_Marked) for a in _xor(m=20))
         params = initialize_parameters([2, 3, 1], np.asarray(X), init="xavier", rng=0)
@@ -626,7 +627,7 @@ def test_the_step_asks_a_librarys_adapter_for_its_fused_kernels(monkeypatch):
 # ----------------------------------------------------------------------- CuPy, on a GPU
 @pytest.mark.parametrize("name", ["relu", "tanh", "sigmoid", "leaky_relu"])
 def test_cupy_fused_kernels_equal_the_generic_path(cupy_gpu, dtype, name):
-    from nnbackend import activations, losses, network
+    from nnbackend.core import activations, losses, network
 
     kernels = backends.fused_kernels(nnbackend.asarray(np.ones((1, 1))))
     assert kernels is cupy_gpu.adapter.kernels()
@@ -675,7 +676,7 @@ def test_cupy_full_batch_training_is_captured_as_a_graph(cupy_gpu):
 @pytest.mark.parametrize("name", ["relu", "tanh", "sigmoid", "leaky_relu", "identity"])
 def test_torch_in_place_kernels_equal_the_generic_path_bit_for_bit(dtype, name):
     torch = pytest.importorskip("torch")
-    from nnbackend import activations
+    from nnbackend.core import activations
 
     kernels = backends.get("torch").kernels()
     xp = backends.get("torch").namespace(None)
@@ -715,7 +716,7 @@ def test_torch_update_lands_in_the_steps_own_buffers():
 
 def test_torch_fused_output_equals_the_generic_cost_and_delta(dtype):
     torch = pytest.importorskip("torch")
-    from nnbackend import activations, losses, network
+    from nnbackend.core import activations, losses, network
 
     kernels = backends.get("torch").kernels()
     xp = backends.get("torch").namespace(None)
@@ -746,7 +747,7 @@ def test_compiler_namespaces_transposed_products_equal_matmul(library, dtype):
     )
     with nnbackend.use_backend(library), adapter.computing(dtype):
         A, B, W = (nnbackend.asarray(v, dtype=dtype) for v in (a, b, w))
-        xp = adapter.compiler().namespace(nnbackend.backend.array_namespace(A))
+        xp = adapter.compiler().namespace(nnbackend.backends.array_namespace(A))
         assert hasattr(xp, "matmul_nt") and hasattr(xp, "matmul_tn")
         nt, tn = matmul_nt(A, B, xp), matmul_tn(W, A, xp)
         # sums of 50 and 3 products: float32 rounding is relative to their magnitude
@@ -757,7 +758,7 @@ def test_compiler_namespaces_transposed_products_equal_matmul(library, dtype):
 
 def test_torch_product_with_bias_equals_matmul_plus_bias(dtype):
     torch = pytest.importorskip("torch")
-    from nnbackend import network
+    from nnbackend.core import network
 
     rng = np.random.default_rng(5)
     w, a, b = (

@@ -20,12 +20,13 @@ import numpy as np
 import pytest
 
 import nnbackend
-from nnbackend import backends, network, training
-from nnbackend.backends import _dask_scheduler
-from nnbackend.backends._dask_parallel import Parameters, chunk_terms
+from nnbackend import backends, training
+from nnbackend.backends.dask import cluster as _dask_scheduler
+from nnbackend.backends.dask.parallel import Parameters, chunk_terms
 from nnbackend.cli import main as cli_main
+from nnbackend.core import network
 from nnbackend.errors import BackendError, TrainingDivergedError
-from nnbackend.optimizers import GradientDescent
+from nnbackend.training.optimizers import GradientDescent
 
 da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")
@@ -355,7 +356,7 @@ def test_unknown_chunk_sizes_that_cannot_be_computed_name_the_fix():
 def test_readers_are_lazy_row_bands_with_every_column(tmp_path):
     h5py = pytest.importorskip("h5py")
     pytest.importorskip("zarr")
-    from nnbackend import distributed
+    from nnbackend.backends import dask as distributed
 
     X, _ = _data(n=1000, d=7, seed=8)
     np.save(tmp_path / "x.npy", X)
@@ -385,7 +386,7 @@ def test_readers_are_lazy_row_bands_with_every_column(tmp_path):
 
 def test_readers_refuse_bad_input_clearly(tmp_path):
     h5py = pytest.importorskip("h5py")
-    from nnbackend import distributed
+    from nnbackend.backends import dask as distributed
 
     with pytest.raises(FileNotFoundError, match="nothing.npy"):
         distributed.read_memmap(tmp_path / "nothing.npy")
@@ -416,7 +417,7 @@ def test_read_parquet_one_chunk_per_row_group(tmp_path):
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
-    from nnbackend import distributed
+    from nnbackend.backends import dask as distributed
 
     X, _ = _data(n=500, d=3, seed=9)
     table = pa.table({"a": X[:, 0], "b": X[:, 1], "c": X[:, 2]})
@@ -431,7 +432,7 @@ def test_read_parquet_one_chunk_per_row_group(tmp_path):
 # ------------------------------------------------------------------ where it runs
 def test_without_a_cluster_it_is_the_local_scheduler(monkeypatch, capsys):
     monkeypatch.delenv(_dask_scheduler.SCHEDULER_VARIABLE, raising=False)
-    from nnbackend import distributed
+    from nnbackend.backends import dask as distributed
 
     assert distributed.scheduler().startswith("Dask's local scheduler")
     assert cli_main(["info"]) == 0
@@ -453,7 +454,7 @@ def test_a_bad_scheduler_variable_is_a_clear_error(monkeypatch, value):
 
 def test_importing_nnbackend_imports_neither_dask_nor_distributed():
     code = (
-        "import sys, nnbackend, nnbackend.distributed, nnbackend.backends.dask; "
+        "import sys, nnbackend, nnbackend.backends.dask, nnbackend.backends.dask; "
         "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules))"
     )
     out = subprocess.run(
@@ -553,7 +554,7 @@ def test_the_scheduler_variable_points_at_a_cluster(cluster, monkeypatch, tmp_pa
     X, y = _data(n=2000, d=4, seed=10)
     try:
         with time_limit(120), _tasks_run(cluster) as stream:
-            from nnbackend import distributed
+            from nnbackend.backends import dask as distributed
 
             assert "connects at the first fit" in distributed.scheduler()
             model = nnbackend.LogisticRegression(max_iter=3, tol=None)
@@ -624,7 +625,7 @@ def test_out_of_core_data_four_times_the_workers_memory(tmp_path):
 
 
 def _train_out_of_core(tmp_path, distributed):
-    from nnbackend.distributed import read_zarr
+    from nnbackend.backends.dask import read_zarr
 
     limit = 4 * 2**20  # per worker; the chunks are 1 MiB
     n, d, rows = 425_000, 20, 12_500
@@ -672,19 +673,24 @@ def _train_out_of_core(tmp_path, distributed):
 
 # ------------------------------------------------------------------ the Dask benchmark
 def test_time_per_iteration_subtracts_the_setup():
-    from nnbackend.bench.distributed import time_per_iteration
+    from nnbackend.bench.dask import time_per_iteration
 
-    calls = []
+    calls, clock = [], {"now": 0.0}
 
     def fit(max_iter):
         calls.append(max_iter)
-        time.sleep(0.05 + 0.01 * max_iter)
+        clock["now"] += 0.05 + 0.01 * max_iter
 
-    seconds = time_per_iteration(fit, 4)
-    assert calls == [1, 5]
-    assert 0.005 < seconds < 0.05  # about 0.01 s a step, the 0.05 s of setup gone
+    seconds = time_per_iteration(fit, 4, repeats=2, clock=lambda: clock["now"])
+    assert calls == [1, 1, 5, 5, 1]  # a warm-up, then pairs in alternating order
+    assert seconds == pytest.approx(0.01)  # a step's time, the 0.05 s of setup gone
     # a longer fit that ran faster is noise, reported as no measurement, never as 0 s
-    assert time_per_iteration(lambda k: time.sleep(0.05 if k == 1 else 0.0), 4) is None
+    clock["now"] = 0.0
+
+    def noisy(max_iter):
+        clock["now"] += 0.05 if max_iter == 1 else 0.0
+
+    assert time_per_iteration(noisy, 4, clock=lambda: clock["now"]) is None
 
 
 def test_bench_dask_option_is_parsed():
@@ -698,7 +704,7 @@ def test_bench_dask_option_is_parsed():
 @pytest.mark.slow
 def test_the_dask_benchmark_runs_and_reports(tmp_path):
     pytest.importorskip("distributed")
-    from nnbackend.bench.distributed import DaskCase, format_dask_report, run_dask
+    from nnbackend.bench.dask import DaskCase, format_dask_report, run_dask
 
     with time_limit(150):
         report = run_dask(

@@ -80,7 +80,7 @@ def test_every_code_block_runs(page, tmp_path, monkeypatch):
                 pytest.importorskip("sklearn")
             if 'use_backend("torch")' in code:
                 pytest.importorskip("torch")
-            # the dask extra: Dask arrays (nnbackend.distributed's readers make them too), and
+            # the dask extra: Dask arrays (nnbackend.backends.dask's readers make them too), and
             # dask.distributed for a cluster
             if re.search(r"\bdask\b|import distributed", code):
                 pytest.importorskip("dask.array", reason="pip install 'nnbackend[dask]'")
@@ -151,15 +151,16 @@ def site(tmp_path_factory):
 def test_the_site_builds_strict_and_every_public_name_is_in_the_api_reference(site):
     html = (site / "reference" / "api" / "index.html").read_text(encoding="utf-8")
     modules = [
-        "nnbackend.backend",
-        "nnbackend.models",
-        "nnbackend.persistence",
+        "nnbackend.backends.switch",
+        "nnbackend.backends.moves",
+        "nnbackend.backends.loops",
+        "nnbackend.estimators.models",
         "nnbackend.model_file",
-        "nnbackend.activations",
-        "nnbackend.losses",
-        "nnbackend.initializers",
-        "nnbackend.network",
-        "nnbackend.optimizers",
+        "nnbackend.core.activations",
+        "nnbackend.core.losses",
+        "nnbackend.core.initializers",
+        "nnbackend.core.network",
+        "nnbackend.training.optimizers",
         "nnbackend.training",
         "nnbackend.course.logistic_regression",
         "nnbackend.course.shallow_network",
@@ -241,22 +242,24 @@ def test_no_raw_sphinx_roles_in_the_site(site):
     assert not found, f"raw Sphinx roles in the built pages: {found}"
     # the roles became links where their target is documented
     api = (site / "reference" / "api" / "index.html").read_text(encoding="utf-8")
-    assert 'href="#nnbackend.backend.to_numpy"' in api
+    assert 'href="#nnbackend.backends.moves.to_numpy"' in api
 
 
 def test_the_api_reference_shows_every_public_method_of_every_estimator(site):
-    import nnbackend.models
+    import nnbackend.estimators.models
 
     html = (site / "reference" / "api" / "index.html").read_text(encoding="utf-8")
     missing = []
-    for name in nnbackend.models.__all__:
-        cls = getattr(nnbackend.models, name)
+    for name in nnbackend.estimators.models.__all__:
+        cls = getattr(nnbackend.estimators.models, name)
         methods = [
             m for m in dir(cls) if not m.startswith("_") and inspect.isfunction(getattr(cls, m))
         ]
         assert {"fit", "predict", "score", "save", "get_params", "set_params"} <= set(methods)
         missing += [
-            f"{name}.{m}" for m in methods if f'id="nnbackend.models.{name}.{m}"' not in html
+            f"{name}.{m}"
+            for m in methods
+            if f'id="nnbackend.estimators.models.{name}.{m}"' not in html
         ]
     assert not missing, f"inherited methods missing from the API reference: {missing}"
 
@@ -287,12 +290,12 @@ def _same_default(shown: str, actual: object) -> bool:
 
 
 def test_every_estimator_parameter_row_has_its_own_type_and_default(site):
-    import nnbackend.models
+    import nnbackend.estimators.models
 
     html = (site / "reference" / "api" / "index.html").read_text(encoding="utf-8")
-    for name in nnbackend.models.__all__:
-        rows = _parameter_rows(html, f"nnbackend.models.{name}")
-        expected = inspect.signature(getattr(nnbackend.models, name)).parameters
+    for name in nnbackend.estimators.models.__all__:
+        rows = _parameter_rows(html, f"nnbackend.estimators.models.{name}")
+        expected = inspect.signature(getattr(nnbackend.estimators.models, name)).parameters
         assert set(rows) == set(expected), name
         for param, (kind, default) in rows.items():
             assert "tuple" not in kind or param == "hidden_layer_sizes", (name, param, kind)

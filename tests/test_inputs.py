@@ -8,7 +8,8 @@ import pytest
 
 import nnbackend
 from nnbackend import datasets
-from nnbackend.backend import BackendError, backend_of, library_of
+from nnbackend.backends import backend_of, library_of
+from nnbackend.errors import BackendError
 
 
 @pytest.fixture

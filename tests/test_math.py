@@ -8,7 +8,7 @@ from array_api_compat import array_namespace, device
 
 import nnbackend
 from helpers import rtol_for
-from nnbackend import activations, losses
+from nnbackend.core import activations, losses
 
 
 def _np(x):

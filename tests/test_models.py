@@ -12,10 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nnbackend
-from nnbackend import datasets, network, optimizers, training
+from nnbackend import datasets, training
+from nnbackend.core import network
+from nnbackend.core.initializers import initialize_parameters
 from nnbackend.errors import NotFittedError, TrainingDivergedError
-from nnbackend.initializers import initialize_parameters
-from nnbackend.persistence import ModelFileError
+from nnbackend.model_file import ModelFileError
+from nnbackend.training import optimizers
 
 
 def _np(x):
@@ -60,7 +62,7 @@ def test_results_come_back_in_the_input_library(backend):
         host = getattr(model, method)(X)
         assert isinstance(host, np.ndarray)
         on_backend = getattr(model, method)(Xb)
-        lib = nnbackend.backend.library_of(on_backend)
+        lib = nnbackend.backends.library_of(on_backend)
         assert lib == (None if backend.name == "numpy" else backend.name)
         np.testing.assert_allclose(_np(on_backend), host, rtol=1e-12)
 
@@ -455,7 +457,7 @@ def test_mixed_libraries_are_refused():
         fitted_on_numpy = nnbackend.LogisticRegression(max_iter=2, tol=None).fit(X, y)
         # X picks its library: a strict array fits there whatever the active backend
         on_strict = nnbackend.LogisticRegression(max_iter=2, tol=None).fit(foreign, y)
-        assert nnbackend.backend.library_of(on_strict.coef_) == "array_api_strict"
+        assert nnbackend.backends.library_of(on_strict.coef_) == "array_api_strict"
         # but a model's parameters never move silently to another library
         with pytest.raises(TypeError, match="array of library 'array_api_strict'.*runs on 'numpy'"):
             fitted_on_numpy.predict(foreign)

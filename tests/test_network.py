@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import nnbackend
 from helpers import central_differences, rtol_for
-from nnbackend import activations, initializers, network
+from nnbackend.core import activations, initializers, network
 
 HIDDEN = activations.HIDDEN_ACTIVATIONS
 OUTPUTS = network.OUTPUTS

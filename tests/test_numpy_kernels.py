@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnbackend import _numpy_kernels as kernels
-from nnbackend import activations, initializers, losses, network
+from nnbackend.backends import _numpy_kernels as kernels
+from nnbackend.core import activations, initializers, losses, network
 
 DTYPES = [np.float32, np.float64]
 

@@ -28,8 +28,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nnbackend
-from nnbackend import datasets, model_file, persistence
-from nnbackend.activations import HIDDEN_ACTIVATIONS
+from nnbackend import datasets, model_file
+from nnbackend import model_file as persistence
+from nnbackend.core.activations import HIDDEN_ACTIVATIONS
 from nnbackend.errors import ModelFileError
 
 SRC = Path(nnbackend.__file__).resolve().parents[1]
@@ -270,7 +271,7 @@ def test_a_failed_save_removes_its_temporary_file_and_keeps_the_old_one(
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(model_file.os, failing, disk_full)
+    monkeypatch.setattr(model_file.container.os, failing, disk_full)
     with pytest.raises(OSError, match="No space left on device") as info:
         binary_net.save(path)
     monkeypatch.undo()
@@ -652,20 +653,17 @@ def _imports(module: Path) -> set[str]:
     return {n for n in names if n.startswith("nnbackend")}
 
 
-def test_the_format_module_knows_no_estimator_and_models_do_not_import_persistence():
-    package = SRC / "nnbackend"
-    assert _imports(package / "model_file.py") == {
-        "nnbackend.errors",
-        "nnbackend.errors.ModelFileError",
-    }
-    assert _imports(package / "_state_checks.py") <= {
-        "nnbackend.errors",
-        "nnbackend.errors.ModelFileError",
-    }
-    assert not {n for n in _imports(package / "models.py") if "persistence" in n}
-    assert "nnbackend.models" in _imports(package / "persistence.py")
+def test_the_model_file_package_knows_no_estimator():
+    package = SRC / "nnbackend" / "model_file"
+    errors = {"nnbackend.errors", "nnbackend.errors.ModelFileError"}
+    assert _imports(package / "container.py") == errors
+    for name in _imports(package / "registry.py"):
+        assert name.startswith(("nnbackend.errors", "nnbackend.model_file.container")), name
+    for module in package.glob("*.py"):
+        assert not {n for n in _imports(module) if n.startswith("nnbackend.estimators")}, module
+    assert _imports(SRC / "nnbackend" / "estimators" / "state_checks.py") <= errors
     assert nnbackend.ModelFileError is persistence.ModelFileError is model_file.ModelFileError
-    assert persistence.__all__ == ["FORMAT", "VERSION", "ModelFileError", "load", "save"]
+    assert {"FORMAT", "VERSION", "ModelFileError", "load", "save"} <= set(persistence.__all__)
     assert (persistence.FORMAT, persistence.VERSION) == ("nnbackend.model", 2)
 
 

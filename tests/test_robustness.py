@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import math
 import pickle
+import warnings
 
 import numpy as np
 import pytest
 
 import nnbackend
-from nnbackend import datasets, losses, optimizers, training
+from nnbackend import datasets, training
+from nnbackend.core import losses
+from nnbackend.core.initializers import initialize_parameters
 from nnbackend.course import logistic_regression as lr
 from nnbackend.errors import TrainingDivergedError
-from nnbackend.initializers import initialize_parameters
+from nnbackend.training import optimizers
+from nnbackend.training.progress import Progress
 
 
 def _np(x):
@@ -90,7 +94,7 @@ def test_interrupted_fit_changes_nothing(monkeypatch, first_fit):
     if first_fit:
         model.fit(X, Y)
         before = _snapshot(model)
-    real = training._Progress.update
+    real = Progress.update
     calls = []
 
     def interrupted(self, iteration, cost):
@@ -101,7 +105,7 @@ def test_interrupted_fit_changes_nothing(monkeypatch, first_fit):
             raise KeyboardInterrupt
         return real(self, iteration, cost)
 
-    monkeypatch.setattr(training._Progress, "update", interrupted)
+    monkeypatch.setattr(Progress, "update", interrupted)
     with pytest.raises(KeyboardInterrupt):
         model.set_params(max_iter=50).fit(X * 2, Y[:, 0])
     if first_fit:
@@ -454,3 +458,118 @@ def test_train_test_split_takes_pandas_rows_by_position():
     want = datasets.train_test_split(X, y, seed=3)
     np.testing.assert_array_equal(X_train.to_numpy(), want[0])
     np.testing.assert_array_equal(y_train.to_numpy(), want[2])
+
+
+# ------------------------------------------------------------------ issue 22: smaller fixes
+def test_saving_a_pipeline_says_what_is_supported_and_suggests_joblib(tmp_path):
+    pipeline_module = pytest.importorskip("sklearn.pipeline")
+    preprocessing = pytest.importorskip("sklearn.preprocessing")
+    X, y = datasets.make_moons(60, seed=0)
+    model = nnbackend.NeuralNetworkClassifier(hidden_layer_sizes=(3,), max_iter=3, tol=None)
+    pipeline = pipeline_module.make_pipeline(preprocessing.StandardScaler(), model).fit(X, y)
+    with pytest.raises(TypeError) as info:
+        nnbackend.save(pipeline, tmp_path / "p.nnb")
+    message = str(info.value)
+    assert "Pipeline is not one of nnbackend's estimators" in message
+    assert "NeuralNetworkClassifier" in message  # what save does write
+    assert "joblib.dump(model, path)" in message
+    assert "nnbackend.save(model[1], path)" in message  # the estimator inside it
+    assert "register_estimator" not in message  # decorating Pipeline is no advice
+    assert not (tmp_path / "p.nnb").exists()
+
+
+def _record(call):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    return caught
+
+
+@pytest.mark.parametrize(
+    "fit",
+    [
+        lambda X, y: nnbackend.NeuralNetworkClassifier((3,), max_iter=2, tol=1e-12).fit(X, y),
+        lambda X, y: nnbackend.LogisticRegression(max_iter=2, tol=1e-12).fit(X, y),
+        lambda X, y: nnbackend.NeuralNetworkRegressor((3,), max_iter=2, tol=1e-12).fit(
+            X, y.astype(float)
+        ),
+        lambda X, y: nnbackend.NeuralNetworkClassifier((3,), max_iter=2, tol=None).fit(
+            X, y[:, None]
+        ),
+        lambda X, y: nnbackend.NeuralNetworkClassifier((3,), max_iter=2).partial_fit(
+            X, y[:, None], classes=[0, 1]
+        ),
+    ],
+    ids=["classifier", "logistic", "regressor", "column-y-fit", "column-y-partial_fit"],
+)
+def test_warnings_point_at_the_users_line(fit):
+    X, y = datasets.make_moons(60, seed=0)
+    caught = _record(lambda: fit(X, y))
+    assert caught, "expected a ConvergenceWarning or a DataConversionWarning"
+    for warning in caught:
+        assert warning.filename == __file__, (warning.category.__name__, warning.filename)
+
+
+# ------------------------------------------------------------------ issue 21 C: absurd sizes
+@pytest.fixture
+def eight_gib(monkeypatch):
+    """A machine with 8 GiB available, whatever this one has."""
+    from nnbackend.estimators import memory as _memory
+
+    monkeypatch.setattr(_memory, "available_memory_bytes", lambda: 8 * 2**30)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "fragments"),
+    [
+        ((50000, 50000), ["hidden_layer_sizes=(50000, 50000)", "37.3 GiB", "8.0 GiB"]),
+        ((10**400,), ["hidden_layer_sizes=(1.00e+400,)", "e+403 bytes"]),
+        ((100_000_000,), ["hidden_layer_sizes=(100000000,)", "GiB", "mini-batches"]),
+    ],
+)
+def test_absurd_sizes_are_refused_before_allocating(sizes, fragments, eight_gib):
+    import tracemalloc
+
+    X, y = datasets.make_moons(60, seed=0)
+    model = nnbackend.NeuralNetworkClassifier(hidden_layer_sizes=sizes, max_iter=2)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="too large for this machine") as info:
+            model.fit(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * 2**20  # nothing of the network's size was allocated
+    for fragment in fragments:
+        assert fragment in str(info.value)
+    assert not hasattr(model, "coefs_")
+
+
+def test_the_memory_estimate_refuses_only_what_cannot_fit():
+    from nnbackend.estimators.memory import check_fit_memory, fit_memory_bytes
+
+    # (2 → 3 → 1) on 10 samples: 13 weights and biases (and gradients), 4 + 3 outputs kept
+    assert fit_memory_bytes([2, 3, 1], 10, 8) == (2 * 13 * 8, (4 * 10 + 3 * 10) * 8)
+    assert fit_memory_bytes([2, 3, 1], 10, 8, batch_size=5)[1] == (4 * 5 + 3 * 5) * 8
+    check_fit_memory([2, 3, 1], 10, "float64", available=2 * 13 * 8 + 70 * 8)  # just fits
+    with pytest.raises(ValueError, match=r"argument --hidden 3 .* and 100 bytes of memory"):
+        check_fit_memory([2, 3, 1], 10, "float32", setting="argument --hidden 3", available=100)
+
+
+# ------------------------------------------------------------------ issue 21 C: cat labels
+@pytest.mark.parametrize("bad", [np.nan, 0.5, np.inf])
+def test_load_catvnoncat_refuses_labels_that_are_no_class(bad, tmp_path):
+    h5py = pytest.importorskip("h5py")
+    rng = np.random.default_rng(0)
+    for split, m in (("train", 4), ("test", 3)):
+        with h5py.File(tmp_path / f"{split}_catvnoncat.h5", "w") as h5:
+            h5[f"{split}_set_x"] = rng.integers(0, 255, (m, 2, 2, 3), dtype=np.uint8)
+            labels = np.zeros(m)
+            labels[1] = bad if split == "train" else 1
+            h5[f"{split}_set_y"] = labels
+            h5["list_classes"] = np.array([b"non-cat", b"cat"])
+    with pytest.raises(ValueError) as info:
+        datasets.load_catvnoncat(tmp_path)
+    message = str(info.value)
+    assert "train_catvnoncat.h5" in message and "train_set_y" in message
+    assert f"{bad!r}" in message and "index 1" in message

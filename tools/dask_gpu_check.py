@@ -29,7 +29,7 @@ def main() -> int:
         print("skipped: no CUDA device")
         return 0
     import nnbackend
-    from nnbackend.bench.distributed import parity
+    from nnbackend.bench.dask import parity
 
     n, d, chunks = 400_000, 20, 8
     kwargs = dict(activation="relu", solver="gd", learning_rate=0.5, max_iter=10, tol=None)

@@ -20,7 +20,7 @@ import json
 import sys
 import time
 
-from nnbackend.bench.distributed import DaskCase, format_dask_report, run_dask
+from nnbackend.bench.dask import DaskCase, format_dask_report, run_dask
 
 TARGET_RATIO = 1.5
 TARGET_PARITY = 1e-3

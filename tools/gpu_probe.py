@@ -56,9 +56,10 @@ def nnbackend_cupy_loop() -> str:
         import numpy as np
 
         import nnbackend
-        from nnbackend import optimizers, training
+        from nnbackend import training
         from nnbackend.backends import QueuedLoop
-        from nnbackend.initializers import initialize_parameters
+        from nnbackend.core.initializers import initialize_parameters
+        from nnbackend.training import optimizers
     except ImportError as exc:
         return f"nnbackend cupy loop: not checked ({exc})"
     try:

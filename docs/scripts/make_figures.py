@@ -1,6 +1,6 @@
 """Draw the documentation's figures (never committed).
 
-* activations.png and activation-derivatives.png, from nnbackend.activations itself;
+* activations.png and activation-derivatives.png, from nnbackend.core.activations itself;
 * planar-boundary.png, a 4-unit tanh network on the course's flower;
 * bench-cpu.png, from the benchmark run recorded in docs/benchmarks/.
 
@@ -23,7 +23,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import nnbackend
-from nnbackend import activations, bench, datasets, plotting
+from nnbackend import bench, datasets, plotting
+from nnbackend.core import activations
 
 DOCS = Path(__file__).resolve().parents[1]
 OUT = DOCS / "assets" / "generated"

@@ -10,7 +10,7 @@ imported when it is first used.
 
 from __future__ import annotations
 
-from nnbackend.backend import (
+from nnbackend.backends import (
     Backend,
     asarray,
     get_backend,
@@ -27,8 +27,8 @@ from nnbackend.errors import (
     NotFittedError,
     TrainingDivergedError,
 )
-from nnbackend.models import LogisticRegression, NeuralNetworkClassifier, NeuralNetworkRegressor
-from nnbackend.persistence import load, save
+from nnbackend.estimators import LogisticRegression, NeuralNetworkClassifier, NeuralNetworkRegressor
+from nnbackend.model_file import load, save
 
 __version__ = "0.1.0"
 

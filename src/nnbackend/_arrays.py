@@ -5,6 +5,7 @@ Nothing here knows a library by name or holds state. The one ``Array`` alias liv
 
 from __future__ import annotations
 
+import math
 from types import ModuleType
 from typing import Any
 
@@ -15,6 +16,7 @@ __all__ = [
     "Array",
     "array_namespace",
     "dtype_name",
+    "exp_bound",
     "matmul_nt",
     "matmul_tn",
     "numpy_dtype",
@@ -170,3 +172,29 @@ def matmul_tn(a: Any, b: Any, xp: ModuleType) -> Any:
         return np.matmul(a.T, b)
     own = getattr(xp, "matmul_tn", None)
     return xp.matmul(a.T, b) if own is None else own(a, b)
+
+
+# Keyed by (namespace, dtype): the namespace's identity is compared first, so dtype objects of
+# different libraries are never compared with each other (array_api_strict warns about that).
+_EXP_BOUND: dict[tuple[int, Any], float] = {}
+
+
+def exp_bound(dtype: Any, xp: ModuleType) -> float:
+    """The largest whole x whose exp(x) is finite in ``dtype``: sigmoid's clip, shared by the
+    generic sigmoid and the libraries' fused kernels so that they agree bit for bit.
+
+    Parameters
+    ----------
+    dtype : dtype
+    xp : module
+        The dtype's namespace.
+
+    Returns
+    -------
+    float
+    """
+    key = (id(xp), dtype)
+    bound = _EXP_BOUND.get(key)
+    if bound is None:
+        bound = _EXP_BOUND[key] = float(math.floor(math.log(float(xp.finfo(dtype).max))))
+    return bound

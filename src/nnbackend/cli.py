@@ -1,4 +1,4 @@
-"""The ``nnbackend`` command: ``info``, ``bench`` and ``train``.
+"""The ``nnbackend`` command: ``info``, ``bench``, ``train`` and ``predict``.
 
 Everything a command needs is checked before it starts working: option values when they are
 parsed, then the output paths and the input data. A bad value ends in one line naming the
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,13 +18,16 @@ from typing import Any, NoReturn
 import numpy as np
 
 from nnbackend import __version__
-from nnbackend.activations import HIDDEN_ACTIVATIONS
-from nnbackend.initializers import INITS
-from nnbackend.optimizers import SOLVERS
+from nnbackend._cli import UsageError as _UsageError
+from nnbackend._cli import predict as _predict
+from nnbackend._cli import warn as _warn
+from nnbackend._cli.data import CAT_FILES, TABLE_SUFFIXES, load_cat, read_table
+from nnbackend._cli.paths import check_outputs as _check_outputs
+from nnbackend.core.activations import HIDDEN_ACTIVATIONS
+from nnbackend.core.initializers import INITS
+from nnbackend.training.optimizers import SOLVERS
 
 __all__ = ["DATASET_DEFAULTS", "build_parser", "main"]
-
-CAT_FILES = ("train_catvnoncat.h5", "test_catvnoncat.h5")
 
 DATASET_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
     "planar": {
@@ -64,16 +66,24 @@ DATASET_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
         # Week 2's model(): zero weights, lr 0.005, 2000 iterations
         "logistic": {"init": "zeros", "lr": 0.005, "iters": 2000, "seed": 1},
     },
+    "table": {
+        # a user's own file (--data FILE --target COLUMN): a small relu network
+        "mlp": {
+            "hidden": (16,),
+            "activation": "relu",
+            "init": "he",
+            "lr": 0.1,
+            "iters": 1000,
+            "seed": 0,
+        },
+        "logistic": {"init": "zeros", "lr": 0.1, "iters": 1000, "seed": 0},
+    },
 }
 """The settings ``nnbackend train`` uses for each data set and model when an option is left
 unset. An option given on the command line always wins."""
 
 _LEGACY_SEEDING = frozenset({"catvnoncat"})
 """Data sets whose seed drives the notebooks' legacy ``np.random.seed(n)`` + ``randn`` stream."""
-
-
-class _UsageError(Exception):
-    """A bad command line found after parsing (a path, the data); reported like argparse's."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -91,10 +101,6 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescription
         if "default" in text:
             return text
         return super()._get_help_string(action)
-
-
-def _warn(command: str, message: str) -> None:
-    print(f"nnbackend {command}: warning: {message}", file=sys.stderr)
 
 
 # ---------------------------------------------------------------------- option types
@@ -142,77 +148,9 @@ def _hidden(text: str) -> tuple[int, ...]:
     return sizes
 
 
-# ---------------------------------------------------------------------- output paths
-def _image_suffixes() -> list[str]:
-    from matplotlib.backend_bases import FigureCanvasBase
-
-    return sorted(FigureCanvasBase.get_supported_filetypes())
-
-
-def _check_output(option: str, path: str | None, *, image: bool = False) -> None:
-    """Refuse, before any work, an output path the command could not write as given.
-
-    Parameters
-    ----------
-    option : str
-        The option's name, for the message.
-    path : str or None
-        None: the option was not given.
-    image : bool, default False
-        The path is a matplotlib figure: it needs matplotlib and a suffix naming a format
-        (without one, matplotlib would append ``.png`` and write elsewhere than told).
-
-    Raises
-    ------
-    _UsageError
-    """
-    if path is None:
-        return
-    where = f"argument {option}: {path!r}"
-    if not path.strip():
-        raise _UsageError(f"{where} is not valid: expected a file path")
-    target = Path(path)
-    if target.is_dir():
-        raise _UsageError(f"{where} is a directory: expected a file path in it")
-    if target.exists() and not target.is_file():
-        raise _UsageError(f"{where} exists and is not a regular file: expected a file path")
-    folder = target.parent
-    if not folder.is_dir():
-        raise _UsageError(f"{where}: the folder {str(folder)!r} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK) or (
-        target.exists() and not os.access(target, os.W_OK)
-    ):
-        raise _UsageError(f"{where}: no permission to write there")
-    if image:
-        import importlib.util
-
-        if importlib.util.find_spec("matplotlib") is None:
-            raise _UsageError(f"argument {option}: needs matplotlib: pip install 'nnbackend[plot]'")
-        suffixes = _image_suffixes()
-        if target.suffix.lower().lstrip(".") not in suffixes:
-            raise _UsageError(
-                f"{where} does not name an image format: expected a file name ending in "
-                f"{', '.join('.' + s for s in suffixes)} (such as {target.stem or 'plot'}.png)"
-            )
-
-
-def _check_outputs(options: dict[str, tuple[str | None, bool]]) -> None:
-    given: dict[str, str] = {}
-    for option, (path, image) in options.items():
-        _check_output(option, path, image=image)
-        if path is not None:
-            key = os.path.realpath(path)
-            if key in given:
-                raise _UsageError(
-                    f"arguments {given[key]} and {option} name the same file {path!r}: "
-                    "expected two different paths"
-                )
-            given[key] = option
-
-
 # ---------------------------------------------------------------------- info
 def _info(args: argparse.Namespace) -> int:
-    from nnbackend.backend import info
+    from nnbackend.backends import info
 
     report = info()
     active = report["active"]
@@ -254,7 +192,7 @@ def _adapter_details() -> None:
 def _bench(args: argparse.Namespace) -> int:
     _check_outputs({"--json": (args.json, False), "--plot": (args.plot, True)})
     if args.dask:
-        from nnbackend.bench.distributed import run_dask_from_cli
+        from nnbackend.bench.dask import run_dask_from_cli
 
         return run_dask_from_cli(args)
     from nnbackend.bench import run_from_cli
@@ -272,13 +210,19 @@ def _resolve(args: argparse.Namespace) -> list[str]:
         One warning per option that was given but has no effect.
     """
     ignored = []
+    if args.dataset is None:
+        # a file (not a folder) given to --data is the user's own table
+        names_file = args.data is not None and not Path(args.data).is_dir()
+        args.dataset = "table" if names_file else "planar"
+    if args.target is not None and args.dataset != "table":
+        ignored.append(f"--target is ignored with --dataset {args.dataset} (it has its labels)")
     if args.model == "logistic":
         for option, value in (("--hidden", args.hidden), ("--activation", args.activation)):
             if value is not None:
                 ignored.append(
                     f"{option} is ignored with --model logistic (it has no hidden layer)"
                 )
-    if args.data is not None and args.dataset != "catvnoncat":
+    if args.data is not None and args.dataset not in ("catvnoncat", "table"):
         ignored.append(f"--data is ignored with --dataset {args.dataset} (it is generated)")
     seed_given = args.seed is not None
     for name, value in DATASET_DEFAULTS[args.dataset][args.model].items():
@@ -292,42 +236,29 @@ def _resolve(args: argparse.Namespace) -> list[str]:
     return ignored
 
 
-def _load_cat(path: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    folder_hint = f"expected the folder holding {' and '.join(CAT_FILES)}"
-    if path is None:
-        raise _UsageError(f"argument --data: required with --dataset catvnoncat: {folder_hint}")
-    where = f"argument --data: {path!r}"
-    folder = Path(path)
-    if not folder.exists():
-        raise _UsageError(f"{where} does not exist: {folder_hint}")
-    if not folder.is_dir():
-        raise _UsageError(f"{where} is a file: {folder_hint}")
-    try:
-        import h5py
-    except ImportError:
-        raise _UsageError(
-            "argument --data: reading the cat data needs h5py: pip install 'nnbackend[data]'"
-        ) from None
-    for name in CAT_FILES:
-        file = folder / name
-        if not file.is_file():
-            raise _UsageError(f"{where} has no {name}: {folder_hint}")
-        if not h5py.is_hdf5(file):
-            raise _UsageError(f"{where}: {name} is not an HDF5 file (the course's cat data)")
-    from nnbackend import datasets
-
-    try:
-        X_train, y_train, X_test, y_test, _ = datasets.load_catvnoncat(folder)
-    except (OSError, ValueError) as exc:
-        raise _UsageError(f"{where}: cannot read the cat data: {exc}") from None
-    return X_train, X_test, y_train, y_test
-
-
 def _load_data(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     from nnbackend import datasets
 
     if args.dataset == "catvnoncat":
-        return _load_cat(args.data)
+        return load_cat(args.data)
+    if args.dataset == "table":
+        if args.data is None:
+            raise _UsageError(
+                "argument --data: required with --dataset table: expected a "
+                f"{', '.join(TABLE_SUFFIXES)} file"
+            )
+        X, y, _ = read_table(args.data, args.target)
+        if len(np.unique(y)) < 2:
+            raise _UsageError(
+                f"argument --target: column {args.target!r} of {args.data!r} holds one class "
+                f"only ({y[0]!r}): expected labels of two classes or more to train a classifier"
+            )
+        if len(X) < 2:
+            raise _UsageError(
+                f"argument --data: {args.data!r} holds {len(X)} sample: expected at least 2 "
+                "(one to train on, one to test)"
+            )
+        return datasets.train_test_split(X, y, test_size=0.2, seed=args.seed)
     if args.dataset == "planar":
         X, y = datasets.make_planar(seed=1)
     else:
@@ -391,18 +322,72 @@ def _plot(model: Any, args: argparse.Namespace, X: np.ndarray, y: np.ndarray) ->
         plotting.plot_loss_curve(model, path=args.plot)
 
 
+def _check_memory(args: argparse.Namespace, X: np.ndarray, y: np.ndarray) -> None:
+    from nnbackend.estimators.memory import check_fit_memory
+
+    hidden = tuple(args.hidden) if args.model == "mlp" else ()
+    outputs = len(np.unique(y))
+    dims = [X.shape[1], *hidden, 1 if outputs <= 2 else outputs]
+    setting = "argument --hidden " + ",".join(map(str, hidden)) if hidden else "the data"
+    try:
+        check_fit_memory(dims, len(X), args.dtype or "float64", args.batch_size, setting)
+    except ValueError as exc:
+        raise _UsageError(str(exc).replace("smaller hidden layers", "a smaller --hidden")) from None
+
+
+def _data_name(args: argparse.Namespace) -> str:
+    if args.dataset == "table":
+        return f"{args.data} (labels: {args.target})"
+    return str(args.dataset)
+
+
 def _train(args: argparse.Namespace) -> int:
-    import nnbackend
-    from nnbackend.errors import TrainingDivergedError
 
     _check_outputs({"--save": (args.save, False), "--plot": (args.plot, True)})
     for message in _resolve(args):
         _warn("train", message)
     X_train, X_test, y_train, y_test = _load_data(args)
+    _check_memory(args, X_train, y_train)
     model = build_model(args)
+    saved = False
+    try:
+        status = _fit_and_report(model, args, X_train, X_test, y_train, y_test)
+        if status == 0 and args.save is not None:
+            status = _save(model, args.save, args.quiet)
+            saved = status == 0
+        if status == 0 and args.plot is not None:
+            _plot(model, args, np.vstack([X_train, X_test]), np.concatenate([y_train, y_test]))
+            if not args.quiet:
+                print(f"wrote the plot to {args.plot}")
+        return status
+    except KeyboardInterrupt:
+        # A fit stopped halfway leaves the estimator as it was (unfitted): nothing to save.
+        # Stopped later (predicting, plotting), the model is whole and --save asked for it.
+        fitted = hasattr(model, "classes_")
+        if args.save is not None and not saved and fitted and _save(model, args.save, True) == 0:
+            print(
+                f"nnbackend train: training interrupted; the fitted model is saved to {args.save}",
+                file=sys.stderr,
+            )
+            return 130
+        print("nnbackend train: training interrupted", file=sys.stderr)
+        return 130
+
+
+def _fit_and_report(
+    model: Any,
+    args: argparse.Namespace,
+    X_train: np.ndarray,
+    X_test: np.ndarray,
+    y_train: np.ndarray,
+    y_test: np.ndarray,
+) -> int:
+    import nnbackend
+    from nnbackend.errors import TrainingDivergedError
+
     say = (lambda *a: None) if args.quiet else print
     say(
-        f"training {_describe(args)} on {args.dataset}: {len(X_train)} train / "
+        f"training {_describe(args)} on {_data_name(args)}: {len(X_train)} train / "
         f"{len(X_test)} test samples, backend {nnbackend.get_backend().name}"
     )
     try:
@@ -424,16 +409,17 @@ def _train(args: argparse.Namespace) -> int:
         )
     print(f"train accuracy: {100 * np.mean(predicted['train'] == y_train):.2f} %")
     print(f"test accuracy: {100 * np.mean(predicted['test'] == y_test):.2f} %")
-    if args.save is not None:
-        try:
-            model.save(args.save)
-        except (OSError, ValueError) as exc:
-            print(f"nnbackend train: error: --save {args.save!r}: {exc}", file=sys.stderr)
-            return 1
-        say(f"saved the model to {args.save}")
-    if args.plot is not None:
-        _plot(model, args, np.vstack([X_train, X_test]), np.concatenate([y_train, y_test]))
-        say(f"wrote the plot to {args.plot}")
+    return 0
+
+
+def _save(model: Any, path: str, quiet: bool) -> int:
+    try:
+        model.save(path)
+    except (OSError, ValueError) as exc:
+        print(f"nnbackend train: error: --save {path!r}: {exc}", file=sys.stderr)
+        return 1
+    if not quiet:
+        print(f"saved the model to {path}")
     return 0
 
 
@@ -464,6 +450,7 @@ def _defaults_table() -> str:
         + "\n  ".join(lines)
         + "\n\ncatvnoncat mlp is Week 4's L_layer_model (np.random.seed(1), randn / sqrt(n_prev));"
         "\ncatvnoncat logistic is Week 2's model()."
+        "\ntable is your own file: --data FILE --target COLUMN (scale its features first)."
     )
 
 
@@ -522,7 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_train = sub.add_parser(
         "train",
-        help="train a model on a course data set",
+        help="train a model on a course data set or on your own table",
         formatter_class=_Formatter,
         epilog=_defaults_table(),
     )
@@ -530,13 +517,23 @@ def build_parser() -> argparse.ArgumentParser:
     p_train.add_argument(
         "--dataset",
         choices=list(DATASET_DEFAULTS),
-        default="planar",
-        help="the data: the course's flower, two moons, or the cat images (needs --data)",
+        default=None,
+        help="the data: the course's flower, two moons, the cat images (needs --data), or "
+        "your own table (--data FILE --target COLUMN) (default: table when --data names a "
+        "file, else planar)",
     )
     p_train.add_argument(
         "--data",
         metavar="PATH",
-        help=f"the folder with {' and '.join(CAT_FILES)} (default: none; catvnoncat needs it)",
+        help=f"your table, a {', '.join(TABLE_SUFFIXES)} file; or, with --dataset catvnoncat, "
+        f"the folder with {' and '.join(CAT_FILES)} (default: none)",
+    )
+    p_train.add_argument(
+        "--target",
+        metavar="COLUMN",
+        help="where --data FILE holds the labels: a column name (.csv, .parquet), a column "
+        "index (.npy, -1 for the last) or an array name (.npz; the features are its array X "
+        "or its only other array) (default: none; a table needs it)",
     )
     p_train.add_argument(
         "--model", choices=["logistic", "mlp"], default="mlp", help="the estimator to fit"
@@ -591,6 +588,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--quiet", action="store_true", help="print only the final accuracies (and warnings)"
     )
     p_train.set_defaults(func=_train, parser=p_train)
+    _predict.add_parser(sub, _Formatter)
     return parser
 
 
@@ -607,3 +605,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BackendError as exc:
         print(f"nnbackend {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # Ctrl-C outside training (train handles its own): one line, the shell's 128 + SIGINT
+        print(f"nnbackend {args.command}: interrupted", file=sys.stderr)
+        return 130

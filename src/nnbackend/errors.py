@@ -6,6 +6,7 @@ above it.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -146,3 +147,26 @@ def data_conversion_warning() -> type[DataConversionWarning]:
 def convergence_warning() -> type[ConvergenceWarning]:
     """:class:`ConvergenceWarning`, also scikit-learn's when scikit-learn is loaded."""
     return _also_sklearn(ConvergenceWarning, "ConvergenceWarning")
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the first caller outside nnbackend.
+
+    Call it in the ``warnings.warn(..., stacklevel=user_stacklevel())`` call itself. A fixed
+    number is right for one call path only: ``fit`` and ``partial_fit`` reach the same warning
+    through wrappers and helpers of different depths, so the frames are counted instead.
+    (Python 3.12's ``skip_file_prefixes`` does this, but 3.10 must work too.)
+
+    Returns
+    -------
+    int
+    """
+    frame = sys._getframe(1)  # the function that calls warnings.warn: stacklevel 1
+    level = 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level

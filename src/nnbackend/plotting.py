@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from nnbackend.backend import to_numpy
+from nnbackend.backends import to_numpy
 
 __all__ = ["plot_decision_boundary", "plot_loss_curve"]
 

@@ -11,9 +11,10 @@ Add a library by subclassing :class:`Adapter` (or an existing adapter) and calli
 
 from __future__ import annotations
 
+from nnbackend._arrays import array_namespace
 from nnbackend.backends._adapter import Adapter
-from nnbackend.backends._compiler import Block, Compiler, HostLoop, Layout, Program, QueuedLoop
 from nnbackend.backends._registry import (
+    DEFAULT_BACKEND,
     adapter_of,
     fused_kernels,
     get,
@@ -23,8 +24,9 @@ from nnbackend.backends._registry import (
 )
 from nnbackend.backends.array_api_strict import ArrayApiStrictAdapter
 from nnbackend.backends.cupy import CupyAdapter, CupyCompiler
-from nnbackend.backends.dask import DaskAdapter
+from nnbackend.backends.dask.adapter import DaskAdapter
 from nnbackend.backends.jax import JaxAdapter, JaxCompiler
+from nnbackend.backends.loops import Block, Compiler, HostLoop, Layout, Program, QueuedLoop
 from nnbackend.backends.numpy import NumpyAdapter
 from nnbackend.backends.torch import TorchAdapter, TorchCompiler
 
@@ -32,6 +34,7 @@ __all__ = [
     "DEFAULT_BACKEND",
     "Adapter",
     "ArrayApiStrictAdapter",
+    "Backend",
     "Block",
     "Compiler",
     "CupyAdapter",
@@ -47,15 +50,28 @@ __all__ = [
     "TorchAdapter",
     "TorchCompiler",
     "adapter_of",
+    "array_namespace",
+    "asarray",
+    "backend_names",
+    "backend_of",
     "fused_kernels",
     "get",
+    "get_backend",
+    "info",
+    "installed_backends",
+    "is_writeable",
+    "library_of",
+    "materialize",
+    "materialize_params",
+    "move_like",
     "register",
     "registered",
+    "set_backend",
+    "to_numpy",
     "unregister",
+    "use_backend",
+    "valid_names",
 ]
-
-DEFAULT_BACKEND: str = NumpyAdapter.name
-"""The backend used when ``NNBACKEND`` is unset or empty: NumPy, the host."""
 
 # The built-in adapters, in the order `nnbackend info` lists them.
 for _adapter in (
@@ -68,3 +84,25 @@ for _adapter in (
 ):
     register(_adapter)
 del _adapter
+
+# The switch and the moves come after the registry is filled: they read it at call time.
+from nnbackend.backends.moves import (  # noqa: E402
+    asarray,
+    backend_of,
+    is_writeable,
+    library_of,
+    materialize,
+    materialize_params,
+    move_like,
+    to_numpy,
+)
+from nnbackend.backends.switch import (  # noqa: E402
+    Backend,
+    backend_names,
+    get_backend,
+    info,
+    installed_backends,
+    set_backend,
+    use_backend,
+    valid_names,
+)

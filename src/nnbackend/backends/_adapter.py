@@ -369,10 +369,10 @@ class Adapter:
     def compiler(self) -> Any:
         """The compiled-training capability, or None when the library has no compiler.
 
-        A :class:`~nnbackend.backends._compiler.Compiler` runs the training step many times
+        A :class:`~nnbackend.backends.loops.Compiler` runs the training step many times
         as fast as the library allows (a ``jax.jit`` device loop, a lean PyTorch loop, CUDA
         graphs), and caches what it builds per architecture, shape and dtype. The training
-        loop uses it when there is one (see :mod:`nnbackend.compiled`).
+        loop uses it when there is one (see :mod:`nnbackend.training.compiled`).
 
         Returns
         -------

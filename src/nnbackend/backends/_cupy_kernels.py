@@ -82,7 +82,7 @@ class CupyKernels:
 
     @staticmethod
     def _bound(dtype: Any) -> float:
-        # the generic sigmoid's exp bound (nnbackend.activations._exp_bound)
+        # the generic sigmoid's exp bound (nnbackend._arrays.exp_bound)
         return float(math.floor(math.log(float(np.finfo(dtype).max))))
 
     def activate_inplace(self, z: Any, name: str, slope: float = 0.01) -> bool:

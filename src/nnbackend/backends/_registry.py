@@ -7,7 +7,18 @@ from typing import Any
 from nnbackend.backends._adapter import Adapter
 from nnbackend.errors import BackendError
 
-__all__ = ["adapter_of", "fused_kernels", "get", "register", "registered", "unregister"]
+__all__ = [
+    "DEFAULT_BACKEND",
+    "adapter_of",
+    "fused_kernels",
+    "get",
+    "register",
+    "registered",
+    "unregister",
+]
+
+DEFAULT_BACKEND: str = "numpy"
+"""The backend used when ``NNBACKEND`` is unset or empty: NumPy, the host."""
 
 _ADAPTERS: dict[str, Adapter] = {}
 # fused_kernels' and adapter_of's answers per array type: asked once per type, not once per

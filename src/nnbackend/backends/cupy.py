@@ -26,37 +26,12 @@ import numpy as np
 
 from nnbackend._arrays import numpy_dtype
 from nnbackend.backends._adapter import Adapter
-from nnbackend.backends._compiler import Compiler, HostLoop, Layout, Program, QueuedLoop
 from nnbackend.backends._cupy_kernels import CupyKernels
+from nnbackend.backends._devices import cuda_index
+from nnbackend.backends.loops import Compiler, HostLoop, Layout, Program, QueuedLoop
 from nnbackend.errors import BackendError
 
-__all__ = ["CupyAdapter", "CupyCompiler", "cuda_index"]
-
-
-def cuda_index(spec: str | None, backend: str) -> int:
-    """The GPU index in ``"cuda"``, ``"cuda:N"``, ``"gpu:N"`` or ``"N"`` (None means 0).
-
-    Parameters
-    ----------
-    spec : str or None
-    backend : str
-        The backend's name, for the error message.
-
-    Returns
-    -------
-    int
-    """
-    if spec is None or spec in ("cuda", "gpu"):
-        return 0
-    for prefix in ("cuda:", "gpu:"):
-        if spec.startswith(prefix) and spec[len(prefix) :].isdigit():
-            return int(spec[len(prefix) :])
-    if spec.isdigit():
-        return int(spec)
-    raise BackendError(
-        f"device {spec!r} is not valid for backend {backend!r}: expected 'cuda', 'cuda:N' or N. "
-        "Fix NNBACKEND_DEVICE or the device argument."
-    )
+__all__ = ["CupyAdapter", "CupyCompiler"]
 
 
 class CupyAdapter(Adapter):
@@ -149,7 +124,7 @@ class CupyAdapter(Adapter):
 class CupyCompiler(Compiler):
     """CuPy's training loop: queued full-batch steps replayed as a CUDA graph.
 
-    Full batches run in a :class:`~nnbackend.backends._compiler.QueuedLoop` on a stream of
+    Full batches run in a :class:`~nnbackend.backends.loops.QueuedLoop` on a stream of
     their own, captured as a graph unless ``NNBACKEND_CUDA_GRAPHS`` is 0 (the loop records why
     a capture was refused, in ``graph_error``, and launches the steps one by one instead).
     Mini-batches, whose batches change every step, run the functional step in a host loop.

@@ -19,8 +19,8 @@ import numpy as np
 
 from nnbackend._arrays import numpy_dtype
 from nnbackend.backends._adapter import Adapter
-from nnbackend.backends._compiler import Block, Compiler, Layout, Program
-from nnbackend.backends.cupy import cuda_index
+from nnbackend.backends._devices import cuda_index
+from nnbackend.backends.loops import Block, Compiler, Layout, Program
 from nnbackend.errors import BackendError
 
 __all__ = ["JaxAdapter", "JaxCompiler"]

@@ -22,7 +22,7 @@ import numpy as np
 
 from nnbackend._arrays import numpy_dtype
 from nnbackend.backends._adapter import Adapter
-from nnbackend.backends._compiler import Compiler, HostLoop, Layout, Program
+from nnbackend.backends.loops import Compiler, HostLoop, Layout, Program
 from nnbackend.errors import BackendError
 
 __all__ = ["LeanTorchNamespace", "TorchAdapter", "TorchCompiler", "TorchKernels"]
@@ -302,7 +302,7 @@ class TorchKernels:
         """The sigmoid output's cost and dZ = (σ(z) - y) · scale / m written over ``z``.
 
         The cost is torch's fused ``binary_cross_entropy_with_logits`` (the formula of
-        :func:`nnbackend.losses.binary_cross_entropy_with_logits`, in one pass) and σ is
+        :func:`nnbackend.core.losses.binary_cross_entropy_with_logits`, in one pass) and σ is
         ``sigmoid_``: four passes over Z[L] instead of about fifteen, equal to the generic
         path to rounding (not bit for bit: torch's sigmoid is not written as the course's
         ``1 / (1 + exp(-z))``). The cost is a 0-d tensor, not read here.

@@ -34,37 +34,58 @@ from nnbackend.bench.implementations import (
     implementation_rows,
     make_step,
 )
-from nnbackend.bench.measure import matmul_rate, measure_memory, time_step
+from nnbackend.bench.measure import (
+    MIN_SAMPLE_S,
+    Timed,
+    interleave,
+    matmul_rate,
+    measure_memory,
+    percent_of_matmul,
+    summarize,
+    time_step,
+)
 from nnbackend.bench.parity import Parity, interleaved, peer_pairs
-from nnbackend.bench.report import format_parity, format_table, plot, scaling_slope
+from nnbackend.bench.report import (
+    disagreements,
+    format_parity,
+    format_table,
+    plot,
+    scaling_slope,
+)
 from nnbackend.bench.runner import Measurement, benchmarked_backends, run, run_from_cli
 
 __all__ = [
     "FIT_ITERATIONS",
+    "MIN_SAMPLE_S",
     "Case",
     "Implementation",
     "Measurement",
     "Parity",
+    "Timed",
     "available_implementations",
     "benchmarked_backends",
     "default_cases",
     "device_of",
+    "disagreements",
     "fit_implementations",
     "format_parity",
     "format_table",
     "implementation_names",
     "implementation_rows",
+    "interleave",
     "interleaved",
     "make_step",
     "matmul_flops",
     "matmul_rate",
     "measure_memory",
     "peer_pairs",
+    "percent_of_matmul",
     "plot",
     "predicted_loop_seconds",
     "quick_cases",
     "run",
     "run_from_cli",
     "scaling_slope",
+    "summarize",
     "time_step",
 ]

@@ -9,14 +9,16 @@ from typing import Any
 
 import numpy as np
 
-from nnbackend.initializers import draw_parameters
+from nnbackend.core.initializers import draw_parameters
 
 __all__ = [
     "Case",
+    "Product",
     "default_cases",
     "matmul_flops",
     "predicted_loop_seconds",
     "problem",
+    "product_shapes",
     "quick_cases",
 ]
 
@@ -63,6 +65,55 @@ def matmul_flops(layer_dims: Sequence[int], m: int) -> int:
     for layer, (n_prev, n) in enumerate(itertools.pairwise(layer_dims)):
         total += (4 if layer == 0 else 6) * n * n_prev * m
     return total
+
+
+@dataclass(frozen=True)
+class Product:
+    """One matrix product a step computes: ``(rows × inner) @ (inner × cols)``.
+
+    Attributes
+    ----------
+    rows, inner, cols : int
+    form : {"nn", "nt", "tn"}
+        Which operand is a transposed view, as the step passes it: "nn" is Z = W A, "nt" is
+        dW = dZ A_prevᵀ, "tn" is dA_prev = Wᵀ dZ. A transposed operand changes the BLAS
+        kernel (and its speed) for the same sizes.
+    """
+
+    rows: int
+    inner: int
+    cols: int
+    form: str
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.rows * self.inner * self.cols
+
+    @property
+    def label(self) -> str:
+        return f"matmul {self.form} ({self.rows}×{self.inner})@({self.inner}×{self.cols})"
+
+
+def product_shapes(layer_dims: Sequence[int], m: int) -> list[Product]:
+    """The distinct matrix products one step computes, those :func:`matmul_flops` counts.
+
+    Parameters
+    ----------
+    layer_dims : sequence of int
+    m : int
+
+    Returns
+    -------
+    list of Product
+        In the order the step meets them, each shape once.
+    """
+    found: list[Product] = []
+    for layer, (n_prev, n) in enumerate(itertools.pairwise(layer_dims)):
+        shapes = [Product(n, n_prev, m, "nn"), Product(n, m, n_prev, "nt")]
+        if layer > 0:
+            shapes.append(Product(n_prev, n, m, "tn"))
+        found += [p for p in shapes if p not in found]
+    return found
 
 
 def quick_cases() -> list[Case]:

@@ -4,7 +4,8 @@ nnbackend's own rows come from the backend registry (every adapter with a
 ``benchmark_device``); the hand-written peers come from :mod:`nnbackend.bench.peers`.
 
 On a library whose adapter has a compiler, ``nnbackend-<library>`` times the compiled step
-(:class:`nnbackend.compiled.Stepper`: ``jax.jit``, PyTorch's lean path, CuPy's fused kernels
+(:class:`nnbackend.training.compiled.Stepper`: ``jax.jit``, PyTorch's lean path, CuPy's fused
+kernels
 replayed as a CUDA graph), dispatched once per call like the hand-written peers. The
 ``nnbackend-<library>-fit`` rows (:func:`fit_implementations`) time whole ``fit`` calls of
 :data:`FIT_ITERATIONS` full-batch iterations on the small cases, where compiled loops pay off,
@@ -18,12 +19,14 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from nnbackend import backends, compiled, network, optimizers, training
-from nnbackend.backend import array_namespace, asarray, use_backend
+from nnbackend import backends, training
+from nnbackend.backends import array_namespace, asarray, use_backend
 from nnbackend.bench import peers
 from nnbackend.bench.cases import Case, matmul_flops, problem
 from nnbackend.bench.peers import Step, sync_none
-from nnbackend.models import NeuralNetworkClassifier
+from nnbackend.core import network
+from nnbackend.estimators.models import NeuralNetworkClassifier
+from nnbackend.training import compiled, optimizers
 
 __all__ = [
     "FIT_ITERATIONS",
@@ -83,7 +86,7 @@ class Implementation:
 
 
 def nnbackend_step(case: Case, dtype: str, backend: str, device: str | None) -> Step:
-    """nnbackend's :func:`~nnbackend.network.gradient_step` on one backend and device.
+    """nnbackend's :func:`~nnbackend.core.network.gradient_step` on one backend and device.
 
     Parameters
     ----------

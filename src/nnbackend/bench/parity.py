@@ -73,25 +73,34 @@ def peer_pairs(implementations: Sequence[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _seconds_per_call(step: Callable[[], None], sync: Callable[[], None]) -> float:
+def _seconds_per_call(
+    step: Callable[[], None], sync: Callable[[], None], clock: Callable[[], float]
+) -> float:
     sync()
-    start = time.perf_counter()
+    start = clock()
     for _ in range(3):
         step()
     sync()
-    return (time.perf_counter() - start) / 3
+    return (clock() - start) / 3
 
 
-def _sample(step: Callable[[], None], sync: Callable[[], None], calls: int) -> float:
-    start = time.perf_counter()
+def _sample(
+    step: Callable[[], None], sync: Callable[[], None], calls: int, clock: Callable[[], float]
+) -> float:
+    start = clock()
     for _ in range(calls):
         step()
     sync()
-    return (time.perf_counter() - start) / calls
+    return (clock() - start) / calls
 
 
 def interleaved(
-    ours: Step, peer: Step, budget_s: float, warmup: int = 3, min_samples: int = 5
+    ours: Step,
+    peer: Step,
+    budget_s: float,
+    warmup: int = 3,
+    min_samples: int = 5,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> tuple[float, float, int]:
     """Time two steps in alternating samples; return their medians per step and the count.
 
@@ -103,6 +112,8 @@ def interleaved(
     warmup : int, default 3
         Untimed calls of each first.
     min_samples : int, default 5
+    clock : callable, default time.perf_counter
+        Seconds, monotonic (a test passes a fake one).
 
     Returns
     -------
@@ -114,7 +125,7 @@ def interleaved(
         sync()
     # The same number of calls per sample for both (one device sync per sample, so equal
     # counts keep asynchronous libraries comparable), enough for the faster one to fill it.
-    fastest = min(_seconds_per_call(*ours), _seconds_per_call(*peer))
+    fastest = min(_seconds_per_call(*ours, clock), _seconds_per_call(*peer, clock))
     calls = max(1, min(1000, int(_SAMPLE_S / max(fastest, 1e-7))))
     mine: list[float] = []
     theirs: list[float] = []
@@ -125,7 +136,7 @@ def interleaved(
         if len(mine) % 2:
             order.reverse()
         for (step, sync), out in order:
-            out.append(_sample(step, sync, calls))
+            out.append(_sample(step, sync, calls, clock))
             spent += out[-1] * calls
         if len(mine) >= 200:
             break

@@ -13,10 +13,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from nnbackend.bench.cases import Case, problem
+from nnbackend.bench.cases import Case, Product, problem
 
 __all__ = [
     "PEERS",
+    "PRODUCT_LIBRARIES",
     "Peer",
     "Step",
     "gpu_name",
@@ -27,6 +28,7 @@ __all__ = [
     "loop_step",
     "matmul_step",
     "numpy_course_step",
+    "product_step",
     "sync_none",
     "torch_step",
 ]
@@ -222,6 +224,92 @@ def gpu_name() -> str | None:
     return None
 
 
+PRODUCT_LIBRARIES: tuple[str, ...] = ("numpy", "torch", "cupy")
+"""The libraries :func:`product_step` times a plain product on."""
+
+
+def _operands(product: Product, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    # the operands as the step holds them: a transposed one is stored the other way round
+    rng = np.random.default_rng(0)
+    p = product
+    a_shape = (p.inner, p.rows) if p.form == "tn" else (p.rows, p.inner)
+    b_shape = (p.cols, p.inner) if p.form == "nt" else (p.inner, p.cols)
+    return (
+        rng.standard_normal(a_shape, dtype=np.float32).astype(dtype),
+        rng.standard_normal(b_shape, dtype=np.float32).astype(dtype),
+    )
+
+
+def _as_written(matmul: Callable[[Any, Any], Any], form: str) -> Callable[[Any, Any], Any]:
+    if form == "nt":
+        return lambda a, b: matmul(a, b.T)
+    if form == "tn":
+        return lambda a, b: matmul(a.T, b)
+    return matmul
+
+
+def product_step(
+    product: Product, dtype: str, device: str, library: str | None = None
+) -> Step | None:
+    """One plain matrix product, written as a step writes it, on ``library`` and ``device``.
+
+    Parameters
+    ----------
+    product : Product
+    dtype : {"float32", "float64"}
+    device : {"cpu", "gpu"}
+    library : str, optional
+        One of :data:`PRODUCT_LIBRARIES`. None: NumPy on the CPU; on a GPU CuPy, else torch
+        CUDA.
+
+    Returns
+    -------
+    (step, sync) or None
+        None when that library cannot run a product on that device here.
+    """
+    a, b = _operands(product, dtype)
+    if library is None:
+        library = "numpy" if device == "cpu" else ("cupy" if has_cuda_cupy() else "torch")
+    if device == "cpu" and library == "numpy":
+        product_of = _as_written(np.matmul, product.form)
+
+        def step() -> None:
+            product_of(a, b)
+
+        return step, sync_none
+    if library == "cupy" and device == "gpu" and has_cuda_cupy():
+        import cupy
+
+        ga, gb = cupy.asarray(a), cupy.asarray(b)
+        cupy_product = _as_written(cupy.matmul, product.form)
+
+        def gpu_step() -> None:
+            cupy_product(ga, gb)
+
+        def sync() -> None:
+            cupy.cuda.Device().synchronize()
+
+        return gpu_step, sync
+    if library == "torch" and (device == "cpu" or has_cuda_torch()):
+        try:
+            import torch
+        except ImportError:
+            return None
+        dev = torch.device("cuda" if device == "gpu" else "cpu")
+        ta, tb = torch.from_numpy(a).to(dev), torch.from_numpy(b).to(dev)
+        torch_product = _as_written(torch.matmul, product.form)
+
+        def torch_step() -> None:
+            torch_product(ta, tb)
+
+        def torch_sync() -> None:
+            if dev.type == "cuda":
+                torch.cuda.synchronize()
+
+        return torch_step, torch_sync
+    return None
+
+
 def matmul_step(case: Case, dtype: str, device: str) -> Step | None:
     """A plain product the size of the case's largest layer, on "cpu" (NumPy) or "gpu".
 
@@ -233,40 +321,7 @@ def matmul_step(case: Case, dtype: str, device: str) -> Step | None:
     """
     dims = case.layer_dims
     n, k = max(zip(dims[1:], dims[:-1], strict=True), key=lambda nk: nk[0] * nk[1])
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((n, k)).astype(dtype)
-    b = rng.standard_normal((k, case.m)).astype(dtype)
-    if device == "cpu":
-
-        def step() -> None:
-            np.matmul(a, b)
-
-        return step, sync_none
-    if has_cuda_cupy():
-        import cupy
-
-        ga, gb = cupy.asarray(a), cupy.asarray(b)
-
-        def gpu_step() -> None:
-            cupy.matmul(ga, gb)
-
-        def sync() -> None:
-            cupy.cuda.Device().synchronize()
-
-        return gpu_step, sync
-    if has_cuda_torch():
-        import torch
-
-        ta, tb = torch.from_numpy(a).cuda(), torch.from_numpy(b).cuda()
-
-        def torch_gpu_step() -> None:
-            torch.matmul(ta, tb)
-
-        def torch_sync() -> None:
-            torch.cuda.synchronize()
-
-        return torch_gpu_step, torch_sync
-    return None
+    return product_step(Product(n, k, case.m, "nn"), dtype, device)
 
 
 class Peer(NamedTuple):

@@ -2,31 +2,65 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from nnbackend.bench.implementations import implementation_names
 
-__all__ = ["format_parity", "format_table", "plot", "scaling_slope"]
+__all__ = ["disagreements", "format_parity", "format_table", "plot", "scaling_slope"]
+
+
+_UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"))
+
+
+def _unit(seconds: float) -> tuple[float, str]:
+    for scale, name in _UNITS:
+        if seconds >= scale:
+            return scale, name
+    return _UNITS[-1]
 
 
 def _fmt_time(seconds: float) -> str:
-    if seconds >= 1:
-        return f"{seconds:.2f} s"
-    if seconds >= 1e-3:
-        return f"{seconds * 1e3:.2f} ms"
-    return f"{seconds * 1e6:.1f} µs"
+    scale, name = _unit(seconds)
+    return f"{seconds / scale:.1f} {name}" if name == "µs" else f"{seconds / scale:.2f} {name}"
+
+
+def _fmt_spread(median: float, low: float, high: float) -> str:
+    # the range in the median's unit, so that the three numbers read together
+    scale, name = _unit(median)
+    digits = 1 if name == "µs" else 2
+    return (
+        f"{median / scale:.{digits}f} {name} [{low / scale:.{digits}f}–{high / scale:.{digits}f}]"
+    )
+
+
+_OWN = "†"
+_OWN_NOTE = (
+    f"{_OWN} the row's fastest sample outran its step's matrix products timed alone, so its "
+    "rate is the reference: the percentage is the median's rate against it."
+)
 
 
 def format_table(report: dict[str, Any]) -> str:
-    """The results as a plain-text table (also valid Markdown)."""
+    """The results as a plain-text table (also valid Markdown).
+
+    A run that recorded its samples' spread (``min_s``/``max_s``) shows each median with the
+    range of its samples, ``median [min–max]``, in the median's unit; a row whose
+    "% of matmul rate" is measured against its own fastest sample is marked †, with a note
+    under the table. Older recorded runs render as they always have.
+    """
+    results = report["results"]
+    spread = any("min_s" in r for r in results)
+    time_header = "median time / step [min–max]" if spread else "median time / step"
     header = (
-        "| case | implementation | median time / step | speedup vs loop | GFLOP/s | "
+        f"| case | implementation | {time_header} | speedup vs loop | GFLOP/s | "
         "% of matmul rate | peak mem (× needed) |"
     )
     lines = [header, "|" + "---|" * 7]
-    for r in report["results"]:
+    marked = False
+    for r in results:
         dims = ",".join(str(d) for d in r["layer_dims"])
         case = f"{r['case']} [{dims}] m={r['m']:,}"
         if r["status"] != "ok":
@@ -34,16 +68,69 @@ def format_table(report: dict[str, Any]) -> str:
             continue
         speed = f"{r['speedup_vs_loop']:,.0f}×" if r["speedup_vs_loop"] else ""
         pct = f"{r['pct_matmul']:.0f} %" if r["pct_matmul"] is not None else ""
+        if r.get("reference") == "own fastest sample":
+            pct += f" {_OWN}"
+            marked = True
         mem = (
             f"{r['peak_extra_mb']:.1f} MB ({r['memory_ratio']:.2f}×)"
             if r["peak_extra_mb"] is not None
             else ""
         )
+        median = (
+            _fmt_spread(r["median_s"], r["min_s"], r["max_s"])
+            if r.get("min_s") is not None
+            else _fmt_time(r["median_s"])
+        )
         lines.append(
-            f"| {case} | {r['implementation']} | {_fmt_time(r['median_s'])} | {speed} | "
+            f"| {case} | {r['implementation']} | {median} | {speed} | "
             f"{r['gflops']:.2f} | {pct} | {mem} |"
         )
+    if marked:
+        lines += ["", _OWN_NOTE]
     return "\n".join(lines)
+
+
+def disagreements(reports: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Where repeated runs disagree: a row's median outside another run's range for that row.
+
+    Two runs agree on a row when each one's median lies within the other's printed spread
+    (the range of its samples, ``min_s`` to ``max_s``). Rows that a run did not time are
+    not compared.
+
+    Parameters
+    ----------
+    reports : sequence of dict
+        From :func:`nnbackend.bench.run`, with the same cases and rows.
+
+    Returns
+    -------
+    list of dict
+        One per disagreement: ``case``, ``implementation``, ``run`` and ``median_s`` (the
+        median that fell outside), ``other`` and ``range_s`` (the run whose range it missed,
+        and that range). Empty when every run agrees.
+    """
+    rows: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
+    for index, report in enumerate(reports):
+        for r in report["results"]:
+            if r["status"] == "ok" and r.get("min_s") is not None:
+                key = (f"{r['case']} {r['layer_dims']} m={r['m']}", r["implementation"])
+                rows.setdefault(key, []).append((index, r))
+    found = []
+    for (case, implementation), runs in rows.items():
+        for index, r in runs:
+            for other, o in runs:
+                if other != index and not o["min_s"] <= r["median_s"] <= o["max_s"]:
+                    found.append(
+                        {
+                            "case": case,
+                            "implementation": implementation,
+                            "run": index,
+                            "median_s": r["median_s"],
+                            "other": other,
+                            "range_s": (o["min_s"], o["max_s"]),
+                        }
+                    )
+    return found
 
 
 def format_parity(report: dict[str, Any]) -> str:

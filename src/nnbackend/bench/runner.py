@@ -7,7 +7,6 @@ import gc
 import json
 import os
 import platform
-import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -21,18 +20,31 @@ from nnbackend.backends.numpy import numpy_blas_runtime
 from nnbackend.bench import peers
 from nnbackend.bench.cases import (
     Case,
+    Product,
     default_cases,
     matmul_flops,
     predicted_loop_seconds,
+    product_shapes,
     quick_cases,
 )
 from nnbackend.bench.implementations import (
+    Implementation,
     available_implementations,
     device_of,
     make_step,
     row_of,
 )
-from nnbackend.bench.measure import cpu_name, matmul_rate, measure_memory, time_step, versions
+from nnbackend.bench.measure import (
+    MIN_SAMPLE_S,
+    Timed,
+    cpu_name,
+    interleave,
+    measure_memory,
+    percent_of_matmul,
+    product_rate,
+    summarize,
+    versions,
+)
 from nnbackend.bench.parity import interleaved, peer_pairs
 from nnbackend.bench.report import format_parity, format_table, plot, scaling_slope
 
@@ -53,7 +65,15 @@ def benchmarked_backends() -> tuple[str, ...]:
 
 @dataclass
 class Measurement:
-    """One implementation on one case."""
+    """One implementation on one case.
+
+    ``times_s`` holds the seconds per step of each sample; ``median_s`` their median,
+    ``min_s``/``max_s`` their range and ``q1_s``/``q3_s`` their quartiles. ``pct_matmul`` is
+    the row's rate against ``matmul_gflops``: the peak of the step's own matrix products
+    timed alone on the same device in the same rounds, or the row's own fastest sample where
+    that was faster (``reference`` says which; see
+    :func:`~nnbackend.bench.measure.percent_of_matmul`).
+    """
 
     case: str
     model: str
@@ -69,6 +89,101 @@ class Measurement:
     pct_matmul: float | None = None
     peak_extra_mb: float | None = None
     memory_ratio: float | None = None
+    min_s: float | None = None
+    max_s: float | None = None
+    q1_s: float | None = None
+    q3_s: float | None = None
+    matmul_gflops: float | None = None
+    reference: str | None = None
+
+
+def _reference_libraries(device: str, rows: Sequence[Implementation]) -> list[str | None]:
+    # The plain products are timed on every library the device's rows use that can run one
+    # (the device's attainable rate is the best of them), and on the host backend for the CPU.
+    wanted: list[str | None] = [backends.DEFAULT_BACKEND] if device == "cpu" else []
+    wanted += [row.library for row in rows if row.device == device]
+    found = list(dict.fromkeys(w for w in wanted if w in peers.PRODUCT_LIBRARIES))
+    return found or [None]
+
+
+def _time_case(
+    case: Case,
+    rows: Sequence[Implementation],
+    dtype: str,
+    budget_s: float,
+    group_size: int,
+    say: Callable[[str], None],
+) -> tuple[dict[str, list[float]], dict[str, str], dict[str, float | None]]:
+    """Time a case's rows and the plain products of its step, interleaved.
+
+    Returns
+    -------
+    times : dict
+        Row name → seconds per call of each sample.
+    errors : dict
+        Row name → why it has no times.
+    peaks : dict
+        Device → the best GFLOP/s of any of the step's products there (None: no product ran).
+    """
+    specs: list[tuple[str, Callable[[], Timed | None]]] = []
+    for row in rows:
+        loop = row.name == "loop"
+
+        def build(row: Implementation = row, loop: bool = loop) -> Timed:
+            step, sync = row.build(case, dtype)
+            return Timed(
+                row.name,
+                step,
+                sync,
+                budget_s,
+                warmup=1 if loop else row.warmup,
+                min_samples=1 if loop else row.min_rounds,
+            )
+
+        specs.append((row.name, build))
+    products: dict[str, tuple[str, Product]] = {}
+    for device in dict.fromkeys(row.device for row in rows):
+        for library in _reference_libraries(device, rows):
+            for product in product_shapes(case.layer_dims, case.m):
+                name = f"{device} {library or 'default'} {product.label}"
+                products[name] = (device, product)
+
+                def build_product(
+                    product: Product = product, device: str = device, library: str | None = library
+                ) -> Timed | None:
+                    built = peers.product_step(product, dtype, device, library)
+                    # the best sample is what counts here: a quarter of a row's budget is plenty
+                    return None if built is None else Timed(product.label, *built, budget_s / 4)
+
+                specs.append((name, build_product))
+    times: dict[str, list[float]] = {}
+    errors: dict[str, str] = {}
+    for start in range(0, len(specs), group_size):
+        group = specs[start : start + group_size]
+        say(f"{case.label}: timing {len(group)} steps and products in alternating samples")
+        items = []
+        for name, build in group:
+            try:
+                item = build()
+            except Exception as exc:  # a peer failing must not sink the whole run
+                errors[name] = f"error: {type(exc).__name__}: {exc}"[:200]
+                continue
+            if item is not None:
+                item.name = name
+                items.append(item)
+        got, failed = interleave(items)
+        times.update(got)
+        errors.update(failed)
+        del items
+        gc.collect()
+    peaks: dict[str, float | None] = {}
+    for name, (device, product) in products.items():
+        if name in times:
+            rate = product_rate(product, times[name])
+            peaks[device] = max(rate, peaks.get(device) or 0.0)
+        else:
+            peaks.setdefault(device, None)
+    return times, errors, peaks
 
 
 def run(
@@ -81,24 +196,31 @@ def run(
 ) -> dict[str, Any]:
     """Measure every implementation on every case.
 
+    The rows of one case and the plain matrix products of its step are timed together, in
+    alternating samples of at least :data:`~nnbackend.bench.measure.MIN_SAMPLE_S` each
+    (:func:`~nnbackend.bench.measure.interleave`); each row reports the median and the spread
+    of its samples, and its rate as a percentage of the products' peak rate on its device.
+
     Parameters
     ----------
     cases : sequence of Case
     implementations : sequence of str
     dtype : {"float32", "float64"}
     budget_s : float, default 2.0
-        Seconds of timing per measurement; a loop whose single step would take longer than
-        this is reported as "skipped (budget)".
+        Seconds of samples per row; a loop whose single step would take longer than this is
+        reported as "skipped (budget)".
     memory_limit_bytes : int
-        Cases whose data would exceed this are reported as "skipped (memory)".
+        Cases whose data would exceed this are reported as "skipped (memory)"; the rows
+        whose data would not fit together are timed in turns.
     progress : callable, optional
-        Called with a line describing each measurement as it starts.
+        Called with a line describing each group of measurements as it starts.
 
     Returns
     -------
     dict
         ``{"meta": ..., "matmul_gflops": ..., "results": [Measurement as dict, ...],
-        "parity": [...]}``: ``parity`` holds, per case, nnbackend's step on each library
+        "parity": [...]}``: ``matmul_gflops`` holds, per case and device, the peak rate of
+        the step's products; ``parity`` holds, per case, nnbackend's step on each library
         against the hand-written step on the same library, timed in alternating samples
         (:mod:`nnbackend.bench.parity`).
     """
@@ -107,72 +229,58 @@ def run(
     parity: list[dict[str, Any]] = []
     pairs = peer_pairs(implementations)
     rates: dict[str, dict[str, float | None]] = {}
-    total = len(cases) * len(implementations)
-    done = 0
     for case in cases:
         flops = matmul_flops(case.layer_dims, case.m)
         model = "logistic regression" if len(case.layer_dims) == 2 else "L-layer network"
-        too_big = case.data_bytes * (np.dtype(dtype).itemsize / 8) * 3 > memory_limit_bytes
-        loop_time: float | None = None
-        case_entries: list[Measurement] = []
-        case_rates: dict[str, float | None] = {}
-        if not too_big:
-            say(f"{case.label}: measuring the matrix-product rate")
-            case_rates["cpu"] = matmul_rate(case, dtype, "cpu", min(budget_s, 1.0))
-            if any(device_of(impl) == "gpu" for impl in implementations):
-                case_rates["gpu"] = matmul_rate(case, dtype, "gpu", min(budget_s, 1.0))
-        rates[case.label] = case_rates
+        copy_bytes = case.data_bytes * (np.dtype(dtype).itemsize / 8) * 3
+        too_big = copy_bytes > memory_limit_bytes
+        case_entries: dict[str, Measurement] = {}
+        to_time: list[Implementation] = []
         for impl in implementations:
-            done += 1
-            device = device_of(impl)
-            entry = Measurement(case.name, model, list(case.layer_dims), case.m, impl, device)
+            entry = Measurement(
+                case.name, model, list(case.layer_dims), case.m, impl, device_of(impl)
+            )
             results.append(entry)
-            case_entries.append(entry)
-            if too_big:
-                entry.status = "skipped (memory)"
-                continue
-            if impl == "loop" and predicted_loop_seconds(case) > budget_s:
-                entry.status = "skipped (budget)"
-                continue
+            case_entries[impl] = entry
             row = row_of(impl)
             skipped = None if row.skips is None else row.skips(case)
-            if skipped is not None:
+            if too_big:
+                entry.status = "skipped (memory)"
+            elif impl == "loop" and predicted_loop_seconds(case) > budget_s:
+                entry.status = "skipped (budget)"
+            elif skipped is not None:
                 entry.status = skipped
+            else:
+                to_time.append(row)
+        if not to_time:
+            rates[case.label] = {}
+            continue
+        group_size = max(1, int(memory_limit_bytes // max(copy_bytes, 1)))
+        times, errors, peaks = _time_case(case, to_time, dtype, budget_s, group_size, say)
+        rates[case.label] = peaks
+        for row in to_time:
+            entry = case_entries[row.name]
+            if row.name not in times:
+                entry.status = errors.get(row.name, "error: not timed")
                 continue
-            say(f"[{done}/{total}] {case.label} · {impl}")
-            try:
-                step, sync = make_step(case, impl, dtype)
-                times = time_step(
-                    step,
-                    sync,
-                    budget_s,
-                    warmup=1 if impl == "loop" else row.warmup,
-                    min_rounds=1 if impl == "loop" else row.min_rounds,
-                )
-                times = [t / row.steps_per_call for t in times]
-            except Exception as exc:  # a peer failing must not sink the whole run
-                entry.status = f"error: {type(exc).__name__}: {exc}"[:200]
-                continue
-            finally:
-                gc.collect()
-            entry.times_s = times
-            entry.median_s = statistics.median(times)
+            entry.times_s = [t / row.steps_per_call for t in times[row.name]]
+            stats = summarize(entry.times_s)
+            entry.median_s, entry.min_s, entry.max_s = stats["median"], stats["min"], stats["max"]
+            entry.q1_s, entry.q3_s = stats["q1"], stats["q3"]
             entry.gflops = flops / entry.median_s / 1e9
-            rate = case_rates.get(device)
-            if rate:
-                entry.pct_matmul = 100 * entry.gflops / rate
-            if impl == "loop":
-                loop_time = entry.median_s
-            if impl == "nnbackend-numpy":
+            entry.pct_matmul, entry.matmul_gflops, entry.reference = percent_of_matmul(
+                flops, entry.times_s, peaks.get(entry.device)
+            )
+            if row.name == "nnbackend-numpy":
                 entry.peak_extra_mb, entry.memory_ratio = measure_memory(case, dtype)
-        for entry in case_entries:
+        loop = case_entries.get("loop")
+        loop_time = loop.median_s if loop is not None else None
+        for entry in case_entries.values():
             if loop_time and entry.median_s:
                 entry.speedup_vs_loop = loop_time / entry.median_s
-        measured = {e.implementation for e in case_entries if e.status == "ok"}
+        measured = {name for name, e in case_entries.items() if e.status == "ok"}
         # a pair holds two copies of the data at once
-        pairs_fit = not too_big and 2 * case.data_bytes * (np.dtype(dtype).itemsize / 8) * 3 <= (
-            memory_limit_bytes
-        )
+        pairs_fit = not too_big and 2 * copy_bytes <= memory_limit_bytes
         for ours, peer in pairs if pairs_fit else []:
             if ours not in measured or peer not in measured:
                 continue
@@ -204,6 +312,8 @@ def run(
         "gpu": peers.gpu_name() if any(device_of(i) == "gpu" for i in implementations) else None,
         "dtype": dtype,
         "budget_s": budget_s,
+        "min_sample_s": MIN_SAMPLE_S,
+        "spread": "min-max of the samples",
         "versions": versions(),
         "numpy_blas": numpy_blas_runtime(),
         "flops_counted": "matrix products only: forward, dW and dA_prev (no dX)",
@@ -253,6 +363,11 @@ def run_from_cli(args: Any) -> int:
         f"nnbackend bench — {meta['date']} — {meta['machine']}"
         + (f" — GPU: {meta['gpu']}" if meta["gpu"] else " — GPU: none available")
         + f" — {meta['dtype']}"
+    )
+    print(
+        f"each row: the median of its samples and their range [min–max], every sample at "
+        f"least {MIN_SAMPLE_S * 1e3:g} ms long, the rows of a case and their matrix products "
+        "timed in alternating samples"
     )
     print(format_table(report))
     if report["parity"]:

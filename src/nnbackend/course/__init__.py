@@ -4,7 +4,7 @@
 * :mod:`nnbackend.course.shallow_network`: Week 3 (planar data, one hidden layer).
 * :mod:`nnbackend.course.deep_network`: Week 4 (the L-layer network and the cat application).
 
-These are thin calls into :mod:`nnbackend.network`: the names, signatures, dict keys, tuple
+These are thin calls into :mod:`nnbackend.core.network`: the names, signatures, dict keys, tuple
 caches and legacy seeding are the course's, the math is the core's.
 """
 

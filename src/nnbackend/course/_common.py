@@ -10,12 +10,13 @@ from typing import Any
 import numpy as np
 from array_api_compat import device
 
-from nnbackend import network, training
-from nnbackend._arrays import numpy_dtype
-from nnbackend.backend import array_namespace, asarray, backend_of, library_of, materialize
+from nnbackend import training
+from nnbackend._arrays import array_namespace, numpy_dtype
+from nnbackend.backends import asarray, backend_of, library_of, materialize
+from nnbackend.core import network
+from nnbackend.core.initializers import draw_parameters, move_like
 from nnbackend.course._checks import gradient_list, parameter_list
-from nnbackend.initializers import draw_parameters, move_like
-from nnbackend.optimizers import GradientDescent
+from nnbackend.training.optimizers import GradientDescent
 
 Array = Any
 
@@ -182,11 +183,12 @@ def compiled_descent(
 
     The same descent as the notebooks' loops (sigmoid output, cross-entropy, α·dθ), run by
     :func:`nnbackend.training.train`: by X's library's compiled loop where it has one, in
-    blocks of :data:`nnbackend.compiled.BLOCK` iterations per dispatch (the cost lines the
-    notebooks print come out after each block, one per iteration ``print_at`` accepts), by the
-    eager loop elsewhere. Every library runs it, so that a run that diverges fails in the same
-    way on all of them (the notebooks' own loops, with the course's dAL = -(Y/AL - (1-Y)/(1-AL)),
-    turn a saturated AL into NaN parameters where the driver's stable dZ = AL - Y does not).
+    blocks of :data:`nnbackend.training.compiled.BLOCK` iterations per dispatch (the cost lines
+    the notebooks print come out after each block, one per iteration ``print_at`` accepts), by
+    the eager loop elsewhere. Every library runs it, so that a run that diverges fails in the
+    same way on all of them (the notebooks' own loops, with the course's
+    dAL = -(Y/AL - (1-Y)/(1-AL)), turn a saturated AL into NaN parameters where the driver's
+    stable dZ = AL - Y does not).
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """Week 4: building a deep neural network step by step, and its cat-classifier application.
 
-The notebook's functions, names, caches and dict keys, computed by :mod:`nnbackend.network`.
+The notebook's functions, names, caches and dict keys, computed by :mod:`nnbackend.core.network`.
 Course-specific choices stay here: caches as tuples, the legacy seeding, and backward starting
 from dAL = -(Y/AL - (1-Y)/(1-AL)) exactly as the course does (the core starts from the
 simplified dZ[L] = (AL - Y)/m instead).
@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from nnbackend import activations, losses, network
-from nnbackend._sources import read_catvnoncat
-from nnbackend.backend import array_namespace, asarray, materialize
+from nnbackend._arrays import array_namespace
+from nnbackend.backends import asarray, materialize
+from nnbackend.core import activations, losses, network
 from nnbackend.course._checks import check_inputs, columns, label_rows, positive_size
 from nnbackend.course._checks import layer_dims as _layer_dims  # an argument's name here
 from nnbackend.course._common import (
@@ -32,6 +32,7 @@ from nnbackend.course._common import (
     to_dict,
     updated_parameters,
 )
+from nnbackend.datasets._sources import read_catvnoncat
 
 __all__ = [
     "L_layer_model",

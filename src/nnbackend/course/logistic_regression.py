@@ -1,7 +1,8 @@
 """Week 2: logistic regression with a neural-network mindset, as the assignment grades it.
 
 Every function keeps the notebook's name, signature and return structure, and computes through
-:mod:`nnbackend.network` (logistic regression is its one-layer case): w of shape (n_x, 1) is the
+:mod:`nnbackend.core.network` (logistic regression is its one-layer case): w of shape (n_x, 1) is
+the
 transpose of the core's W[1].
 """
 
@@ -12,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from nnbackend import activations, network
-from nnbackend._sources import read_catvnoncat
-from nnbackend.backend import array_namespace, asarray, library_of, materialize
+from nnbackend._arrays import array_namespace
+from nnbackend.backends import asarray, library_of, materialize
+from nnbackend.core import activations, network
+from nnbackend.core.initializers import move_like
 from nnbackend.course._checks import label_rows
 from nnbackend.course._common import (
     as_float_array,
@@ -27,7 +29,7 @@ from nnbackend.course._common import (
     print_cost_line,
     squeeze_cost,
 )
-from nnbackend.initializers import move_like
+from nnbackend.datasets._sources import read_catvnoncat
 
 __all__ = [
     "initialize_with_zeros",

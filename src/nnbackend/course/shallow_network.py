@@ -1,7 +1,7 @@
 """Week 3: planar data classification with one hidden layer, as the assignment grades it.
 
-tanh hidden layer, sigmoid output. Each step is a call into :mod:`nnbackend.network` and
-:mod:`nnbackend.activations`; only the notebook's names, dicts and seeding live here.
+tanh hidden layer, sigmoid output. Each step is a call into :mod:`nnbackend.core.network` and
+:mod:`nnbackend.core.activations`; only the notebook's names, dicts and seeding live here.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from nnbackend import activations, losses, network
-from nnbackend._sources import planar_flower
-from nnbackend.backend import array_namespace, asarray
+from nnbackend._arrays import array_namespace
+from nnbackend.backends import asarray
+from nnbackend.core import activations, losses, network
 from nnbackend.course._checks import check_inputs, columns, label_rows, positive_size
 from nnbackend.course._common import (
     as_float_array,
@@ -25,8 +25,9 @@ from nnbackend.course._common import (
     to_dict,
     updated_parameters,
 )
-from nnbackend.optimizers import GradientDescent
+from nnbackend.datasets._sources import planar_flower
 from nnbackend.training import train
+from nnbackend.training.optimizers import GradientDescent
 
 __all__ = [
     "backward_propagation",

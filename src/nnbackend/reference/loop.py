@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from nnbackend.activations import HIDDEN_ACTIVATIONS
+from nnbackend.core.activations import HIDDEN_ACTIVATIONS
 
 __all__ = ["logistic_regression_step", "network_step", "to_examples", "to_lists"]
 

@@ -1,10 +1,10 @@
-"""Save and load fitted estimators: the front door to :mod:`nnbackend.model_file`.
+"""Model files: save and load fitted estimators, with no pickle.
 
-A model file is a zip of ``.npy`` arrays and a JSON header, with no pickle. The format, its
-atomic write and its checked, size-limited read live in :mod:`nnbackend.model_file`, which
-knows no estimator class; each estimator turns its own fitted state into the header's fields
-and arrays and back (``to_state`` / ``from_state``). This module only ties the two together
-and keeps the names it has always exported.
+A model file is a zip of ``.npy`` arrays and a JSON header. The container — its atomic write
+and its checked, size-limited read — is :mod:`nnbackend.model_file.container`; the registry of
+estimator classes is :mod:`nnbackend.model_file.registry`. Neither knows an estimator class:
+each estimator turns its own fitted state into the header's fields and arrays and back
+(``to_state`` / ``from_state``) and registers itself (importing :mod:`nnbackend` does that).
 """
 
 from __future__ import annotations
@@ -12,18 +12,47 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from nnbackend import models  # noqa: F401  (importing it registers the estimators)
 from nnbackend.errors import ModelFileError
-from nnbackend.model_file import (
+from nnbackend.model_file.container import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_COMPRESSION_RATIO,
     FORMAT,
+    READABLE_VERSIONS,
+    TEMP_SUFFIX,
     VERSION,
+    ModelFileContents,
+    read,
+    write,
+)
+from nnbackend.model_file.registry import (
+    StatefulEstimator,
+    estimator_class,
     load_estimator,
+    register_estimator,
+    registered_estimators,
     save_estimator,
 )
 
-__all__ = ["FORMAT", "VERSION", "ModelFileError", "load", "save"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_COMPRESSION_RATIO",
+    "FORMAT",
+    "READABLE_VERSIONS",
+    "TEMP_SUFFIX",
+    "VERSION",
+    "ModelFileContents",
+    "ModelFileError",
+    "StatefulEstimator",
+    "estimator_class",
+    "load",
+    "load_estimator",
+    "read",
+    "register_estimator",
+    "registered_estimators",
+    "save",
+    "save_estimator",
+    "write",
+]
 
 
 def save(model: Any, path: str | os.PathLike[str]) -> None:

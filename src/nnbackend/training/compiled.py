@@ -2,7 +2,7 @@
 
 When the library of the data has a compiler (:meth:`nnbackend.backends.Adapter.compiler`),
 :func:`nnbackend.training.train` hands the run to :func:`train` here. The step is built from
-the one implementation of the math — :func:`nnbackend.network.cost_and_gradients` and the
+the one implementation of the math — :func:`nnbackend.core.network.cost_and_gradients` and the
 optimizer's update rule — and the compiler runs it many times per dispatch: ``jax.jit`` with a
 device loop, a lean PyTorch loop, CUDA graphs. What the caller sees does not change:
 
@@ -36,13 +36,13 @@ from typing import Any
 
 import numpy as np
 
-from nnbackend import backends, network
+from nnbackend import backends
 from nnbackend._arrays import array_namespace, dtype_name, total_sum
-from nnbackend.backend import get_backend
-from nnbackend.backends import Adapter
-from nnbackend.backends._compiler import Block, Compiler, Layout, Program
+from nnbackend.backends import Adapter, get_backend
+from nnbackend.backends.loops import Block, Compiler, Layout, Program
+from nnbackend.core import network
 from nnbackend.errors import BackendError, TrainingDivergedError
-from nnbackend.optimizers import Optimizer
+from nnbackend.training.optimizers import Optimizer
 
 __all__ = ["BLOCK", "Stepper", "compiler_for", "computing", "enabled", "train"]
 
@@ -477,7 +477,7 @@ class Stepper:
     params : list of (W, b)
     optimizer : Optimizer
     hidden, output, slope
-        As in :func:`nnbackend.network.forward`.
+        As in :func:`nnbackend.core.network.forward`.
 
     Raises
     ------

@@ -1,9 +1,9 @@
 """The Dask adapter: lazy, chunked arrays, on Dask's local scheduler or a distributed cluster.
 
-Training on Dask arrays is data-parallel (:mod:`nnbackend.backends._dask_parallel`): the core's
+Training on Dask arrays is data-parallel (:mod:`nnbackend.backends.dask.parallel`): the core's
 forward, cost and backward run on each chunk of examples where it is, and only the parameters
 and the summed gradients travel. Where the work runs is decided by
-:mod:`nnbackend.backends._dask_scheduler`: the active ``distributed.Client``, else
+:mod:`nnbackend.backends.dask.cluster`: the active ``distributed.Client``, else
 ``NNBACKEND_DASK_SCHEDULER``, else Dask's local scheduler.
 """
 
@@ -19,10 +19,10 @@ import array_api_compat
 import numpy as np
 
 from nnbackend._arrays import numpy_dtype
-from nnbackend.backends import _dask_scheduler
 from nnbackend.backends._adapter import Adapter
-from nnbackend.backends._dask_parallel import HOST_PREFIX, TRANSPORTS, ChunkedTraining
 from nnbackend.backends._registry import adapter_of
+from nnbackend.backends.dask import cluster as _dask_scheduler
+from nnbackend.backends.dask.parallel import HOST_PREFIX, TRANSPORTS, ChunkedTraining
 
 __all__ = ["DaskAdapter"]
 
@@ -37,7 +37,7 @@ class DaskAdapter(Adapter):
     ----------
     transport : {"graph", "scatter"}
         How each training step's parameters reach the workers (see
-        :data:`nnbackend.backends._dask_parallel.TRANSPORTS`).
+        :data:`nnbackend.backends.dask.parallel.TRANSPORTS`).
     split_every : int
         The fan-in of the tree reduction that sums the per-chunk gradients.
     """
@@ -128,7 +128,7 @@ class DaskAdapter(Adapter):
         gradients : callable
             The core's ``cost_and_gradients``, mapped over the chunks.
         batch_size : int, optional
-            As in :class:`~nnbackend.backends._dask_parallel.ChunkedTraining`.
+            As in :class:`~nnbackend.backends.dask.parallel.ChunkedTraining`.
 
         Returns
         -------

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from nnbackend.activations import _exp_bound
+from nnbackend._arrays import exp_bound
 
 __all__ = ["activate_inplace", "applies", "sigmoid_cross_entropy_delta", "subtract_over"]
 
@@ -63,7 +63,7 @@ def applies(*arrays: Any) -> bool:
 def activate_inplace(z: np.ndarray, name: str, slope: float = 0.01) -> bool:
     """Overwrite ``z`` with g(z) for a hidden activation, where a kernel exists.
 
-    The result is :func:`nnbackend.activations.activation_forward`'s, bit for bit.
+    The result is :func:`nnbackend.core.activations.activation_forward`'s, bit for bit.
 
     Parameters
     ----------
@@ -119,7 +119,7 @@ def subtract_over(minuends: list[np.ndarray], subtrahends: list[np.ndarray]) -> 
 def _sigmoid_inplace(z: np.ndarray) -> None:
     # the generic sigmoid's operations in its order: 1 / (1 + exp(min(-z, bound)))
     np.negative(z, out=z)
-    np.minimum(z, _exp_bound(z.dtype, np), out=z)  # the generic sigmoid's own bound
+    np.minimum(z, exp_bound(z.dtype, np), out=z)  # the generic sigmoid's own bound
     np.exp(z, out=z)
     np.add(z, 1, out=z)
     np.divide(1, z, out=z)
@@ -131,9 +131,10 @@ def sigmoid_cross_entropy_delta(z: np.ndarray, y: np.ndarray, scale: float) -> n
     Computes, in cache-sized blocks:
 
     * J = (1/m) Σ softplus(z) - y z, the cost from logits of
-      :func:`nnbackend.losses.binary_cross_entropy_with_logits`;
-    * dZ = (σ(z) - y) · scale / m, written over ``z``, as :func:`nnbackend.network.output_delta`
-      computes it from :func:`nnbackend.activations.sigmoid`.
+      :func:`nnbackend.core.losses.binary_cross_entropy_with_logits`;
+    * dZ = (σ(z) - y) · scale / m, written over ``z``, as
+      :func:`nnbackend.core.network.output_delta`
+      computes it from :func:`nnbackend.core.activations.sigmoid`.
 
     dZ equals the generic result bit for bit wherever z ≥ -88 (float32) or z ≥ -709 (float64).
     Below that the generic sigmoid clips exp's argument and returns the smallest normal number,

@@ -24,11 +24,25 @@ from typing import Any
 
 import numpy as np
 
-from nnbackend import _state_checks as checks
-from nnbackend import network
 from nnbackend._arrays import array_namespace, dtype_name
-from nnbackend._holdout import holdout_split
-from nnbackend._validation import (
+from nnbackend.backends import (
+    DEFAULT_BACKEND,
+    Adapter,
+    Backend,
+    asarray,
+    backend_of,
+    get_backend,
+    move_like,
+    to_numpy,
+)
+from nnbackend.core import network
+from nnbackend.core.activations import HIDDEN_ACTIVATIONS, sigmoid, softmax
+from nnbackend.core.initializers import INITS, initialize_parameters
+from nnbackend.errors import convergence_warning, not_fitted_error, user_stacklevel
+from nnbackend.estimators import state_checks as checks
+from nnbackend.estimators.holdout import holdout_split
+from nnbackend.estimators.memory import check_fit_memory
+from nnbackend.estimators.validation import (
     check_feature_count,
     check_label_values,
     check_labels,
@@ -39,21 +53,9 @@ from nnbackend._validation import (
     encode_known_labels,
     to_backend_features,
 )
-from nnbackend.activations import HIDDEN_ACTIVATIONS, sigmoid, softmax
-from nnbackend.backend import (
-    Backend,
-    asarray,
-    backend_of,
-    get_backend,
-    move_like,
-    to_numpy,
-)
-from nnbackend.backends import DEFAULT_BACKEND, Adapter
-from nnbackend.errors import convergence_warning, not_fitted_error
-from nnbackend.initializers import INITS, initialize_parameters
 from nnbackend.model_file import register_estimator, save_estimator
-from nnbackend.optimizers import SOLVERS, Optimizer, make_optimizer
 from nnbackend.training import TrainingResult, train
+from nnbackend.training.optimizers import SOLVERS, Optimizer, make_optimizer
 
 __all__ = ["LogisticRegression", "NeuralNetworkClassifier", "NeuralNetworkRegressor"]
 
@@ -385,6 +387,7 @@ class _NetworkEstimator:
             )
         rng = _make_rng(self.random_state)
         dims = [int(XT.shape[0]), *config["sizes"], int(Y.shape[0])]
+        check_fit_memory(dims, int(XT.shape[1]), XT.dtype, self.batch_size)
         continuing = (incremental or options["warm_start"]) and hasattr(self, "_params")
         optimizer = None
         if continuing:
@@ -554,7 +557,7 @@ class _NetworkEstimator:
             "max_iter or learning_rate, or pass tol=None to train for exactly max_iter "
             "iterations.",
             convergence_warning(),
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
 
     def _partial_fit_features(self, X: Any) -> Array:
@@ -1107,7 +1110,7 @@ class NeuralNetworkClassifier(_ClassifierMixin, _LayeredNetwork):
     activation : {"relu", "tanh", "sigmoid", "leaky_relu"}, default "relu"
         The hidden layers' activation.
     init : {"he", "xavier", "small", "zeros"}, default "he"
-        Weight initialisation (see :data:`nnbackend.initializers.INITS`).
+        Weight initialisation (see :data:`nnbackend.core.initializers.INITS`).
     solver : {"adam", "gd", "momentum"}, default "adam"
         "gd" is the course's plain gradient descent.
     learning_rate : float, default 0.01
@@ -1312,7 +1315,7 @@ class NeuralNetworkRegressor(_LayeredNetwork):
     activation : {"relu", "tanh", "sigmoid", "leaky_relu"}, default "relu"
         The hidden layers' activation.
     init : {"he", "xavier", "small", "zeros"}, default "he"
-        Weight initialisation (see :data:`nnbackend.initializers.INITS`).
+        Weight initialisation (see :data:`nnbackend.core.initializers.INITS`).
     solver : {"adam", "gd", "momentum"}, default "adam"
         "gd" is the course's plain gradient descent.
     learning_rate : float, default 0.01

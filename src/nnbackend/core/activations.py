@@ -15,11 +15,10 @@ propagation needs, so the forward pass never has to keep ``z``:
 
 from __future__ import annotations
 
-import math
 from types import ModuleType
 from typing import Any
 
-from nnbackend._arrays import array_namespace
+from nnbackend._arrays import array_namespace, exp_bound
 
 __all__ = [
     "ACTIVATIONS",
@@ -64,20 +63,7 @@ def sigmoid(z: Array, *, xp: ModuleType | None = None) -> Array:
     """
     xp = xp or array_namespace(z)
     # minimum with a scalar: half the per-call cost of clip on NumPy's small arrays
-    return 1 / (1 + xp.exp(xp.minimum(-z, _exp_bound(z.dtype, xp))))
-
-
-# Keyed by (namespace, dtype): the namespace's identity is compared first, so dtype objects of
-# different libraries are never compared with each other (array_api_strict warns about that).
-_EXP_BOUND: dict[tuple[int, Any], float] = {}
-
-
-def _exp_bound(dtype: Any, xp: ModuleType) -> float:
-    key = (id(xp), dtype)
-    bound = _EXP_BOUND.get(key)
-    if bound is None:
-        bound = _EXP_BOUND[key] = float(math.floor(math.log(float(xp.finfo(dtype).max))))
-    return bound
+    return 1 / (1 + xp.exp(xp.minimum(-z, exp_bound(z.dtype, xp))))
 
 
 def tanh(z: Array, *, xp: ModuleType | None = None) -> Array:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from nnbackend.backend import move_like
+from nnbackend.backends import move_like
 
 __all__ = ["INITS", "draw_parameters", "initialize_parameters", "move_like"]
 

@@ -1,4 +1,4 @@
-"""Scaling out: where Dask computes, and data read lazily from disk in chunks of examples.
+"""The Dask backend: its adapter, where Dask computes, and data read lazily in chunks.
 
 Training on Dask arrays is data-parallel wherever they are: on the active
 ``distributed.Client``, on the cluster ``NNBACKEND_DASK_SCHEDULER`` names (an address or a
@@ -11,18 +11,20 @@ Nothing here imports Dask until a function is called.
 
 from __future__ import annotations
 
-from nnbackend.backends._dask_io import (
+from nnbackend.backends.dask.adapter import DaskAdapter
+from nnbackend.backends.dask.cluster import SCHEDULER_VARIABLE, current
+from nnbackend.backends.dask.readers import (
     DEFAULT_ROWS,
     read_hdf5,
     read_memmap,
     read_parquet,
     read_zarr,
 )
-from nnbackend.backends._dask_scheduler import SCHEDULER_VARIABLE, current
 
 __all__ = [
     "DEFAULT_ROWS",
     "SCHEDULER_VARIABLE",
+    "DaskAdapter",
     "read_hdf5",
     "read_memmap",
     "read_parquet",

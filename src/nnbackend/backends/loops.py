@@ -3,7 +3,7 @@
 An adapter's :meth:`~nnbackend.backends.Adapter.compiler` returns a :class:`Compiler`, or None
 when its library has no way to run steps faster than the eager loop. A compiler knows *how* to
 run steps (a ``jax.jit``-compiled device loop, a lean PyTorch loop, a CUDA graph); it never
-knows *what* a step computes: the step comes from :mod:`nnbackend.compiled`, built from the
+knows *what* a step computes: the step comes from :mod:`nnbackend.training.compiled`, built from the
 network and optimizer code, so the math is written once.
 
 Two kinds of step exist, and a compiler takes one of them (:attr:`Compiler.functional`):
@@ -107,7 +107,7 @@ class Program:
     device_loop : bool
         Whether the iterations of a dispatch run on the device, out of the host's reach: the
         host then cannot stop them in between, and a tolerance stop inside a block is found
-        afterwards (see :mod:`nnbackend.compiled`).
+        afterwards (see :mod:`nnbackend.training.compiled`).
     """
 
     device_loop: bool = False

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from nnbackend.backends._adapter import Adapter
-from nnbackend.backends._dask_scheduler import Scheduler
 from nnbackend.backends._registry import adapter_of
+from nnbackend.backends.dask.cluster import Scheduler
 
 __all__ = [
     "HOST_PREFIX",

@@ -28,7 +28,7 @@ then not a single operation is added):
 
       J = (1/S) [Σ_i w_i L_i + (α/2) Σ_l ‖W[l]‖²]
 Only the activations A[0..L-1] and the output logits are kept for backward, never both Z and A,
-because every hidden derivative is read from A (see :mod:`nnbackend.activations`). dA[0], the
+because every hidden derivative is read from A (see :mod:`nnbackend.core.activations`). dA[0], the
 gradient with respect to X, is never computed.
 
 Every function resolves the array namespace once per call, or takes it as ``xp``.
@@ -42,11 +42,10 @@ from typing import Any
 
 import numpy as np
 
-from nnbackend import _numpy_kernels, losses
 from nnbackend._arrays import array_namespace, matmul_nt, matmul_tn, reduce_sum
-from nnbackend.activations import activation_backward, activation_forward
-from nnbackend.backend import is_writeable
-from nnbackend.backends import fused_kernels
+from nnbackend.backends import _numpy_kernels, fused_kernels, is_writeable
+from nnbackend.core import losses
+from nnbackend.core.activations import activation_backward, activation_forward
 
 __all__ = [
     "OUTPUTS",
@@ -146,7 +145,7 @@ def layer_forward(
     a_prev, w, b : arrays
         As in :func:`linear_forward`.
     activation : str
-        A name from :data:`nnbackend.activations.ACTIVATIONS`.
+        A name from :data:`nnbackend.core.activations.ACTIVATIONS`.
     slope : float, default 0.01
         The leaky ReLU slope.
     xp : module, optional
@@ -266,7 +265,7 @@ def compute_cost(
         Z[L]. When given, the cross-entropies are computed from it (exact for saturated
         outputs); otherwise from AL, clipped.
     sample_weight : array of shape (1, m), optional
-        Example weights: the cost is their weighted mean (see :mod:`nnbackend.losses`).
+        Example weights: the cost is their weighted mean (see :mod:`nnbackend.core.losses`).
     xp : module, optional
 
     Returns
@@ -480,7 +479,8 @@ def cost_and_gradients(
     The same numbers as :func:`forward`, :func:`compute_cost` (from the logits) and
     :func:`backward`, for less work: since nobody sees A[L], the output layer's activation,
     cost and dZ[L] are computed together. On NumPy with a sigmoid output that is one blocked
-    pass over Z[L] that writes dZ[L] over it (see :mod:`nnbackend._numpy_kernels`), instead of
+    pass over Z[L] that writes dZ[L] over it (see
+    :mod:`nnbackend.backends._numpy_kernels`), instead of
     a dozen passes with a fresh array each.
 
     Parameters

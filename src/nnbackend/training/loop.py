@@ -2,26 +2,25 @@
 
 One loop serves every estimator. It works on data already converted to the backend and laid
 out in course notation, and it never validates or converts user input: that happened once at
-the boundary (:mod:`nnbackend.models`).
+the boundary (:mod:`nnbackend.estimators.models`).
 """
 
 from __future__ import annotations
 
 import math
-import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from nnbackend import compiled, network
 from nnbackend._arrays import array_namespace, total_sum
-from nnbackend.backend import materialize_params, move_like, to_numpy
-from nnbackend.backends import adapter_of
+from nnbackend.backends import adapter_of, materialize_params, move_like, to_numpy
+from nnbackend.core import network
 from nnbackend.errors import TrainingDivergedError
-from nnbackend.optimizers import Optimizer
+from nnbackend.training import compiled
+from nnbackend.training.optimizers import Optimizer
+from nnbackend.training.progress import Progress
 
 __all__ = ["TrainingResult", "train", "training_step"]
 
@@ -55,97 +54,6 @@ class TrainingResult:
     stopped_early: bool = False
     validation_scores: list[float] | None = None
     best_validation_score: float | None = None
-
-
-def _format_cost(cost: float) -> str:
-    # six decimals as the course prints them, unless a cost that large would fill the screen
-    return f"{cost:.6f}" if abs(cost) < 1e6 else f"{cost:.6e}"
-
-
-class _Progress:
-    """What a verbose run shows on stderr: one live display, and each reported cost once.
-
-    The live display is shown only where someone watches it, a terminal or a notebook: a tqdm
-    bar with the current cost when tqdm is installed, else one line redrawn in place (a
-    carriage return, at most ten times a second). A log file or a pipe gets no live display,
-    whose redraws would only repeat the costs there. In every case the cost at iteration 0,
-    every tenth of the run and the last iteration is printed once, as a line of its own, in
-    the course's words: ``cost after iteration i: c``.
-    """
-
-    _REDRAW_S = 0.1  # the fallback line's redraw interval, as tqdm's default mininterval
-
-    def __init__(self, total: int, enabled: bool, desc: str) -> None:
-        self.enabled = enabled
-        self.total = total
-        self.desc = desc
-        self.every = max(1, total // 10)
-        self.stream = sys.stderr  # read now, not at import, so redirections are honoured
-        self.bar: Any = None
-        self.live = False
-        self.last: tuple[int, float] | None = None
-        self.printed: int | None = None
-        self.drawn_at = -math.inf
-        self.width = 0
-        if not (enabled and self._watched(self.stream)):
-            return
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            self.live = True
-            return
-        self.bar = tqdm(total=total, desc=desc, unit="it", leave=True, file=self.stream)
-
-    @staticmethod
-    def _watched(stream: Any) -> bool:
-        # A notebook's streams are no terminals, but its kernel renders live output.
-        isatty = getattr(stream, "isatty", None)
-        return bool(isatty is not None and isatty()) or "ipykernel" in sys.modules
-
-    def update(self, iteration: int, cost: float) -> None:
-        if not self.enabled:
-            return
-        self.last = (iteration, cost)
-        if self.bar is not None:
-            self.bar.set_postfix(cost=_format_cost(cost), refresh=False)
-            self.bar.update(1)
-        elif self.live:
-            now = time.monotonic()
-            if now - self.drawn_at >= self._REDRAW_S:
-                self._draw(iteration, cost)
-                self.drawn_at = now
-        if iteration % self.every == 0:
-            self._cost_line(iteration, cost)
-
-    def close(self) -> None:
-        if not self.enabled:
-            return
-        if self.last is not None and self.printed != self.last[0]:
-            self._cost_line(*self.last)  # the last cost, also after an early stop
-        if self.bar is not None:
-            self.bar.close()
-        elif self.live and self.last is not None:
-            self._draw(*self.last)
-            self.stream.write("\n")
-            self.stream.flush()
-
-    def _draw(self, iteration: int, cost: float) -> None:
-        line = f"{self.desc}: {iteration + 1}/{self.total} it, cost {_format_cost(cost)}"
-        self.stream.write("\r" + line.ljust(self.width))
-        self.stream.flush()
-        self.width = len(line)
-
-    def _cost_line(self, iteration: int, cost: float) -> None:
-        text = f"cost after iteration {iteration}: {_format_cost(cost)}"
-        self.printed = iteration
-        if self.bar is not None:
-            self.bar.write(text, file=self.stream)  # above the bar, which is redrawn below
-        elif self.live:
-            # overwrite the live line with the cost line, then redraw the live line below it
-            self.stream.write("\r" + text.ljust(self.width) + "\n")
-            self._draw(iteration, cost)
-        else:
-            print(text, file=self.stream, flush=True)
 
 
 def _all_finite(arrays: list[Array], xp: Any) -> bool:
@@ -353,7 +261,7 @@ def train(
         failed or interrupted run leaves them as they were.
     optimizer : Optimizer
     hidden, output, slope
-        As in :func:`nnbackend.network.forward`.
+        As in :func:`nnbackend.core.network.forward`.
     max_iter : int, default 200
         Iterations (full batch) or epochs (mini-batches).
     batch_size : int, optional
@@ -372,9 +280,9 @@ def train(
         Called as ``callback(iteration, cost)`` after every iteration (with a compiled loop,
         for each iteration of a block once the block has run).
     alpha : float, default 0.0
-        The L2 penalty of :func:`nnbackend.network.cost_and_gradients`, part of the cost.
+        The L2 penalty of :func:`nnbackend.core.network.cost_and_gradients`, part of the cost.
     sample_weight : array of shape (1, m), optional
-        Example weights (see :func:`nnbackend.network.cost_and_gradients`). A mini-batch uses
+        Example weights (see :func:`nnbackend.core.network.cost_and_gradients`). A mini-batch uses
         its own examples' weights; a mini-batch whose weights are all zero is skipped. The
         epoch's cost is the batches' costs averaged with their weight sums.
     validation_score : callable, optional
@@ -390,7 +298,7 @@ def train(
     Notes
     -----
     Where the data's library has a compiler (JAX, PyTorch, CuPy), the iterations run in
-    blocks through :func:`nnbackend.compiled.train`, with the same results and behaviour;
+    blocks through :func:`nnbackend.training.compiled.train`, with the same results and behaviour;
     ``NNBACKEND_COMPILED=0`` keeps this eager loop.
 
     Raises
@@ -432,7 +340,7 @@ def train(
     best = math.inf
     stall = 0
     last: float | None = None
-    progress = _Progress(max_iter, verbose, "training")
+    progress = Progress(max_iter, verbose, "training")
     # Overflow is detected below and reported as TrainingDivergedError; NumPy's own warnings
     # about it would only be noise before that precise error.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), compiled.computing(X):

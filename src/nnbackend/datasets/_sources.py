@@ -100,11 +100,70 @@ def read_catvnoncat(
                 "course's cat/non-cat data set"
             ) from exc
         with h5:
-            try:
-                out.append(np.array(h5[f"{split}_set_x"][:]))
-                out.append(np.array(h5[f"{split}_set_y"][:]))
-                if split == "test":
-                    out.append(np.array(h5["list_classes"][:]))
-            except KeyError as exc:
-                raise ValueError(f"{file}: not a cat/non-cat data file ({exc})") from exc
+            images = _read(h5, file, f"{split}_set_x", _check_images)
+            labels = _read(h5, file, f"{split}_set_y", _check_labels)
+            if len(images) != len(labels):
+                raise ValueError(
+                    f"{file}: {split}_set_x has {len(images)} images but {split}_set_y has "
+                    f"{len(labels)} labels: expected one label per image"
+                )
+            out += [images, labels]
+            if split == "test":
+                out.append(_read(h5, file, "list_classes", None))
+    train_shape, test_shape = out[0].shape[1:], out[2].shape[1:]
+    if test_shape != train_shape:
+        raise ValueError(
+            f"{folder / 'test_catvnoncat.h5'}: test_set_x holds images of shape {test_shape}, "
+            f"train_set_x of shape {train_shape}: expected images of one size"
+        )
     return out[0], out[1], out[2], out[3], out[4]
+
+
+def _read(h5: Any, file: Path, key: str, check: Any) -> np.ndarray:
+    # Each dataset is checked before use: a malformed file must stop here, in one line that
+    # names the file and the dataset, not in a reshape or after a whole training.
+    import h5py
+
+    if key not in h5:
+        raise ValueError(f"{file}: not a cat/non-cat data file (no dataset {key!r})")
+    node = h5[key]
+    if not isinstance(node, h5py.Dataset):
+        raise ValueError(f"{file}: {key} is a {type(node).__name__}: expected a dataset")
+    if node.shape is None or node.ndim == 0:
+        raise ValueError(f"{file}: {key} is a scalar: expected an array")
+    values = np.array(node[()])
+    if check is not None:
+        check(values, f"{file}: {key}")
+    return values
+
+
+def _check_images(values: np.ndarray, where: str) -> None:
+    if values.dtype.kind not in "biuf":
+        raise ValueError(f"{where} holds {values.dtype} values: expected numeric pixel values")
+    if values.ndim < 3:
+        raise ValueError(
+            f"{where} has shape {values.shape}: expected images of shape "
+            "(m, height, width[, channels])"
+        )
+    if values.shape[0] == 0 or values.size == 0:
+        raise ValueError(f"{where} has shape {values.shape}: expected at least one image")
+    if values.dtype.kind == "f" and not np.isfinite(values).all():
+        index = int(np.argwhere(~np.isfinite(values))[0][0])
+        raise ValueError(f"{where} holds NaN or infinite pixel values (image {index})")
+
+
+def _check_labels(values: np.ndarray, where: str) -> None:
+    if values.ndim == 2 and 1 in values.shape:
+        values = values.reshape(-1)
+    if values.ndim != 1:
+        raise ValueError(f"{where} has shape {values.shape}: expected one label per image")
+    if values.dtype.kind not in "biuf":
+        raise ValueError(f"{where} holds {values.dtype} values: expected integer class labels")
+    if values.dtype.kind == "f":
+        bad = ~np.isfinite(values) | (values != np.round(values))
+        if bad.any():
+            index = int(np.argmax(bad))
+            raise ValueError(
+                f"{where} holds the label {values[index]!r} at index {index}: expected "
+                "integer class labels (a NaN or a fraction is no class)"
+            )

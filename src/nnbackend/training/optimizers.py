@@ -11,7 +11,7 @@ library and device. Where arrays are writeable the work happens in place, reusin
 buffers; for immutable arrays (JAX) and lazy ones (Dask) there is a functional path that
 returns new arrays.
 
-Every rule also has a pure form for compiled training loops (:mod:`nnbackend.compiled`):
+Every rule also has a pure form for compiled training loops (:mod:`nnbackend.training.compiled`):
 :meth:`Optimizer.functional_direction` maps (state, gradients, per-step scalars) to (steps, new
 state) without touching the optimizer object. The eager functional path (JAX, Dask) calls the
 same method, so each rule is written once; the in-place path is the same arithmetic on
@@ -27,10 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from nnbackend import _numpy_kernels
 from nnbackend._arrays import array_namespace
-from nnbackend.backend import is_writeable, materialize
-from nnbackend.backends import fused_kernels
+from nnbackend.backends import _numpy_kernels, fused_kernels, is_writeable, materialize
 
 __all__ = ["SOLVERS", "Adam", "GradientDescent", "Momentum", "Optimizer", "make_optimizer"]
 
@@ -60,7 +58,7 @@ class Optimizer:
     """
 
     #: The factor this rule would like the gradients computed with (see
-    #: :func:`nnbackend.network.backward`'s ``scale``); 1.0 means plain gradients.
+    #: :func:`nnbackend.core.network.backward`'s ``scale``); 1.0 means plain gradients.
     preferred_grad_scale: float = 1.0
 
     #: How many scalars :meth:`step_scalars` gives each step (Adam: its two corrected rates).

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from nnbackend._arrays import array_namespace
-from nnbackend.backend import Backend, asarray, backend_of, to_numpy
-from nnbackend.errors import data_conversion_warning
+from nnbackend.backends import Backend, asarray, backend_of, to_numpy
+from nnbackend.errors import data_conversion_warning, user_stacklevel
 
 __all__ = [
     "check_feature_count",
@@ -236,7 +236,7 @@ def _host_targets(y: Any, name: str) -> np.ndarray:
             "A column-vector y was passed when a 1d array was expected. Please change the "
             "shape of y to (n_samples,), for example using ravel().",
             data_conversion_warning(),
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
         arr = arr.ravel()
     if arr.ndim != 1:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from nnbackend._sources import planar_flower, read_catvnoncat
+from nnbackend.datasets._sources import planar_flower, read_catvnoncat
 
 __all__ = [
     "load_catvnoncat",

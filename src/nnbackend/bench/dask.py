@@ -9,6 +9,10 @@ once data leaves one process.
   examples. The NumPy rows use the same numbers, computed into this process.
 * **Time per iteration.** ``fit`` with ``max_iter = 1`` and with ``max_iter = 1 + k``; the
   difference over ``k``. Setup (input checks, initialisation, sending the labels) cancels.
+  Every row, NumPy's included, goes through the same harness (:func:`iteration_samples`): one
+  untimed ``fit`` first (imports, thread pools and caches are cold in a first call: a cold
+  ``fit(1)`` once made NumPy's baseline read 1 ms against 15 ms), then ``repeats`` pairs of the
+  two fits in alternating order; the row shows the median and the range of the pairs.
 * **Rows.** NumPy in memory (all of this machine's cores); nnbackend on a LocalCluster of 1
   and of 2 worker processes with one thread each, for each way of sending the parameters;
   nnbackend's LogisticRegression and dask-ml's (gradient-descent solver) as an anchor, when
@@ -27,6 +31,7 @@ import datetime
 import importlib.util
 import json
 import platform
+import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -41,6 +46,7 @@ __all__ = [
     "DaskCase",
     "DaskRow",
     "format_dask_report",
+    "iteration_samples",
     "make_data",
     "parity",
     "run_dask",
@@ -65,6 +71,8 @@ class DaskCase:
         Timed iterations ``k`` (after one untimed).
     learning_rate : float
     seed : int
+    repeats : int
+        Timed pairs of fits per row (see :func:`iteration_samples`).
     """
 
     n_samples: int = 2_000_000
@@ -75,9 +83,10 @@ class DaskCase:
     iterations: int = 5
     learning_rate: float = 0.5
     seed: int = 0
+    repeats: int = 3
 
     def __post_init__(self) -> None:
-        for name in ("n_samples", "n_features", "n_chunks", "iterations"):
+        for name in ("n_samples", "n_features", "n_chunks", "iterations", "repeats"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}={value!r} is not valid: expected an int >= 1")
@@ -108,6 +117,7 @@ class DaskRow:
     vs_numpy: float | None = None
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    samples_s: list[float] = field(default_factory=list)
 
 
 def make_data(case: DaskCase) -> tuple[Any, Any]:
@@ -136,7 +146,7 @@ def make_data(case: DaskCase) -> tuple[Any, Any]:
 
 
 def _classifier(case: DaskCase, max_iter: int) -> Any:
-    from nnbackend.models import NeuralNetworkClassifier
+    from nnbackend.estimators.models import NeuralNetworkClassifier
 
     return NeuralNetworkClassifier(
         case.hidden,
@@ -150,15 +160,24 @@ def _classifier(case: DaskCase, max_iter: int) -> Any:
 
 
 def _logistic(case: DaskCase, max_iter: int) -> Any:
-    from nnbackend.models import LogisticRegression
+    from nnbackend.estimators.models import LogisticRegression
 
     return LogisticRegression(
         solver="gd", learning_rate=case.learning_rate, max_iter=max_iter, tol=None
     )
 
 
-def time_per_iteration(fit: Callable[[int], Any], iterations: int) -> float | None:
-    """Seconds per training iteration, setup excluded; None when noise hides them.
+def iteration_samples(
+    fit: Callable[[int], Any],
+    iterations: int,
+    repeats: int = 3,
+    clock: Callable[[], float] = time.perf_counter,
+) -> list[float]:
+    """Seconds per training iteration, setup excluded, one value per timed pair of fits.
+
+    ``fit(1)`` runs once untimed first, so that no timed fit pays for a first call's imports,
+    thread pools and caches. Then each pair times ``fit(1)`` and ``fit(1 + k)``, in
+    alternating order, and gives ``(time(fit(1 + k)) - time(fit(1))) / k``.
 
     Parameters
     ----------
@@ -166,20 +185,71 @@ def time_per_iteration(fit: Callable[[int], Any], iterations: int) -> float | No
         ``fit(max_iter)`` trains a fresh model for that many iterations.
     iterations : int
         ``k``: the extra iterations timed.
+    repeats : int, default 3
+        Pairs timed.
+    clock : callable, default time.perf_counter
+        Seconds, monotonic (a test passes a fake one).
+
+    Returns
+    -------
+    list of float
+        May hold values <= 0 where noise beat the ``k`` iterations.
+    """
+    fit(1)  # warm-up, untimed
+
+    def timed(max_iter: int) -> float:
+        started = clock()
+        fit(max_iter)
+        return clock() - started
+
+    samples = []
+    for pair in range(repeats):
+        if pair % 2 == 0:
+            one, more = timed(1), timed(1 + iterations)
+        else:
+            more, one = timed(1 + iterations), timed(1)
+        samples.append((more - one) / iterations)
+    return samples
+
+
+def time_per_iteration(
+    fit: Callable[[int], Any],
+    iterations: int,
+    repeats: int = 3,
+    clock: Callable[[], float] = time.perf_counter,
+) -> float | None:
+    """The median of :func:`iteration_samples`; None when noise hides the iterations.
 
     Returns
     -------
     float or None
-        ``(time(fit(1 + k)) - time(fit(1))) / k``, or None when that is not positive (the
-        iterations were too short to measure against the setup's variation: time more).
+        None when the median is not positive (the iterations were too short to measure
+        against the setup's variation: time more).
     """
-    started = time.perf_counter()
-    fit(1)
-    one = time.perf_counter() - started
-    started = time.perf_counter()
-    fit(1 + iterations)
-    more = time.perf_counter() - started
-    return (more - one) / iterations if more > one else None
+    median = statistics.median(iteration_samples(fit, iterations, repeats, clock))
+    return median if median > 0 else None
+
+
+def _timed_row(
+    name: str,
+    workers: int | None,
+    fit: Callable[[int], Any],
+    case: DaskCase,
+    numpy_seconds: float | None,
+    **fields: Any,
+) -> DaskRow:
+    # every timed row, NumPy's baseline included, goes through this one harness
+    samples = iteration_samples(fit, case.iterations, case.repeats)
+    median = statistics.median(samples)
+    seconds = median if median > 0 else None
+    return DaskRow(
+        name,
+        workers,
+        seconds_per_iteration=seconds,
+        vs_numpy=_ratio(seconds, numpy_seconds),
+        samples_s=samples,
+        **fields,
+    )
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -198,7 +268,7 @@ def parity(got: Sequence[Any], want: Sequence[Any]) -> float:
     -------
     float
     """
-    from nnbackend.backend import to_numpy
+    from nnbackend.backends import to_numpy
 
     worst = 0.0
     for a, b in zip(got, want, strict=True):
@@ -245,14 +315,12 @@ def _on_cluster(
         for transport in transports:
             progress(f"nnbackend on {workers} worker(s), parameters by {transport}")
             with _transport(transport):
-                seconds = time_per_iteration(
-                    lambda k: _classifier(case, k).fit(X, y), case.iterations
-                )
-                row = DaskRow(
+                row = _timed_row(
                     f"nnbackend-dask ({transport})",
                     workers,
-                    seconds_per_iteration=seconds,
-                    vs_numpy=_ratio(seconds, numpy_seconds),
+                    lambda k: _classifier(case, k).fit(X, y),
+                    case,
+                    numpy_seconds,
                 )
                 if reference is not None and transport == transports[0]:
                     model = _classifier(case, 1 + case.iterations).fit(X, y)
@@ -273,13 +341,13 @@ def _anchor(
     progress: Callable[[str], None],
 ) -> list[DaskRow]:
     progress(f"logistic regression on {workers} worker(s)")
-    seconds = time_per_iteration(lambda k: _logistic(case, k).fit(X, y), case.iterations)
     rows = [
-        DaskRow(
+        _timed_row(
             "nnbackend LogisticRegression gd (dask)",
             workers,
-            seconds_per_iteration=seconds,
-            vs_numpy=None,
+            lambda k: _logistic(case, k).fit(X, y),
+            case,
+            None,
             note="no hidden layer: compare with the dask-ml row",
         )
     ]
@@ -299,26 +367,33 @@ def _anchor(
         return DaskMLLogisticRegression(solver="gradient_descent", max_iter=k, tol=0.0).fit(X, y)
 
     rows.append(
-        DaskRow(
+        _timed_row(
             "dask-ml LogisticRegression (gradient_descent)",
             workers,
-            seconds_per_iteration=time_per_iteration(fit, case.iterations),
+            fit,
+            case,
+            None,
             note="its iterations include a line search",
         )
     )
     return rows
 
 
-def _in_memory(case: DaskCase) -> tuple[float | None, Any]:
-    """NumPy's time per iteration on the same numbers, and its fit for the parity check."""
+def _in_memory(case: DaskCase) -> tuple[DaskRow, Any]:
+    """NumPy's row on the same numbers (the same fit, iterations and harness as the Dask
+    rows), and its fit for the parity check."""
     import dask
 
     X, y = make_data(case)
     X_host, y_host = dask.compute(X, y)  # freed on return, before the clusters start
-    seconds = time_per_iteration(
-        lambda k: _classifier(case, k).fit(X_host, y_host), case.iterations
+    row = _timed_row(
+        "NumPy in memory (all cores)",
+        None,
+        lambda k: _classifier(case, k).fit(X_host, y_host),
+        case,
+        None,
     )
-    return seconds, _classifier(case, 1 + case.iterations).fit(X_host, y_host)
+    return row, _classifier(case, 1 + case.iterations).fit(X_host, y_host)
 
 
 def run_dask(
@@ -352,9 +427,10 @@ def run_dask(
         )
     say = progress or (lambda line: None)
     say("NumPy in memory")
-    numpy_seconds, reference = _in_memory(case)
-    rows = [DaskRow("NumPy in memory (all cores)", None, seconds_per_iteration=numpy_seconds)]
-    rows[0].vs_numpy = None if numpy_seconds is None else 1.0
+    numpy_row, reference = _in_memory(case)
+    numpy_seconds = numpy_row.seconds_per_iteration
+    numpy_row.vs_numpy = None if numpy_seconds is None else 1.0
+    rows = [numpy_row]
     largest = max(workers)
     for n in workers:
         rows.extend(_on_cluster(case, n, transports, numpy_seconds, reference, n == largest, say))
@@ -406,6 +482,16 @@ def _seconds(value: float | None) -> str:
     return f"{value * 1e3:.1f} ms" if value < 1 else f"{value:.2f} s"
 
 
+def _with_range(value: float, samples: Sequence[float]) -> str:
+    # the range of the pairs in the median's unit; older reports have no samples
+    if not samples:
+        return _seconds(value)
+    scale, unit = (1e3, "ms") if value < 1 else (1.0, "s")
+    digits = 1 if unit == "ms" else 2
+    low, high = min(samples) * scale, max(samples) * scale
+    return f"{value * scale:.{digits}f} {unit} [{low:.{digits}f}–{high:.{digits}f}]"
+
+
 def format_dask_report(report: dict[str, Any]) -> str:
     """The report as a Markdown table and a summary line.
 
@@ -422,7 +508,8 @@ def format_dask_report(report: dict[str, Any]) -> str:
     lines = [
         f"Dask benchmark — {case['n_samples']:,} × {case['n_features']} {case['dtype']}, "
         f"{case['n_chunks']} chunks, hidden {tuple(case['hidden'])}, "
-        f"{case['iterations']} timed iterations",
+        f"{case['iterations']} timed iterations"
+        + (f", median [min–max] of {case['repeats']} pairs of fits" if "repeats" in case else ""),
         "",
         "| implementation | workers | time / iteration | × NumPy | note |",
         "|---|---|---|---|---|",
@@ -433,7 +520,7 @@ def format_dask_report(report: dict[str, Any]) -> str:
         elif row["seconds_per_iteration"] is None:
             time_text = "lost in noise (time more iterations)"
         else:
-            time_text = _seconds(row["seconds_per_iteration"])
+            time_text = _with_range(row["seconds_per_iteration"], row.get("samples_s") or [])
         ratio = f"{row['vs_numpy']:.2f}×" if row["vs_numpy"] is not None else ""
         workers = "" if row["workers"] is None else str(row["workers"])
         lines.append(
