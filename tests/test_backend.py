@@ -208,3 +208,62 @@ def test_info_reports_a_bad_env_instead_of_crashing(fresh_env):
     report = nnbackend.info(probe_devices=False)
     assert report["active"] is None
     assert "bogus" in report["error"]
+
+
+# ----------------------------------------------------------------- issue 21, items 17-19
+def test_use_backend_checks_the_name_at_the_call(numpy_backend):
+    with pytest.raises(BackendError, match="unknown backend 'no-such-backend'"):
+        nnbackend.use_backend("no-such-backend")  # no with: it fails here all the same
+    with pytest.raises(BackendError, match="device must be a string"):
+        nnbackend.use_backend("numpy", 3)  # type: ignore[arg-type]
+
+
+def test_use_backend_as_a_statement_changes_nothing_and_says_so(numpy_backend):
+    pytest.importorskip("array_api_strict")
+    with pytest.warns(RuntimeWarning, match=r"never entered.*set_backend\('array_api_strict'\)"):
+        nnbackend.use_backend("array_api_strict")
+    assert nnbackend.get_backend() is numpy_backend
+    scope = nnbackend.use_backend("array_api_strict")
+    # a notebook shows the repr of a cell's last statement
+    assert "not active" in repr(scope) and "with nnbackend.use_backend" in repr(scope)
+    with scope as inner:
+        assert nnbackend.get_backend() is inner and "active;" in repr(scope)
+        with pytest.raises(RuntimeError, match="cannot be entered twice"):
+            scope.__enter__()
+    assert nnbackend.get_backend() is numpy_backend
+
+
+def test_mixed_library_messages_advise_forms_that_work(numpy_backend):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(BackendError) as info:
+        nnbackend.asarray(torch.zeros(2))
+    message = str(info.value)
+    assert "`with nnbackend.use_backend('torch'):`" in message
+    assert "nnbackend.set_backend('torch')" in message
+
+
+def test_a_bad_torch_compile_backend_names_the_variable(monkeypatch):
+    pytest.importorskip("torch")
+    monkeypatch.setenv("NNBACKEND_TORCH_COMPILE", "1")
+    monkeypatch.setenv("NNBACKEND_TORCH_COMPILE_BACKEND", "indcutor")
+    X = np.random.default_rng(0).standard_normal((20, 2))
+    y = (X[:, 0] > 0).astype(int)
+    with nnbackend.use_backend("torch"):
+        with pytest.raises(
+            BackendError,
+            match=r"NNBACKEND_TORCH_COMPILE_BACKEND='indcutor' is not a torch.compile backend"
+            r".*inductor.*aot_eager",
+        ):
+            nnbackend.LogisticRegression(max_iter=2).fit(X, y)
+
+
+def test_a_meta_tensor_is_refused_at_the_boundary(numpy_backend):
+    torch = pytest.importorskip("torch")
+    meta = torch.empty((20, 2), device="meta")
+    y = np.arange(20) % 2
+    with pytest.raises(TypeError, match="X is a torch tensor on the 'meta' device"):
+        nnbackend.NeuralNetworkClassifier((3,), max_iter=2).fit(meta, y)
+    with pytest.raises(TypeError, match="'meta' device holds no data"):
+        nnbackend.NeuralNetworkClassifier((3,), max_iter=2).fit(torch.zeros((20, 2)), meta[:, 0])
+    with pytest.raises(TypeError, match="'meta' device holds no data"):
+        nnbackend.to_numpy(meta)

@@ -576,3 +576,137 @@ def test_week2_load_dataset_names_a_missing_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(FileNotFoundError, match="path='datasets'"):
         lr.load_dataset()
+
+
+# ------------------------------------------------------------------ issue 21, items 20-23
+def _labels_case():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((2, 40))
+    return X, (X[0:1] > 0).astype(float)
+
+
+def _column_calls():
+    # every façade function that takes Y, called with the labels as a column (m, 1)
+    X, Y = _labels_case()
+    column, A = Y.T, np.full((1, 40), 0.25)
+    shallow = sn.initialize_parameters(2, 3, 1)
+    cache = sn.forward_propagation(X, shallow)[1]
+    AL, caches = dn.L_model_forward(X, dn.initialize_parameters_deep([2, 3, 1]))
+    return {
+        "sn.layer_sizes": lambda: sn.layer_sizes(X, column),
+        "sn.compute_cost": lambda: sn.compute_cost(A, column),
+        "sn.backward_propagation": lambda: sn.backward_propagation(shallow, cache, X, column),
+        "sn.nn_model": lambda: sn.nn_model(X, column, 3, num_iterations=2),
+        "dn.compute_cost": lambda: dn.compute_cost(AL, column),
+        "dn.L_model_backward": lambda: dn.L_model_backward(AL, column, caches),
+        "dn.two_layer_model": lambda: dn.two_layer_model(X, column, (2, 3, 1), num_iterations=2),
+        "dn.L_layer_model": lambda: dn.L_layer_model(X, column, [2, 3, 1], num_iterations=2),
+        "lr.propagate": lambda: lr.propagate(np.zeros((2, 1)), 0.0, X, column),
+        "lr.optimize": lambda: lr.optimize(np.zeros((2, 1)), 0.0, X, column, num_iterations=2),
+    }
+
+
+@pytest.mark.parametrize("where", list(_column_calls()))
+def test_every_function_taking_y_refuses_a_column_y(numpy_backend, where):
+    with pytest.raises(ValueError, match=r"Y has shape \(40, 1\), but expected .*\(m,\)"):
+        _column_calls()[where]()
+
+
+def test_a_1d_y_is_read_as_the_label_row_everywhere(numpy_backend):
+    X, Y = _labels_case()
+    A = np.full((1, 40), 0.25)
+    assert sn.compute_cost(A, Y[0]) == pytest.approx(sn.compute_cost(A, Y), rel=1e-12)
+    assert float(dn.compute_cost(A, Y[0])) == pytest.approx(float(dn.compute_cost(A, Y)))
+    assert sn.layer_sizes(X, Y[0]) == (2, 4, 1)
+    one_d = sn.nn_model(X, Y[0], 3, num_iterations=3)
+    two_d = sn.nn_model(X, Y, 3, num_iterations=3)
+    np.testing.assert_array_equal(one_d["W2"], two_d["W2"])
+    _, costs_1d = dn.L_layer_model(X, Y[0], [2, 3, 1], num_iterations=101)
+    _, costs_2d = dn.L_layer_model(X, Y, [2, 3, 1], num_iterations=101)
+    assert [float(c) for c in costs_1d] == [float(c) for c in costs_2d]
+    parameters = dn.initialize_parameters_deep([2, 3, 1])
+    with pytest.raises(ValueError, match=r"y has shape \(40, 1\), but expected \(1, m\)"):
+        dn.predict(X, Y.T, parameters)
+    with pytest.raises(ValueError, match=r"Y has shape \(2, 40\), but expected \(1, m\)"):
+        dn.L_layer_model(X, np.vstack([Y, Y]), [2, 3, 1], num_iterations=2)
+    with pytest.raises(ValueError, match=r"Y has shape \(1, 40\), but expected \(n_y, m\) = \(2"):
+        dn.L_layer_model(X, Y, [2, 3, 2], num_iterations=2)  # the last layer says 2 outputs
+
+
+def test_a_diverging_course_model_fails_alike_on_every_library(backend):
+    X, Y = _labels_case()
+    # the whole-model trainers run the training driver everywhere: TrainingDivergedError
+    with pytest.raises(nnbackend.TrainingDivergedError, match="diverged at iteration 0"):
+        lr.model(_on(X), _on(Y), _on(X), _on(Y), num_iterations=5, learning_rate=float("nan"))
+    with pytest.raises(nnbackend.TrainingDivergedError, match="diverged at iteration 0"):
+        dn.two_layer_model(_on(X), _on(Y), (2, 3, 1), float("nan"), num_iterations=5)
+    with pytest.raises(nnbackend.TrainingDivergedError, match="diverged at iteration 0"):
+        dn.L_layer_model(_on(X), _on(Y), [2, 3, 1], float("inf"), num_iterations=5)
+    # a huge but finite rate saturates AL: the course's dAL = -(Y/AL - (1-Y)/(1-AL)) would
+    # give NaN on NumPy's notebook loop, the driver's dZ = AL - Y stays finite everywhere
+    parameters, _ = dn.L_layer_model(_on(X), _on(Y), [2, 4, 1], 1e6, num_iterations=20)
+    assert all(np.isfinite(_np(v)).all() for v in parameters.values())
+    # the notebook's own loop and single steps compute as NumPy does: NaN in, NaN out
+    params, _, _ = lr.optimize(_on(np.zeros((2, 1))), 0.0, _on(X), _on(Y), 3, float("nan"))
+    assert np.isnan(_np(params["w"])).all()
+    nan_params = {"W1": _on(np.full((1, 2), np.nan)), "b1": _on(np.zeros((1, 1)))}
+    AL, _ = dn.L_model_forward(_on(X), nan_params)
+    assert np.isnan(_np(AL)).all()
+
+
+def test_a_parameter_dict_must_form_w1_to_wl_and_b1_to_bl(numpy_backend):
+    X, Y = _labels_case()
+    good = dn.initialize_parameters_deep([2, 3, 1])
+    without_b2 = {k: v for k, v in good.items() if k != "b2"}
+    with pytest.raises(ValueError, match=r"do not form W1..WL, b1..bL .*: missing b2"):
+        dn.L_model_forward(X, without_b2)
+    with pytest.raises(ValueError, match="missing b3"):  # an extra W3 is not ignored
+        dn.L_model_forward(X, {**good, "W3": np.ones((1, 1))})
+    with pytest.raises(ValueError, match=r"do not form W1, b1, W2, b2: unexpected 'W3'"):
+        sn.forward_propagation(X, {**good, "W3": np.ones((1, 1))})
+    with pytest.raises(ValueError, match="unexpected 'lr'"):
+        dn.update_parameters({**good, "lr": 0.1}, {}, 0.1)
+    with pytest.raises(
+        ValueError, match=r"parameters\['W2'\] has shape \(1, 2\), but .*\(n_2, 3\)"
+    ):
+        dn.L_model_forward(X, {**good, "W2": np.ones((1, 2))})
+    with pytest.raises(ValueError, match=r"parameters\['b1'\] has shape \(3,\), but .*\(3, 1\)"):
+        sn.predict({**good, "b1": np.zeros(3)}, X)
+    with pytest.raises(ValueError, match=r"X has shape \(1, 40\), but expected \(n_x, m\) = \(2"):
+        dn.L_model_forward(X[:1], good)
+    with pytest.raises(TypeError, match="parameters must be a dict"):
+        dn.L_model_forward(X, list(good.values()))
+    AL, caches = dn.L_model_forward(X, good)
+    grads = dn.L_model_backward(AL, Y, caches)
+    with pytest.raises(ValueError, match="grads has no 'db2'"):
+        dn.update_parameters(good, {k: v for k, v in grads.items() if k != "db2"}, 0.1)
+    with pytest.raises(ValueError, match=r"grads\['db1'\] has shape \(3,\), but expected \(3, 1\)"):
+        dn.update_parameters(good, {**grads, "db1": np.zeros(3)}, 0.1)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda X, Y: dn.L_layer_model(X, Y, [2, 0, 1]), r"layers_dims\[1\]=0 is not valid"),
+        (lambda X, Y: dn.L_layer_model(X, Y, [2]), r"layers_dims=\[2\] is not valid.*at least 2"),
+        (lambda X, Y: dn.initialize_parameters_deep([2, 0, 1]), r"layer_dims\[1\]=0 is not"),
+        (lambda X, Y: dn.initialize_parameters_deep([2]), r"layer_dims=\[2\] is not valid"),
+        (lambda X, Y: dn.two_layer_model(X, Y, (2, 3, 3, 1)), "expected 3 layer sizes, got 4"),
+        (lambda X, Y: dn.L_layer_model(X, Y, [3, 2, 1]), r"X has shape \(2, 40\).*layers_dims"),
+        (lambda X, Y: sn.nn_model(X, Y, n_h=-3), "n_h=-3 is not valid: expected a number"),
+        (lambda X, Y: sn.initialize_parameters(2, 0, 1), "n_h=0 is not valid"),
+        (lambda X, Y: dn.initialize_parameters(-1, 3, 1), "n_x=-1 is not valid"),
+    ],
+)
+def test_bad_layer_sizes_name_the_argument(numpy_backend, call, message):
+    X, Y = _labels_case()
+    with pytest.raises(ValueError, match=message):
+        call(X, Y)
+
+
+def test_non_integer_layer_sizes_are_a_type_error(numpy_backend):
+    with pytest.raises(TypeError, match=r"layer_dims\[1\]=2.5 is not valid: expected an int"):
+        dn.initialize_parameters_deep([2, 2.5, 1])
+    with pytest.raises(TypeError, match="n_h=True is not valid"):
+        sn.initialize_parameters(2, True, 1)
+    assert dn.initialize_parameters_deep(np.array([2, 3, 1]))["W2"].shape == (1, 3)

@@ -292,6 +292,66 @@ def test_training_callback_and_progress_run_per_iteration(capsys):
     assert [i for i, _ in seen] == [0, 1, 2]
 
 
+def test_empty_chunks_are_skipped():
+    # issue 21 item 14: filtering leaves empty chunks; they hold no examples and no step
+    X, y = _data(n=60, d=2, seed=3)
+    with nnbackend.use_backend("numpy"):  # the reference, in memory
+        ref = nnbackend.NeuralNetworkClassifier(**NET, max_iter=4, random_state=0).fit(X, y)
+        ref_lr = nnbackend.LogisticRegression(max_iter=3, tol=None).fit(X[:6], y[:6])
+    got_lr = nnbackend.LogisticRegression(max_iter=3, tol=None)
+    got_lr.fit(da.from_array(X[:6], chunks=((0, 6), (2,))), y[:6])
+    assert _relative([got_lr.coef_], [ref_lr.coef_]) < 1e-10
+    Xd = da.from_array(X, chunks=((0, 20, 0, 40, 0), (2,)))
+    model = nnbackend.NeuralNetworkClassifier(**NET, max_iter=4, random_state=0).fit(Xd, y)
+    assert _relative(model.coefs_, ref.coefs_) < 1e-10
+    assert _np(model.predict(Xd)).shape == (60,)
+    # mini-batches of whole chunks: an empty chunk is never a step of its own
+    model = nnbackend.NeuralNetworkClassifier(**NET, max_iter=4, random_state=0, batch_size=20)
+    assert np.isfinite(model.fit(Xd, y).loss_curve_).all()
+
+
+def test_unknown_chunk_sizes_are_computed():
+    # issue 21 item 15: boolean indexing leaves Dask without the chunks' sizes
+    X, y = _data(n=80, d=3, seed=4)
+    Xd = da.from_array(X, chunks=(20, 3))
+    kept = X[:, 0] > -0.5
+    filtered = Xd[da.from_array(kept, chunks=20)]
+    assert np.isnan(filtered.shape[0])
+    with nnbackend.use_backend("numpy"):  # the reference, in memory
+        ref = nnbackend.LogisticRegression(max_iter=3, tol=None).fit(X[kept], y[kept])
+    got = nnbackend.LogisticRegression(max_iter=3, tol=None).fit(filtered, y[kept])
+    assert _relative([got.coef_], [ref.coef_]) < 1e-10
+    assert np.isnan(filtered.shape[0])  # the user's array is left as it was
+    assert _np(got.predict(filtered)).shape == (int(kept.sum()),)
+
+
+def test_the_course_facade_names_compute_chunk_sizes_for_unknown_sizes():
+    from nnbackend.course import shallow_network as sn
+
+    X, y = _data(n=40, d=2, seed=6)
+    kept = X[:, 1] > -0.3
+    filtered = da.from_array(X, chunks=(10, 2))[da.from_array(kept, chunks=10)]
+    labels = y[kept][None, :].astype(float)
+    with pytest.raises(ValueError, match=r"X has unknown sizes .* X.compute_chunk_sizes\(\)"):
+        sn.nn_model(filtered.T, labels, 3, num_iterations=2)
+    filtered.compute_chunk_sizes()
+    got = sn.nn_model(filtered.T, labels, 3, num_iterations=2)
+    want = sn.nn_model(X[kept].T, labels, 3, num_iterations=2)
+    assert _relative([got["W1"]], [want["W1"]]) < 1e-10
+
+
+def test_unknown_chunk_sizes_that_cannot_be_computed_name_the_fix():
+    X, y = _data(n=40, d=2, seed=5)
+
+    def fails(block):
+        raise RuntimeError("unreadable chunk")
+
+    Xd = da.from_array(X, chunks=(20, 2))
+    broken = Xd[da.from_array(X[:, 0] > 0, chunks=20)].map_blocks(fails, dtype=X.dtype)
+    with pytest.raises(ValueError, match=r"unknown chunk sizes.*compute_chunk_sizes\(\)"):
+        nnbackend.LogisticRegression(max_iter=2).fit(broken, y[X[:, 0] > 0])
+
+
 # ------------------------------------------------------------------ lazy readers
 def test_readers_are_lazy_row_bands_with_every_column(tmp_path):
     h5py = pytest.importorskip("h5py")
@@ -337,6 +397,16 @@ def test_readers_refuse_bad_input_clearly(tmp_path):
         distributed.read_memmap(tmp_path / "x.bin", dtype="float64", shape=(10, 10))
     with pytest.raises(ValueError, match="rows=0 is not valid"):
         distributed.read_memmap(tmp_path / "x.bin", dtype="uint8", shape=(64,), rows=0)
+    # issue 21 item 16: another file under a .npy name is not pickled data
+    (tmp_path / "text.npy").write_text("not an array")
+    with pytest.raises(ValueError, match="is not a .npy file"):
+        distributed.read_memmap(tmp_path / "text.npy")
+    (tmp_path / "empty.npy").write_bytes(b"")
+    with pytest.raises(ValueError, match="is not a .npy file"):
+        distributed.read_memmap(tmp_path / "empty.npy")
+    np.save(tmp_path / "objects.npy", np.array([{}, 1], dtype=object))
+    with pytest.raises(ValueError, match="not a readable .npy file of numbers"):
+        distributed.read_memmap(tmp_path / "objects.npy")
     with h5py.File(tmp_path / "x.h5", "w") as f:
         f["X"] = np.zeros((3, 2))
     with pytest.raises(KeyError, match="'Y' is not in"):

@@ -380,6 +380,88 @@ def test_propagate_rejects_other_label_shapes_naming_y(shape):
         lr.model(X, np.zeros(40), X, np.zeros(shape), num_iterations=1)
 
 
+# ------------------------------------------------------------------ issue 21, item 28: data sets
+def test_train_test_split_refuses_an_empty_part():
+    X, y = datasets.make_moons(60, seed=0)
+    with pytest.raises(ValueError, match=r"test_size=0.9 of 2 sample\(s\) leaves 0 for training"):
+        datasets.train_test_split(X[:2], y[:2], test_size=0.9)
+    with pytest.raises(ValueError, match="leaves 0 for training and 1 for testing"):
+        datasets.train_test_split(X[:1], y[:1], test_size=0.1)
+    X_train, X_test, _, _ = datasets.train_test_split(X[:2], y[:2], test_size=0.5)
+    assert len(X_train) == len(X_test) == 1
+
+
+@pytest.mark.parametrize(
+    ("make", "argument", "value"),
+    [
+        (datasets.make_planar, "noise", math.nan),
+        (datasets.make_planar, "noise", -0.1),
+        (datasets.make_moons, "noise", math.inf),
+        (datasets.make_moons, "noise", -1),
+        (datasets.make_classification, "class_sep", math.nan),
+        (datasets.make_classification, "class_sep", -math.inf),
+        (datasets.make_blobs, "cluster_std", math.nan),
+        (datasets.make_blobs, "cluster_std", -2.0),
+    ],
+)
+def test_generators_refuse_non_finite_or_negative_scales(make, argument, value):
+    with pytest.raises(ValueError, match=rf"{argument}={value!r} is not valid: expected a finite"):
+        make(**{argument: value})
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        datasets.make_planar,
+        datasets.make_moons,
+        datasets.make_blobs,
+        datasets.make_classification,
+        lambda seed: datasets.train_test_split(np.ones((4, 1)), np.ones(4), seed=seed),
+    ],
+)
+def test_generators_and_the_split_check_the_seed(make):
+    with pytest.raises(ValueError, match=r"seed=-1 is not valid: expected an int >= 0"):
+        make(seed=-1)
+    with pytest.raises(TypeError, match=r"seed=1.5 is not valid: expected an int >= 0 or None"):
+        make(seed=1.5)
+    make(seed=None)  # fresh entropy, as NumPy's None
+    make(seed=np.int64(3))
+
+
+def test_the_legacy_seeded_planar_data_checks_numpys_range():
+    with pytest.raises(ValueError, match=r"seed=4294967296 is not valid: .* <= 4294967295"):
+        datasets.make_planar(seed=2**32)
+    X, _ = datasets.make_planar()
+    np.testing.assert_array_equal(datasets.make_planar(seed=np.int64(1))[0], X)
+
+
+def test_train_test_split_takes_lists_and_refuses_what_is_no_sample_array():
+    X, y = datasets.make_moons(20, seed=0)
+    got = datasets.train_test_split(X.tolist(), y.tolist(), test_size=0.25, seed=3)
+    want = datasets.train_test_split(X, y, test_size=0.25, seed=3)
+    for a, b in zip(got, want, strict=True):
+        assert isinstance(a, np.ndarray)
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(TypeError, match="X must be an array or a list of samples, got NoneType"):
+        datasets.train_test_split(None, y)
+    with pytest.raises(ValueError, match="y must hold samples along its first axis"):
+        datasets.train_test_split(X, np.float64(1.0))
+    with pytest.raises(TypeError, match=r"test_size='0.2' is not valid: expected a number"):
+        datasets.train_test_split(X, y, test_size="0.2")
+    with pytest.raises(ValueError, match="X and y have inconsistent numbers of samples"):
+        datasets.train_test_split(X, y[:-1])
+
+
+def test_train_test_split_takes_pandas_rows_by_position():
+    pd = pytest.importorskip("pandas")
+    X, y = datasets.make_moons(20, seed=0)
+    frame = pd.DataFrame(X, index=np.arange(100, 120))
+    X_train, X_test, y_train, _ = datasets.train_test_split(frame, pd.Series(y), seed=3)
+    want = datasets.train_test_split(X, y, seed=3)
+    np.testing.assert_array_equal(X_train.to_numpy(), want[0])
+    np.testing.assert_array_equal(y_train.to_numpy(), want[2])
+
+
 # ------------------------------------------------------------------ issue 22: smaller fixes
 def test_saving_a_pipeline_says_what_is_supported_and_suggests_joblib(tmp_path):
     pipeline_module = pytest.importorskip("sklearn.pipeline")

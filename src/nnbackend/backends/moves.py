@@ -199,8 +199,9 @@ def asarray(obj: Any, dtype: Any = None, *, backend: Backend | None = None) -> A
             raise BackendError(
                 f"got an array of library {owner.name!r}, but the target backend is "
                 f"{backend.name!r}. nnbackend never copies between libraries silently: convert "
-                "it with nnbackend.to_numpy(x) first, or compute on its library with "
-                f"nnbackend.use_backend({owner.name!r}) or NNBACKEND={owner.name}."
+                "it with nnbackend.to_numpy(x) first, or compute on its library: "
+                f"`with nnbackend.use_backend({owner.name!r}):`, "
+                f"nnbackend.set_backend({owner.name!r}) or NNBACKEND={owner.name}."
             )
         if backend.device is not None and not adapter.same_device(owner.device, backend.device):
             raise BackendError(

@@ -17,12 +17,11 @@ thread. An asyncio task inherits the block it was created in.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import difflib
 import os
 import threading
-from collections.abc import Iterator
+import warnings
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -34,6 +33,7 @@ from nnbackend.errors import BackendError
 
 __all__ = [
     "Backend",
+    "BackendScope",
     "backend_names",
     "get_backend",
     "info",
@@ -281,12 +281,71 @@ def set_backend(name: str, device: str | None = None) -> Backend:
     return backend
 
 
-@contextlib.contextmanager
-def use_backend(name: str, device: str | None = None) -> Iterator[Backend]:
+class BackendScope:
+    """What :func:`use_backend` returns: a ``with`` block on one backend, checked already.
+
+    Only ``with`` activates the backend. A call used as a statement activates nothing; the
+    scope then warns when it is dropped (and says so in its repr, which a notebook shows), so
+    that the mistake is never silent.
+
+    Parameters
+    ----------
+    backend : Backend
+        The backend, already validated and imported.
+    call : str
+        The call as written, for messages.
+    """
+
+    def __init__(self, backend: Backend, call: str) -> None:
+        self.backend = backend
+        self._call = call
+        self._entered = False
+        self._token: contextvars.Token[Backend | None] | None = None
+
+    def _advice(self) -> str:
+        switch = self._call.replace("use_backend(", "set_backend(", 1)
+        return (
+            f"it activates the backend only in a with block (`with {self._call}:`); "
+            f"{switch} switches for the rest of the session"
+        )
+
+    def __enter__(self) -> Backend:
+        if self._token is not None:
+            raise RuntimeError(f"{self._call} is already active: it cannot be entered twice")
+        self._entered = True
+        self._token = _override.set(self.backend)
+        return self.backend
+
+    def __exit__(self, *exc_info: object) -> None:
+        token, self._token = self._token, None
+        if token is not None:
+            _override.reset(token)
+
+    def __repr__(self) -> str:
+        state = "active" if self._token is not None else "not active"
+        return f"<{self._call}: {state}; {self._advice()}>"
+
+    def __del__(self) -> None:
+        # Notebooks' ContextVars do not reliably survive from one cell to the next (it
+        # depends on the ipykernel version), so a statement form that switched the backend
+        # would sometimes switch it and sometimes not: refuse it loudly instead.
+        if not getattr(self, "_entered", True):
+            warnings.warn(
+                f"{self._call} was never entered, so it changed nothing: {self._advice()}.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+
+
+def use_backend(name: str, device: str | None = None) -> BackendScope:
     """Make ``name`` the active backend inside a ``with`` block, for this thread or task only.
 
-    The previous backend is restored on exit, also when an exception escapes the block. Other
+    The name and the device are checked, and the library imported, when this is called. The
+    previous backend is restored on exit, also when an exception escapes the block. Other
     threads, and the process default, are not affected.
+
+    Used as a statement (without ``with``), it changes nothing, and warns (a
+    ``RuntimeWarning``) saying so: :func:`set_backend` is the statement form.
 
     Parameters
     ----------
@@ -295,17 +354,19 @@ def use_backend(name: str, device: str | None = None) -> Iterator[Backend]:
     device : str, optional
         As in :func:`set_backend`.
 
-    Yields
+    Returns
+    -------
+    BackendScope
+        The ``with`` block; entering it yields the :class:`Backend` active inside.
+
+    Raises
     ------
-    Backend
-        The backend active inside the block.
+    BackendError
+        At the call, for an unknown or uninstalled name or an unusable device.
     """
     backend = _make_backend(_parse_name(name, "use_backend"), _parse_device(device))
-    token = _override.set(backend)
-    try:
-        yield backend
-    finally:
-        _override.reset(token)
+    shown = f"{name!r}" if device is None else f"{name!r}, {device!r}"
+    return BackendScope(backend, f"nnbackend.use_backend({shown})")
 
 
 # --------------------------------------------------------------------------- diagnostics

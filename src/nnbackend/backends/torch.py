@@ -97,6 +97,12 @@ class TorchAdapter(Adapter):
         return bool(a.type == b.type and (a.type == "cpu" or index_a == index_b))
 
     def check_input(self, x: Any, name: str) -> Any:
+        if x.device.type == "meta":
+            # A meta tensor has a shape and a dtype but no values: there is nothing to train on
+            raise TypeError(
+                f"{name} is a torch tensor on the 'meta' device, which holds no data (only a "
+                "shape and a dtype): pass a tensor with values, on the CPU or a GPU."
+            )
         if x.layout != self.module().strided:
             raise TypeError(
                 f"{name} is a sparse torch tensor (layout {x.layout}), but sparse input is not "
@@ -130,6 +136,11 @@ class TorchAdapter(Adapter):
         return tensor.to(device=device, dtype=getattr(torch, target_dtype.name), copy=True)
 
     def to_host(self, x: Any) -> np.ndarray:
+        if x.device.type == "meta":
+            raise TypeError(
+                "a torch tensor on the 'meta' device holds no data (only a shape and a dtype), "
+                "so it has no values to convert: pass a tensor with values."
+            )
         return x.detach().cpu().numpy()
 
 
@@ -302,6 +313,10 @@ class TorchKernels:
         return loss / m
 
 
+COMPILE_BACKEND_VARIABLE = "NNBACKEND_TORCH_COMPILE_BACKEND"
+"""The environment variable that picks ``torch.compile``'s backend."""
+
+
 class TorchCompiler(Compiler):
     """PyTorch's training loop: lean, optionally compiled with ``torch.compile``.
 
@@ -332,7 +347,24 @@ class TorchCompiler(Compiler):
         mode = self._compile_mode()
         if mode is None:
             return None
-        return (mode, os.environ.get("NNBACKEND_TORCH_COMPILE_BACKEND", "inductor"))
+        return (mode, self._compile_backend())
+
+    def _compile_backend(self) -> str:
+        """``NNBACKEND_TORCH_COMPILE_BACKEND``, checked against torch's list of backends."""
+        value = os.environ.get(COMPILE_BACKEND_VARIABLE, "").strip() or "inductor"
+        self.adapter.module()
+        from torch import _dynamo
+
+        # every registered backend, the debugging ones (aot_eager, eager) included: torch
+        # would only refuse an unknown name at the first fit, deep inside compilation
+        if value not in _dynamo.list_backends(exclude_tags=()):
+            usual = [*_dynamo.list_backends(), "aot_eager", "eager"]
+            raise BackendError(
+                f"{COMPILE_BACKEND_VARIABLE}={value!r} is not a torch.compile backend. Valid "
+                f"values: {', '.join(usual)} (empty means inductor), or any other name in "
+                "torch._dynamo.list_backends(exclude_tags=())."
+            )
+        return value
 
     def scope(self, dtype: Any) -> contextlib.AbstractContextManager[Any]:
         torch = self.adapter.module()

@@ -15,7 +15,7 @@ from nnbackend._arrays import array_namespace, numpy_dtype
 from nnbackend.backends import asarray, backend_of, library_of, materialize
 from nnbackend.core import network
 from nnbackend.core.initializers import draw_parameters, move_like
-from nnbackend.training import compiled
+from nnbackend.course._checks import gradient_list, parameter_list
 from nnbackend.training.optimizers import GradientDescent
 
 Array = Any
@@ -140,24 +140,22 @@ def as_dict(params: list[tuple[Array, Array]]) -> dict[str, Array]:
     }
 
 
-def from_dict(parameters: dict[str, Array]) -> list[tuple[Array, Array]]:
-    """The core's list of (W, b) from a course parameter dict."""
-    n_layers = len(parameters) // 2
-    return [(parameters[f"W{layer}"], parameters[f"b{layer}"]) for layer in range(1, n_layers + 1)]
+def from_dict(
+    parameters: dict[str, Array], name: str = "parameters", layers: int | None = None
+) -> list[tuple[Array, Array]]:
+    """The core's list of (W, b) from a course parameter dict, checked (see parameter_list)."""
+    return parameter_list(parameters, name, layers)
 
 
 def updated_parameters(
     parameters: dict[str, Array], grads: dict[str, Array], learning_rate: float
 ) -> dict[str, Array]:
     """The course's ``update_parameters``: new arrays θ - α dθ, the learner's left untouched."""
-    current = [(copy(w), copy(b)) for w, b in from_dict(parameters)]
-    updated = network.update(current, grads_from_dict(grads, len(current)), learning_rate)
+    checked = from_dict(parameters)
+    steps = gradient_list(grads, checked)
+    current = [(copy(w), copy(b)) for w, b in checked]
+    updated = network.update(current, steps, learning_rate)
     return as_dict(updated)
-
-
-def grads_from_dict(grads: dict[str, Array], n_layers: int) -> list[tuple[Array, Array]]:
-    """The core's list of (dW, db) from a course gradient dict."""
-    return [(grads[f"dW{layer}"], grads[f"db{layer}"]) for layer in range(1, n_layers + 1)]
 
 
 def materialize_dict(parameters: dict[str, Array]) -> dict[str, Array]:
@@ -181,12 +179,16 @@ def compiled_descent(
     hidden: str,
     print_at: Callable[[int], bool] | None = None,
 ) -> tuple[list[tuple[Array, Array]], list[Array]] | None:
-    """The notebooks' gradient-descent loop, run by X's library's compiled loop, if it has one.
+    """The notebooks' gradient-descent loop, run by the training driver on every library.
 
-    The same descent as the notebooks' loops (sigmoid output, cross-entropy, α·dθ), in blocks
-    of :data:`nnbackend.training.compiled.BLOCK` iterations per dispatch: the cost lines the
-    notebooks
-    print come out after each block, one per iteration ``print_at`` accepts.
+    The same descent as the notebooks' loops (sigmoid output, cross-entropy, α·dθ), run by
+    :func:`nnbackend.training.train`: by X's library's compiled loop where it has one, in
+    blocks of :data:`nnbackend.training.compiled.BLOCK` iterations per dispatch (the cost lines
+    the notebooks print come out after each block, one per iteration ``print_at`` accepts), by
+    the eager loop elsewhere. Every library runs it, so that a run that diverges fails in the
+    same way on all of them (the notebooks' own loops, with the course's
+    dAL = -(Y/AL - (1-Y)/(1-AL)), turn a saturated AL into NaN parameters where the driver's
+    stable dZ = AL - Y does not).
 
     Parameters
     ----------
@@ -205,15 +207,16 @@ def compiled_descent(
     -------
     (params, costs) or None
         The trained parameters and the cost of every 100th iteration (i % 100 == 0), each a
-        0-d array of X's library as the notebooks' loops keep them; None when X's library has
-        no compiled loop (the caller then runs the notebook's own loop).
+        0-d array of X's library as the notebooks' loops keep them; None for fewer than one
+        iteration (the caller then returns the initial parameters and no costs).
 
     Raises
     ------
     TrainingDivergedError
-        When the cost becomes NaN or infinite (the notebooks' loops would carry on with NaN).
+        When the cost or the updated parameters become NaN or infinite, on every library (the
+        notebooks' loops would carry on with NaN).
     """
-    if num_iterations < 1 or compiled.compiler_for(X) is None:
+    if num_iterations < 1:
         return None
 
     def show(iteration: int, cost: float) -> None:

@@ -15,6 +15,8 @@ import numpy as np
 from nnbackend._arrays import array_namespace
 from nnbackend.backends import asarray, materialize
 from nnbackend.core import activations, losses, network
+from nnbackend.course._checks import check_inputs, columns, label_rows, positive_size
+from nnbackend.course._checks import layer_dims as _layer_dims  # an argument's name here
 from nnbackend.course._common import (
     as_dict,
     as_float_array,
@@ -63,6 +65,12 @@ def _check_activation(activation: str) -> None:
         )
 
 
+def _model_labels(X: Array, Y: Array, n_x: int, n_y: int) -> Array:
+    # X must fit the first layer and Y the last, before any parameter is drawn
+    m = check_inputs(X, n_x, what="layers_dims[0] says")
+    return label_rows(match(Y, X), m, rows=n_y)
+
+
 def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int | None = 1) -> dict[str, Array]:
     """Two-layer parameters: W = randn · 0.01 (W1 then W2, after ``np.random.seed(seed)``).
 
@@ -82,7 +90,8 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int | None = 1) ->
     parameters : dict
         ``W1``, ``b1``, ``W2``, ``b2`` on the active backend.
     """
-    return to_dict(legacy_parameters([n_x, n_h, n_y], seed, "small"))
+    sizes = [positive_size(n, name) for n, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y"))]
+    return to_dict(legacy_parameters(sizes, seed, "small"))
 
 
 def initialize_parameters_deep(layer_dims: list[int], seed: int | None = 3) -> dict[str, Array]:
@@ -100,7 +109,7 @@ def initialize_parameters_deep(layer_dims: list[int], seed: int | None = 3) -> d
     parameters : dict
         ``W1``, ``b1``, ..., ``WL``, ``bL`` on the active backend.
     """
-    return to_dict(legacy_parameters(list(layer_dims), seed, "small"))
+    return to_dict(legacy_parameters(_layer_dims(layer_dims, "layer_dims"), seed, "small"))
 
 
 def linear_forward(A: Array, W: Array, b: Array) -> tuple[Array, LinearCache]:
@@ -161,9 +170,10 @@ def L_model_forward(X: Array, parameters: dict[str, Array]) -> tuple[Array, list
     caches : list
         One cache per layer, from :func:`linear_activation_forward`.
     """
-    A = on_parameters(X, parameters["W1"])
-    caches = []
     params = from_dict(parameters)
+    A = on_parameters(X, params[0][0])
+    check_inputs(A, int(params[0][0].shape[1]))
+    caches = []
     for layer, (W, b) in enumerate(params, start=1):
         A, cache = linear_activation_forward(A, W, b, "relu" if layer < len(params) else "sigmoid")
         caches.append(cache)
@@ -185,7 +195,8 @@ def compute_cost(AL: Array, Y: Array) -> Array:
         0-d array of the backend elsewhere.
     """
     xp = array_namespace(AL)
-    return squeeze_cost(losses.binary_cross_entropy(AL, match(Y, AL), xp=xp), xp)
+    Y = label_rows(match(Y, AL), columns(AL, "AL"), rows=int(AL.shape[0]), of="AL")
+    return squeeze_cost(losses.binary_cross_entropy(AL, Y, xp=xp), xp)
 
 
 def linear_backward(dZ: Array, cache: LinearCache) -> tuple[Array, Array, Array]:
@@ -253,7 +264,7 @@ def L_model_backward(AL: Array, Y: Array, caches: list[Cache]) -> dict[str, Arra
     grads : dict
         ``dA{l-1}``, ``dW{l}``, ``db{l}`` for l = 1..L.
     """
-    Y = match(Y, AL)
+    Y = label_rows(match(Y, AL), columns(AL, "AL"), rows=int(AL.shape[0]), of="AL")
     L = len(caches)
     dAL = -(Y / AL - (1 - Y) / (1 - AL))
     grads: dict[str, Array] = {}
@@ -347,7 +358,8 @@ def two_layer_model(
         The cost when i % 100 == 0, each as :func:`compute_cost` returns it.
     """
     X = as_float_array(X)
-    n_x, n_h, n_y = layers_dims
+    n_x, n_h, n_y = _layer_dims(layers_dims, "layers_dims", length=3)
+    Y = _model_labels(X, Y, n_x, n_y)
     parameters = to_dict(legacy_parameters([n_x, n_h, n_y], 1, "small"), like=X)
     return _train(X, Y, parameters, learning_rate, num_iterations, print_cost)
 
@@ -380,7 +392,9 @@ def L_layer_model(
         The cost when i % 100 == 0, each as :func:`compute_cost` returns it.
     """
     X = as_float_array(X)
-    parameters = to_dict(legacy_parameters(list(layers_dims), 1, "xavier"), like=X)
+    dims = _layer_dims(layers_dims, "layers_dims")
+    Y = _model_labels(X, Y, dims[0], dims[-1])
+    parameters = to_dict(legacy_parameters(dims, 1, "xavier"), like=X)
     return _train(X, Y, parameters, learning_rate, num_iterations, print_cost)
 
 
@@ -399,12 +413,13 @@ def predict(X: Array, y: Array, parameters: dict[str, Array]) -> Array:
     p : array of shape (1, m)
         0/1 predictions in X's float dtype.
     """
-    X = on_parameters(X, parameters["W1"])
+    X = on_parameters(X, from_dict(parameters)[0][0])
     xp = array_namespace(X)
     probas, _ = L_model_forward(X, parameters)
-    p = xp.astype(probas > 0.5, X.dtype)
     m = X.shape[1]
-    print("Accuracy: " + str(float(xp.sum(xp.astype(p == match(y, X), X.dtype)) / m)))
+    y = label_rows(match(y, X), m, "y", rows=int(probas.shape[0]))
+    p = xp.astype(probas > 0.5, X.dtype)
+    print("Accuracy: " + str(float(xp.sum(xp.astype(p == y, X.dtype)) / m)))
     return p
 
 

@@ -17,6 +17,7 @@ from nnbackend._arrays import array_namespace
 from nnbackend.backends import asarray, library_of, materialize
 from nnbackend.core import activations, network
 from nnbackend.core.initializers import move_like
+from nnbackend.course._checks import label_rows
 from nnbackend.course._common import (
     as_float_array,
     compiled_descent,
@@ -84,18 +85,7 @@ def _bias_array(b: Any, like: Array) -> Array:
 
 
 def _label_row(Y: Array, X: Array, name: str = "Y") -> Array:
-    # The notebooks' labels are a (1, m) row. A 1-D Y of shape (m,) means the same row; any
-    # other shape ((m, 1) above all) would broadcast against A into an (m, m) cost.
-    m = int(X.shape[1])
-    shape = tuple(int(s) for s in Y.shape)
-    if shape == (m,):
-        return array_namespace(Y).reshape(Y, (1, m))
-    if shape != (1, m):
-        raise ValueError(
-            f"{name} has shape {shape}, but expected (1, m) = (1, {m}) or (m,) = ({m},), "
-            f"with m = {m} the number of examples (the columns of X)"
-        )
-    return Y
+    return label_rows(Y, int(X.shape[1]), name)
 
 
 def _propagate(w: Array, b: Array, X: Array, Y: Array) -> tuple[Array, Array, Array]:
@@ -197,8 +187,9 @@ def optimize(
 def _descent(
     w: Array, X: Array, Y: Array, num_iterations: int, learning_rate: float, print_cost: bool
 ) -> tuple[dict[str, Any], list[Array]]:
-    # model's training: the compiled loop of X's library where it has one (printing every 100
-    # iterations as optimize does), else optimize itself.
+    # model's training: the training driver on every library (printing every 100 iterations
+    # as optimize does), so that a divergence fails alike everywhere; optimize itself only
+    # for fewer than one iteration.
     W = w.T
     run = compiled_descent(
         X,

@@ -13,6 +13,7 @@ import numpy as np
 from nnbackend._arrays import array_namespace
 from nnbackend.backends import asarray
 from nnbackend.core import activations, losses, network
+from nnbackend.course._checks import check_inputs, columns, label_rows, positive_size
 from nnbackend.course._common import (
     as_float_array,
     computing_in_their_library,
@@ -68,6 +69,7 @@ def layer_sizes(X: Array, Y: Array) -> tuple[int, int, int]:
     -------
     (n_x, n_h, n_y) : tuple of int
     """
+    Y = label_rows(as_float_array(Y, name="Y"), columns(X, "X"), rows=None)
     return int(X.shape[0]), 4, int(Y.shape[0])
 
 
@@ -92,7 +94,8 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int | None = 2) ->
         ``W1`` (n_h, n_x), ``b1`` (n_h, 1), ``W2`` (n_y, n_h), ``b2`` (n_y, 1), on the active
         backend.
     """
-    return to_dict(legacy_parameters([n_x, n_h, n_y], seed, "small"))
+    sizes = [positive_size(n, name) for n, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y"))]
+    return to_dict(legacy_parameters(sizes, seed, "small"))
 
 
 def forward_propagation(X: Array, parameters: dict[str, Array]) -> tuple[Array, dict[str, Array]]:
@@ -111,10 +114,12 @@ def forward_propagation(X: Array, parameters: dict[str, Array]) -> tuple[Array, 
     cache : dict
         ``Z1``, ``A1``, ``Z2``, ``A2``.
     """
-    X = on_parameters(X, parameters["W1"])
+    (W1, b1), (W2, b2) = from_dict(parameters, layers=2)
+    X = on_parameters(X, W1)
+    check_inputs(X, int(W1.shape[1]))
     xp = array_namespace(X)
-    A1, Z1 = network.layer_forward(X, parameters["W1"], parameters["b1"], "tanh", xp=xp)
-    A2, Z2 = network.layer_forward(A1, parameters["W2"], parameters["b2"], "sigmoid", xp=xp)
+    A1, Z1 = network.layer_forward(X, W1, b1, "tanh", xp=xp)
+    A2, Z2 = network.layer_forward(A1, W2, b2, "sigmoid", xp=xp)
     return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
 
 
@@ -132,7 +137,8 @@ def compute_cost(A2: Array, Y: Array) -> float:
         A Python float: this notebook ends with ``cost = float(np.squeeze(cost))`` and its
         test checks ``type(cost) == float`` (Weeks 2 and 4 keep a 0-d array instead).
     """
-    return float(losses.binary_cross_entropy(A2, match(Y, A2)))
+    Y = label_rows(match(Y, A2), columns(A2, "A2"), rows=int(A2.shape[0]), of="A2")
+    return float(losses.binary_cross_entropy(A2, Y))
 
 
 def backward_propagation(
@@ -157,16 +163,15 @@ def backward_propagation(
     grads : dict
         ``dW1``, ``db1``, ``dW2``, ``db2``.
     """
-    X = on_parameters(X, parameters["W1"])
+    (W1, _), (W2, _) = from_dict(parameters, layers=2)
+    X = on_parameters(X, W1)
+    m = check_inputs(X, int(W1.shape[1]))
     xp = array_namespace(X)
     A1, A2 = cache["A1"], cache["A2"]
-    m = X.shape[1]
-    dZ2 = A2 - match(Y, A2)
-    dA1, dW2, db2 = network.linear_backward(dZ2, A1, parameters["W2"], scale=1 / m, xp=xp)
+    dZ2 = A2 - label_rows(match(Y, A2), m, rows=int(A2.shape[0]))
+    dA1, dW2, db2 = network.linear_backward(dZ2, A1, W2, scale=1 / m, xp=xp)
     dZ1 = activations.activation_backward(dA1, A1, "tanh", xp=xp)
-    _, dW1, db1 = network.linear_backward(
-        dZ1, X, parameters["W1"], scale=1 / m, need_da_prev=False, xp=xp
-    )
+    _, dW1, db1 = network.linear_backward(dZ1, X, W1, scale=1 / m, need_da_prev=False, xp=xp)
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
 
@@ -225,6 +230,8 @@ def nn_model(
         The learned ``W1``, ``b1``, ``W2``, ``b2``, in X's library.
     """
     X = as_float_array(X)
+    n_h = positive_size(n_h, "n_h")
+    Y = label_rows(match(Y, X), columns(X, "X"), rows=None)
     n_x, _, n_y = layer_sizes(X, Y)
     parameters = to_dict(legacy_parameters([n_x, n_h, n_y], seed, "small"), like=X)
 
@@ -236,7 +243,7 @@ def nn_model(
     # loop's full-batch step; running it there trains chunked (Dask) data in parallel too.
     result = train(
         X,
-        match(Y, X),
+        Y,
         from_dict(parameters),
         GradientDescent(1.2),
         hidden="tanh",

@@ -6,7 +6,10 @@ backend themselves, once, at ``fit``/``predict``.
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +30,31 @@ def _positive(name: str, value: int, minimum: int = 1) -> None:
         raise ValueError(f"{name}={value!r} is not valid: expected an int >= {minimum}")
 
 
+def _finite(name: str, value: Any, minimum: float = 0.0) -> float:
+    # NaN or infinity would go through every formula and come out as non-finite data
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name}={value!r} is not valid: expected a number, got {type(value).__name__}"
+        )
+    if not math.isfinite(value) or value < minimum:
+        raise ValueError(f"{name}={value!r} is not valid: expected a finite number >= {minimum:g}")
+    return float(value)
+
+
+def _seed(value: Any, maximum: int | None = None) -> int | None:
+    # NumPy's own messages for a bad seed name neither the argument nor this function
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"seed={value!r} is not valid: expected an int >= 0 or None, got {type(value).__name__}"
+        )
+    if value < 0 or (maximum is not None and value > maximum):
+        bound = "" if maximum is None else f" and <= {maximum}"
+        raise ValueError(f"seed={value!r} is not valid: expected an int >= 0{bound}, or None")
+    return int(value)
+
+
 def make_planar(
     n_samples: int = 400, noise: float = 0.2, seed: int = 1
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -39,7 +67,9 @@ def make_planar(
     n_samples : int, default 400
         Rounded down to an even number (half per class).
     noise : float, default 0.2
-    seed : int, default 1
+        Finite, >= 0.
+    seed : int or None, default 1
+        In [0, 2**32 - 1] (NumPy's legacy ``RandomState``); None draws fresh entropy.
 
     Returns
     -------
@@ -47,7 +77,8 @@ def make_planar(
     y : ndarray of shape (n_samples,), int
     """
     _positive("n_samples", n_samples, 2)
-    X, Y = planar_flower(n_samples, noise, np.random.RandomState(seed))
+    noise = _finite("noise", noise)
+    X, Y = planar_flower(n_samples, noise, np.random.RandomState(_seed(seed, 2**32 - 1)))
     return X.T.copy(), Y[0].astype(np.int64)
 
 
@@ -60,8 +91,9 @@ def make_moons(
     ----------
     n_samples : int, default 200
     noise : float, default 0.1
-        Standard deviation of the Gaussian noise added to each coordinate.
-    seed : int, default 0
+        Standard deviation of the Gaussian noise added to each coordinate: finite, >= 0.
+    seed : int or None, default 0
+        >= 0; None draws fresh entropy.
 
     Returns
     -------
@@ -69,7 +101,8 @@ def make_moons(
     y : ndarray of shape (n_samples,), int
     """
     _positive("n_samples", n_samples, 2)
-    rng = np.random.default_rng(seed)
+    noise = _finite("noise", noise)
+    rng = np.random.default_rng(_seed(seed))
     n_out = n_samples // 2
     n_in = n_samples - n_out
     outer = np.linspace(0, np.pi, n_out)
@@ -101,7 +134,9 @@ def make_blobs(
     centers : int, default 3
     n_features : int, default 2
     cluster_std : float, default 1.0
-    seed : int, default 0
+        Finite, >= 0.
+    seed : int or None, default 0
+        >= 0; None draws fresh entropy.
 
     Returns
     -------
@@ -111,7 +146,8 @@ def make_blobs(
     _positive("n_samples", n_samples)
     _positive("centers", centers)
     _positive("n_features", n_features)
-    rng = np.random.default_rng(seed)
+    cluster_std = _finite("cluster_std", cluster_std)
+    rng = np.random.default_rng(_seed(seed))
     middles = rng.uniform(-10, 10, size=(centers, n_features))
     y = np.arange(n_samples) % centers
     rng.shuffle(y)
@@ -141,7 +177,9 @@ def make_classification(
         Defaults to min(n_features, max(2, ceil(log2(n_classes)) + 1)).
     n_classes : int, default 2
     class_sep : float, default 1.0
-    seed : int, default 0
+        Finite, >= 0.
+    seed : int or None, default 0
+        >= 0; None draws fresh entropy.
 
     Returns
     -------
@@ -158,7 +196,8 @@ def make_classification(
         raise ValueError(
             f"n_informative={n_informative} is not valid: it must be <= n_features={n_features}"
         )
-    rng = np.random.default_rng(seed)
+    class_sep = _finite("class_sep", class_sep)
+    rng = np.random.default_rng(_seed(seed))
     vertices = rng.choice([-class_sep, class_sep], size=(n_classes, n_informative))
     y = np.arange(n_samples) % n_classes
     rng.shuffle(y)
@@ -196,31 +235,71 @@ def load_catvnoncat(
     )
 
 
+def _indexable(value: Any, name: str) -> Any:
+    # Arrays of any library index themselves with NumPy's integer arrays; lists and tuples
+    # become NumPy arrays, which the docstring promises anyway.
+    if isinstance(value, list | tuple):
+        value = np.asarray(value)
+    if not hasattr(value, "shape") or not hasattr(value, "__getitem__"):
+        raise TypeError(f"{name} must be an array or a list of samples, got {type(value).__name__}")
+    if len(value.shape) == 0:
+        raise ValueError(f"{name} must hold samples along its first axis, got a 0-d array")
+    return value
+
+
 def train_test_split(
-    X: np.ndarray, y: np.ndarray, test_size: float = 0.25, seed: int = 0
+    X: np.ndarray, y: np.ndarray, test_size: float = 0.25, seed: int | None = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shuffle and split into train and test parts.
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples,)
+    X : array_like of shape (n_samples, ...)
+        An array (of any library) or a list; lists come back as NumPy arrays.
+    y : array_like of shape (n_samples, ...)
     test_size : float, default 0.25
-        The fraction of samples in the test part, in (0, 1).
-    seed : int, default 0
+        The fraction of samples in the test part, in (0, 1). Both parts must keep at least
+        one sample.
+    seed : int or None, default 0
+        >= 0; None draws fresh entropy.
 
     Returns
     -------
-    X_train, X_test, y_train, y_test : ndarrays
+    X_train, X_test, y_train, y_test : arrays
+
+    Raises
+    ------
+    TypeError
+        X or y not an array or a list, test_size not a number, seed not an int.
+    ValueError
+        test_size outside (0, 1), X and y of different lengths, or a split that leaves the
+        train or the test part empty.
     """
+    X, y = _indexable(X, "X"), _indexable(y, "y")
+    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
+        raise TypeError(
+            f"test_size={test_size!r} is not valid: expected a number in (0, 1), got "
+            f"{type(test_size).__name__}"
+        )
     if not 0 < test_size < 1:
         raise ValueError(f"test_size={test_size!r} is not valid: expected a number in (0, 1)")
-    n = len(X)
-    if len(y) != n:
+    n = int(X.shape[0])
+    if int(y.shape[0]) != n:
         raise ValueError(
-            f"X and y have inconsistent numbers of samples: X has {n}, y has {len(y)}."
+            f"X and y have inconsistent numbers of samples: X has {n}, y has {int(y.shape[0])}."
         )
-    order = np.random.default_rng(seed).permutation(n)
+    order = np.random.default_rng(_seed(seed)).permutation(n)
     n_test = max(1, round(n * test_size))
+    if n_test >= n:
+        raise ValueError(
+            f"test_size={test_size!r} of {n} sample(s) leaves {n - min(n_test, n)} for "
+            f"training and {min(n_test, n)} for testing: both parts need at least one sample "
+            "(use a smaller test_size or more samples)"
+        )
     test, train = order[:n_test], order[n_test:]
-    return X[train], X[test], y[train], y[test]
+    return _take(X, train), _take(X, test), _take(y, train), _take(y, test)
+
+
+def _take(value: Any, rows: np.ndarray) -> Any:
+    # pandas objects index rows by position through iloc (their [] picks columns or labels)
+    return value.iloc[rows] if hasattr(value, "iloc") else value[rows]

@@ -82,8 +82,9 @@ def _check_library(x: Any, name: str, backend: Backend, where: str) -> Backend |
             f"{name} is an array of library {owner.name!r}, but the computation runs on "
             f"{backend.name!r} ({where}). nnbackend never mixes libraries silently: pass "
             f"{name} as host data (nnbackend.to_numpy({name})) or as a {backend.name!r} array, "
-            f"or run on {owner.name!r} from the start: nnbackend.use_backend({owner.name!r}) "
-            f"or NNBACKEND={owner.name}."
+            f"or run on {owner.name!r} from the start: "
+            f"`with nnbackend.use_backend({owner.name!r}):`, "
+            f"nnbackend.set_backend({owner.name!r}) or NNBACKEND={owner.name}."
         )
     if backend.device is not None and not owner.adapter.same_device(owner.device, backend.device):
         raise TypeError(

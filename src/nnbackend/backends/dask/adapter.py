@@ -69,6 +69,21 @@ class DaskAdapter(Adapter):
         # The boundary computes on the input (the finiteness check): connect to the cluster that
         # NNBACKEND_DASK_SCHEDULER names first, so that this happens there and not here.
         _dask_scheduler.current()
+        if any(np.isnan(size) for size in x.shape):
+            # After boolean indexing Dask does not know how many rows each chunk holds, and
+            # training needs them (each chunk weighs its share of the examples). Computing
+            # them reads the data once, as the finiteness check does anyway. A new Array
+            # object: compute_chunk_sizes() works in place, and the user's array stays as it was.
+            known = type(x)(x.dask, x.name, x.chunks, meta=x._meta)
+            try:
+                known.compute_chunk_sizes()
+            except Exception as exc:
+                raise ValueError(
+                    f"{name} is a Dask array with unknown chunk sizes (shape {x.shape}), and "
+                    f"computing them failed ({type(exc).__name__}: {exc}). Call "
+                    f"{name}.compute_chunk_sizes() (or persist it) before passing it."
+                ) from exc
+            return known
         return x
 
     def from_host(self, host: np.ndarray, device: Any, dtype: Any = None) -> Any:
@@ -122,8 +137,13 @@ class DaskAdapter(Adapter):
         """
         if not self.owns(X):
             return None
+        # the course façade comes here without the estimators' boundary: unknown chunk sizes
+        # are computed here too
+        X = self.check_input(X, "X")
         if not self.owns(Y):
             Y = self.from_host(np.asarray(Y), None, X.dtype)
+        else:
+            Y = self.check_input(Y, "Y")
         if self.transport not in TRANSPORTS:
             raise ValueError(
                 f"transport={self.transport!r} is not valid for backend {self.name!r}: "

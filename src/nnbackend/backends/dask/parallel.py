@@ -254,6 +254,11 @@ class ChunkedTraining:
             X = X.rechunk({1: -(-self.m // scheduler.threads())})
         if Y.chunks[1] != X.chunks[1] or len(Y.chunks[0]) > 1:
             Y = Y.rechunk(((int(Y.shape[0]),), X.chunks[1]))
+        filled = [i for i, size in enumerate(X.chunks[1]) if size > 0]
+        if len(filled) < len(X.chunks[1]):
+            # Empty chunks (common after filtering) hold no examples: a step over them would
+            # divide by their zero examples, and a mini-batch of them would be no step at all.
+            X, Y = X.blocks[:, filled], Y.blocks[:, filled]
         if X_from_host:
             (X,) = scheduler.persist([X])
         if Y_from_host:

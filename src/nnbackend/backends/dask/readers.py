@@ -158,6 +158,25 @@ def _npy_rows(path: str, start: int, stop: int) -> np.ndarray:
     return np.array(np.load(path, mmap_mode="r")[start:stop])
 
 
+def _npy_header(found: Path) -> np.memmap:
+    """``found`` mapped as a .npy file, or a ValueError saying why it is not one."""
+    with found.open("rb") as file:
+        magic = file.read(len(np.lib.format.MAGIC_PREFIX))
+    # Without this check NumPy takes any other file for pickled data and advises allow_pickle,
+    # which read_memmap never sets (a pickle can run code).
+    if magic != np.lib.format.MAGIC_PREFIX:
+        raise ValueError(
+            f"{str(found)!r} is not a .npy file: it does not start with NumPy's magic string "
+            f"{np.lib.format.MAGIC_PREFIX!r}. Save the array with np.save, or read a raw binary "
+            "file under another suffix with dtype and shape."
+        )
+    try:
+        return np.load(found, mmap_mode="r", allow_pickle=False)
+    except ValueError as exc:
+        # object arrays (pickled) and files shorter than their header says
+        raise ValueError(f"{str(found)!r} is not a readable .npy file of numbers: {exc}") from exc
+
+
 def _raw_rows(
     path: str, dtype: str, shape: tuple[int, ...], offset: int, start: int, stop: int
 ) -> np.ndarray:
@@ -203,7 +222,7 @@ def read_memmap(
                 f"dtype, shape and offset are read from the header of {str(found)!r}; pass them "
                 "only for raw binary files"
             )
-        header = np.load(found, mmap_mode="r")
+        header = _npy_header(found)
         if not header.flags.c_contiguous:
             raise ValueError(
                 f"{str(found)!r} is stored in Fortran order: rows are not contiguous on disk. "
