@@ -448,7 +448,7 @@ def test_early_stopping_tracks_the_holdout_and_restores_the_best(monkeypatch):
         splits.append(original(*args, **kwargs))
         return splits[-1]
 
-    monkeypatch.setattr("nnbackend.estimators.models.holdout_split", spy)
+    monkeypatch.setattr("nnbackend.estimators.holdout.holdout_split", spy)
     model = nnbackend.NeuralNetworkClassifier(
         (30,), learning_rate=0.05, max_iter=300, early_stopping=True, validation_fraction=0.2,
         n_iter_no_change=5, tol=1e-3, random_state=0,
@@ -481,7 +481,7 @@ def test_early_stopping_regressor_scores_r2_with_weights(monkeypatch):
     splits = []
     original = holdout_split
     monkeypatch.setattr(
-        "nnbackend.estimators.models.holdout_split",
+        "nnbackend.estimators.holdout.holdout_split",
         lambda *a, **k: splits.append(original(*a, **k)) or splits[-1],
     )
     model = nnbackend.NeuralNetworkRegressor(
