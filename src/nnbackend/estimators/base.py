@@ -260,7 +260,6 @@ class NetworkEstimator(FileState, Prediction):
             "_params": result.params,
             "_hidden": config.activation,
             "_output": targets.output,
-            "n_iter_": result.n_iter,
             "n_features_in_": dims[0],
             "n_layers_": len(dims),
             "n_outputs_": dims[-1],
@@ -343,10 +342,11 @@ class NetworkEstimator(FileState, Prediction):
     def _history_state(
         self, result: TrainingResult, optimizer: Optimizer, continuing: bool, config: FitConfig
     ) -> dict[str, Any]:
-        # warm_start and partial_fit continue the curves of the fit they start from; n_iter_
-        # counts this call's iterations
+        # warm_start and partial_fit continue the curve and the count of the fit they start
+        # from, as scikit-learn's do (so that len(loss_curve_) == n_iter_ always)
         curve = (list(self.loss_curve_) if continuing else []) + result.loss_curve
-        state: dict[str, Any] = {"loss_curve_": curve, "_optimizer": optimizer}
+        n_iter = (int(self.n_iter_) if continuing else 0) + result.n_iter
+        state: dict[str, Any] = {"loss_curve_": curve, "n_iter_": n_iter, "_optimizer": optimizer}
         if not self._mlp_like:
             return state
         if config.early_stopping:
