@@ -401,7 +401,7 @@ def _eager(
     if parallel is not None:
         blocked = _parallel_blocked(holdout, kwargs, host_weights)
         if blocked is not None:
-            _warn_eager(blocked, "dask")
+            _warn_eager(blocked, str(getattr(adapter_of(X), "name", "this library")))
             parallel = None
     if parallel is not None:
         params = parallel.host_params(params)  # small: updated on the host, sent out each step
