@@ -463,7 +463,9 @@ def test_early_stopping_tracks_the_holdout_and_restores_the_best(monkeypatch):
     assert model.score(X[val], y[val]) == model.best_validation_score_
     best_at = scores.index(max(scores))
     assert all(s < scores[best_at] + 1e-3 for s in scores[best_at + 1 :])
-    assert len(scores) - 1 - _last_improvement(scores, 1e-3) == 5
+    # scikit-learn stops when the stall count exceeds n_iter_no_change: 5 + 1 iterations
+    # without an improvement of tol after the last one
+    assert len(scores) - 1 - _last_improvement(scores, 1e-3) == 5 + 1
 
 
 def _last_improvement(scores, tol):
