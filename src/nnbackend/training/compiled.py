@@ -392,13 +392,9 @@ def train(
     loss_curve = history.loss_curve
     if holdout is None:
         return Run(compiler.release(trained), loss_curve, len(loss_curve), stopped)
+    best = history.stall.best if history.scores else None
     return Run(
-        compiler.release(trained),
-        loss_curve,
-        len(loss_curve),
-        stopped,
-        history.scores,
-        history.stall.best if history.scores else None,
+        compiler.release(trained), loss_curve, len(loss_curve), stopped, history.scores, best
     )
 
 
