@@ -32,19 +32,27 @@ import contextlib
 import math
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from nnbackend import backends
-from nnbackend._arrays import array_namespace, dtype_name, total_sum
+from nnbackend._arrays import array_namespace, dtype_name
 from nnbackend.backends import Adapter, get_backend
 from nnbackend.backends.loops import Block, Compiler, Layout, Program
 from nnbackend.core import network
 from nnbackend.errors import BackendError, TrainingDivergedError
+from nnbackend.training.holdout import HeldOut
 from nnbackend.training.optimizers import Optimizer
+from nnbackend.training.rules import (
+    Stall,
+    epoch_cost,
+    finite_flag,
+    finite_step,
+    warn_diverged_keeps_best,
+)
 
-__all__ = ["BLOCK", "Stepper", "compiler_for", "computing", "enabled", "train"]
+__all__ = ["BLOCK", "Run", "Stepper", "compiler_for", "computing", "enabled", "train"]
 
 Array = Any
 Params = list[tuple[Array, Array]]
@@ -123,50 +131,51 @@ def _pairs(flat: Any) -> Params:
     return list(zip(flat[0::2], flat[1::2], strict=True))
 
 
+def _split(Y: Array, weighted: bool) -> tuple[Array, dict[str, Any]]:
+    # Weighted runs carry the example weights as Y's last row, so that every program's
+    # gathering of a mini-batch (a take along the examples) hands each batch its own weights.
+    if not weighted:
+        return Y, {}
+    n = int(Y.shape[0]) - 1
+    return Y[:n, :], {"sample_weight": Y[n:, :]}
+
+
 def _functional_step(
-    kwargs: dict[str, Any], rule: Optimizer, xp: Any
+    kwargs: dict[str, Any], rule: Optimizer, xp: Any, weighted: bool = False
 ) -> Callable[[Any, Array, Array, Any], tuple[Any, Array, Array]]:
     # state = (flat parameters, flat optimizer state); a pure function of arrays, for tracing.
     scale = rule.preferred_grad_scale
 
     def step(state: Any, X: Array, Y: Array, scalars: Any) -> tuple[Any, Array, Array]:
         flat, opt_state = state
-        cost, grads = network.cost_and_gradients(X, Y, _pairs(flat), scale=scale, xp=xp, **kwargs)
+        Y, weights = _split(Y, weighted)
+        cost, grads = network.cost_and_gradients(
+            X, Y, _pairs(flat), scale=scale, xp=xp, **kwargs, **weights
+        )
         deltas, opt_state = rule.functional_direction(
             list(opt_state), _flat(grads), scalars, grad_scale=scale, xp=xp
         )
         new = tuple(p - d for p, d in zip(flat, deltas, strict=True))
-        # divergence is checked on the cost and the updated parameters (a non-finite step
-        # makes them non-finite too)
-        finite = xp.isfinite(cost)
-        for p in new:
-            # max propagates NaN (the array API says so): one reduction over the floats, which
-            # compilers fuse with the update, where all(isfinite) writes a mask first
-            finite = finite & xp.isfinite(xp.max(xp.abs(p)))
-        return (new, tuple(opt_state)), cost, finite
+        return (new, tuple(opt_state)), cost, finite_flag(cost, new, xp)
 
     return step
 
 
 def _eager_step(
-    kwargs: dict[str, Any], xp: Any
+    kwargs: dict[str, Any], xp: Any, weighted: bool = False
 ) -> Callable[[Any, Array, Array, Any], tuple[Any, float, bool]]:
-    # state = (parameters, optimizer): the eager loop's step (training._batch_step), through
-    # the compiler's namespace. The update lands in new arrays (over Δ's own buffers where the
-    # library allows), kept only when they are finite; the check is the eager loop's.
+    # state = (parameters, optimizer): the eager loop's step, through the compiler's
+    # namespace. The update lands in new arrays, kept only when they are finite.
     def step(state: Any, X: Array, Y: Array, scalars: Any) -> tuple[Any, float, bool]:
         params, optimizer = state
+        Y, weights = _split(Y, weighted)
         scale = optimizer.preferred_grad_scale
-        cost, grads = network.cost_and_gradients(X, Y, params, scale=scale, xp=xp, **kwargs)
+        cost, grads = network.cost_and_gradients(
+            X, Y, params, scale=scale, xp=xp, **kwargs, **weights
+        )
         updated = optimizer.propose(params, optimizer.direction(params, grads, grad_scale=scale))
         value = float(cost)
-        flat = _flat(updated)
-        # one reduction checks every updated parameter; only when that sum overflows are the
-        # arrays checked one by one (finite parameters may overflow together)
-        if math.isfinite(value) and (
-            math.isfinite(float(total_sum(flat, xp)))
-            or all(bool(xp.all(xp.isfinite(a))) for a in flat)
-        ):
+        if finite_step(value, _flat(updated), xp):
             return (updated, optimizer), value, True
         return state, value, False
 
@@ -175,7 +184,9 @@ def _eager_step(
 
 # --------------------------------------------------------------------------- bookkeeping
 class _History:
-    """The eager loop's per-iteration bookkeeping: cost history, progress, callback, tol."""
+    """The per-iteration bookkeeping of a compiled run: the cost history, progress, the
+    callback, and the tolerance stop (:class:`~nnbackend.training.rules.Stall`) on the cost,
+    or with early stopping (``scored``) on the held-out score, whose values it keeps."""
 
     def __init__(
         self,
@@ -184,62 +195,88 @@ class _History:
         n_iter_no_change: int,
         progress: Any,
         callback: Callable[[int, float], None] | None,
+        host_weights: np.ndarray | None = None,
+        scored: bool = False,
     ) -> None:
         self.layout = layout
-        self.sizes = layout.batch_sizes
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
         self.progress = progress
         self.callback = callback
+        self.host_weights = host_weights
         self.loss_curve: list[float] = []
-        self.best = math.inf
-        self.stall = 0
+        self.scored = scored
+        self.scores: list[float] = []
+        self.stall = Stall(tol, n_iter_no_change, higher_is_better=scored)
+        self.tol = tol
+        # each iteration's batch weights (sizes, or weight sums), for the block being booked
+        self.weights: list[list[float]] = []
 
     @property
     def last(self) -> float | None:
         return self.loss_curve[-1] if self.loss_curve else None
 
-    def cost(self, record: Any) -> float:
-        """An iteration's cost: its own (full batch), or its batches' mean over the examples."""
+    def block_weights(self, perms: np.ndarray | None) -> None:
+        """Take the batches' weights of the next block's epochs from their permutations."""
+        sizes = self.layout.batch_sizes
+        if perms is None or self.host_weights is None:
+            self.weights = [[float(size) for size in sizes]] * (1 if perms is None else len(perms))
+            return
+        self.weights = []
+        for perm in perms:
+            sums, start = [], 0
+            for size in sizes:
+                sums.append(float(self.host_weights[perm[start : start + size]].sum()))
+                start += size
+            self.weights.append(sums)
+
+    def cost(self, record: Any, j: int) -> float:
+        """An iteration's cost: its own (full batch), or its batches' weighted mean."""
         if self.layout.batch_size is None:
             return float(record)
-        total = 0.0
-        for cost, size in zip(record, self.sizes, strict=True):
-            total += float(cost) * size  # the eager loop's sum, in the same order
-        return total / self.layout.m
+        return epoch_cost(record, self.weights[j])
 
-    def _stall_after(self, best: float, stall: int, cost: float) -> tuple[float, int, bool]:
-        assert self.tol is not None
-        stall = 0 if cost < best - self.tol else stall + 1
-        return min(best, cost), stall, stall >= self.n_iter_no_change
-
-    def record(self, iteration: int, record: Any) -> bool:
-        """Book one finished iteration; True when the tolerance stop ends training there."""
-        cost = self.cost(record)
+    def record(self, iteration: int, j: int, record: Any, score: float | None) -> bool:
+        """Book one finished iteration (the ``j``-th of its block) and its held-out score;
+        True when the stall count trips there (:attr:`stall`'s ``improved`` then tells
+        whether the score is a new best)."""
+        cost = self.cost(record, j)
         self.loss_curve.append(cost)
         self.progress.update(iteration, cost)
         if self.callback is not None:
             self.callback(iteration, cost)
-        if self.tol is None:
-            return False
-        self.best, self.stall, stop = self._stall_after(self.best, self.stall, cost)
-        return stop
+        if self.scored:
+            assert score is not None
+            self.scores.append(score)
+            return self.stall.update(score)
+        return self.stall.update(cost)
 
-    def lookahead(self) -> Callable[[Any], bool] | None:
+    def lookahead(self) -> Callable[[Any, float | None], bool] | None:
         """For host loops: whether to stop after each record, on a copy of the stall state."""
         if self.tol is None:
             return None
-        best, stall = self.best, self.stall
+        stall = self.stall.copy()
+        count = 0
 
-        def stop(record: Any) -> bool:
-            nonlocal best, stall
-            best, stall, done = self._stall_after(best, stall, self.cost(record))
-            return done
+        def stop(record: Any, score: float | None) -> bool:
+            nonlocal count
+            count += 1
+            cost = self.cost(record, count - 1)
+            return stall.update(score if self.scored else cost)  # type: ignore[arg-type]
 
         return stop
 
 
 # --------------------------------------------------------------------------- the run
+class Run(NamedTuple):
+    """What :func:`train` returns."""
+
+    params: Params
+    loss_curve: list[float]
+    n_iter: int
+    stopped_early: bool
+    validation_scores: list[float] | None = None
+    best_validation_score: float | None = None
+
+
 def _layout(m: int, batch_size: int | None, optimizer: Optimizer) -> Layout:
     if batch_size is None or batch_size >= m:
         return Layout(m, None, BLOCK, optimizer.n_step_scalars)
@@ -279,7 +316,11 @@ def train(
     rng: np.random.Generator | np.random.RandomState,
     progress: Any,
     callback: Callable[[int, float], None] | None = None,
-) -> tuple[Params, list[float], int, bool] | None:
+    compiler: Compiler | None = None,
+    sample_weight: Array | None = None,
+    host_weights: np.ndarray | None = None,
+    holdout: HeldOut | None = None,
+) -> Run | None:
     """Train with the compiled loop of X's library, or return None when there is none.
 
     The arguments are :func:`nnbackend.training.train`'s, already checked and prepared there.
@@ -301,35 +342,60 @@ def train(
         Its ``update(iteration, cost)`` is called for every iteration.
     callback : callable, optional
         Called as ``callback(iteration, cost)`` for every iteration, after its block.
+    compiler : Compiler, optional
+        X's compiler, when the caller has looked it up already.
+    sample_weight : array of shape (1, m), optional
+        Example weights, on X's library; they travel with the examples as Y's last row, so
+        each mini-batch carries its own.
+    host_weights : numpy.ndarray of shape (m,), optional
+        The same weights on the host (each epoch's cost averages its batches with their
+        weight sums). Mini-batches need them all positive (the caller checks).
+    holdout : HeldOut, optional
+        Early stopping: the held-out score is computed in the loop after every iteration,
+        ``tol`` and ``n_iter_no_change`` apply to it, and the parameters of the best score
+        are returned. They are found by running the best score's block again from its
+        snapshot, up to that iteration: one snapshot per block and one partial block at the
+        end, where keeping them in the loop would select over every parameter at every step.
 
     Returns
     -------
-    (params, loss_curve, n_iter, stopped_early) or None
+    Run or None
 
     Raises
     ------
     TrainingDivergedError
         At the first step whose cost or update is not finite.
     """
-    compiler = compiler_for(X)
+    compiler = compiler or compiler_for(X)
     if compiler is None or not optimizer.compilable:
         return None
     adapter = compiler.adapter
+    weighted = sample_weight is not None
+    if weighted:
+        xp = array_namespace(X, Y)
+        Y = xp.concat([Y, xp.astype(sample_weight, Y.dtype)], axis=0)
     functional = compiler.functional  # read once: it may follow an environment variable
     layout = _layout(int(X.shape[1]), batch_size, optimizer)
     with adapter.computing(X.dtype):
         opt_state = optimizer.state_arrays(_flat(params))  # made outside the compiler's scope
         try:
-            trained, loss_curve, stopped = _train_in_scope(
+            trained, history, stopped = _train_in_scope(
                 compiler, functional, X, Y, params, optimizer, kwargs, opt_state, layout,
                 max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change, rng=rng,
-                progress=progress, callback=callback,
+                progress=progress, callback=callback, weighted=weighted,
+                host_weights=host_weights, holdout=holdout,
             )  # fmt: skip
         except TrainingDivergedError as error:
             if error.params is not None:
                 error.params = compiler.release(error.params)
             raise
-    return compiler.release(trained), loss_curve, len(loss_curve), stopped
+    loss_curve = history.loss_curve
+    if holdout is None:
+        return Run(compiler.release(trained), loss_curve, len(loss_curve), stopped)
+    best = history.stall.best if history.scores else None
+    return Run(
+        compiler.release(trained), loss_curve, len(loss_curve), stopped, history.scores, best
+    )
 
 
 def _train_in_scope(
@@ -349,26 +415,62 @@ def _train_in_scope(
     rng: np.random.Generator | np.random.RandomState,
     progress: Any,
     callback: Callable[[int, float], None] | None,
-) -> tuple[Params, list[float], bool]:
-    # The run itself, in the compiler's scope; returns (params, loss curve, stopped early).
+    weighted: bool = False,
+    host_weights: np.ndarray | None = None,
+    holdout: HeldOut | None = None,
+) -> tuple[Params, _History, bool]:
+    # The run itself, in the compiler's scope; returns (params, history, stopped early).
     xp = compiler.namespace(array_namespace(X, Y))
     with compiler.scope(X.dtype):
         if functional:
-            step = _functional_step(kwargs, optimizer.fresh(), xp)
+            step = _functional_step(kwargs, optimizer.fresh(), xp, weighted)
             state: Any = (tuple(_flat(params)), tuple(opt_state))
         else:
-            step = _eager_step(kwargs, xp)
+            step = _eager_step(kwargs, xp, weighted)
             state = (params, optimizer)
-        program = compiler.program(
-            _key(X, Y, params, kwargs, optimizer, layout),
-            lambda: compiler.loop(step, layout, xp),
+        score, held, signature = _score(holdout, functional, xp)
+        options = {**kwargs, "weighted": weighted, "holdout": signature}
+
+        def build() -> Program:
+            if score is None:  # a compiler written before scores takes three arguments
+                return compiler.loop(step, layout, xp)
+            return compiler.loop(step, layout, xp, score)
+
+        program = compiler.program(_key(X, Y, params, options, optimizer, layout), build)
+        history = _History(
+            layout, tol, n_iter_no_change, progress, callback, host_weights, score is not None
         )
-        history = _History(layout, tol, n_iter_no_change, progress, callback)
         with program.session():
-            state, stopped = _run(
-                program, functional, state, X, Y, optimizer, layout, max_iter, rng, history
-            )
-    return (_pairs(state[0]) if functional else state[0]), history.loss_curve, stopped
+            state, stopped, best = _run(
+                program, functional, state, X, Y, optimizer, layout, max_iter, rng, history,
+                held,
+            )  # fmt: skip
+    if best is not None:
+        state = best
+    return (_pairs(state[0]) if functional else state[0]), history, stopped
+
+
+def _score(
+    holdout: HeldOut | None, functional: bool, xp: Any
+) -> tuple[Callable[[Any, Any], Array] | None, Any, Any]:
+    # Early stopping's score of a program's state, its held-out arrays and its cache key.
+    if holdout is None:
+        return None, None, None
+    scorer = holdout.scorer(xp)
+
+    def score(state: Any, held: Any) -> Array:
+        return scorer(_pairs(state[0]) if functional else state[0], held)
+
+    return score, holdout.arrays(), holdout.signature()
+
+
+def _snapshot(program: Program, state: Any, functional: bool) -> Any:
+    # A copy of a state that survives a run: an eager step's optimizer updates its own state
+    # in place (its parameters are never written to).
+    if functional:
+        return program.snapshot(state)
+    params, optimizer = state
+    return params, optimizer.copy()
 
 
 def _run(
@@ -382,18 +484,30 @@ def _run(
     max_iter: int,
     rng: np.random.Generator | np.random.RandomState,
     history: _History,
-) -> tuple[Any, bool]:
-    # The block loop. Returns the final state, handed back by the program, and whether the
-    # tolerance stop ended the run; a functional run gives the optimizer its final state.
+    held: Any = None,
+) -> tuple[Any, bool, Any]:
+    # The block loop. Returns the final state, handed back by the program, whether the
+    # tolerance stop ended the run, and with early stopping the state of the best score;
+    # a functional run gives the optimizer its final state.
     width = len(layout.batch_sizes)
     state = program.prepare(state)
     iteration = steps = 0
+    # the best score's block: its snapshot, iterations up to the best, scalars, permutations
+    best: tuple[Any, int, Any, Any] | None = None
 
-    def finish(state: Any, steps: int) -> Any:
+    def redo(saved: Any, count: int, scalars: Any, perms: Any) -> Any:
+        # on a copy: a snapshot may serve the best score's redo as well as the stop's
+        return _redo(
+            program, _snapshot(program, saved, functional), X, Y, count, scalars, perms, held
+        )
+
+    def finish(state: Any, steps: int, stopped: bool) -> tuple[Any, bool, Any]:
+        # the final state is copied out of the program's buffers before a redo reuses them
         state = program.finish(state)
         if functional:
             optimizer.load_state(list(state[1]), steps)
-        return state
+        kept = None if best is None else program.finish(redo(*best))
+        return state, stopped, kept
 
     while iteration < max_iter:
         n = min(layout.block, max_iter - iteration)
@@ -404,25 +518,48 @@ def _run(
         perms = None
         if layout.batch_size is not None:
             perms = np.stack([rng.permutation(layout.m) for _ in range(n)])
-        rerun = program.device_loop and (history.tol is not None or not program.keeps_finite)
-        saved = program.snapshot(state) if rerun else None
-        block = program.run(state, X, Y, n, scalars, perms, history.lookahead())
+        rerun = history.scored or (
+            program.device_loop and (history.tol is not None or not program.keeps_finite)
+        )
+        saved = _snapshot(program, state, functional) if rerun else None
+        history.block_weights(perms)
+        block = program.run(state, X, Y, n, scalars, perms, history.lookahead(), held)
         state = block.state
+        plateau = None
         for j, record in enumerate(block.records):
-            if history.record(iteration + j, record):
+            tripped = history.record(
+                iteration + j, j, record, block.scores[j] if history.scored else None
+            )
+            if history.scored and history.stall.improved:
+                best = (saved, j + 1, scalars, perms)
+            if tripped:
                 # the device loop went past the stop, or stopped at a non-finite step that it
                 # did not undo: either way its state is not the stop's
                 if j + 1 < block.done or (block.diverged and not program.keeps_finite):
-                    state = _redo(program, saved, X, Y, j + 1, scalars, perms)
-                return finish(state, steps + (j + 1) * width), True
+                    state = redo(saved, j + 1, scalars, perms)
+                if not optimizer.on_plateau():
+                    return finish(state, steps + (j + 1) * width, True)
+                # the optimizer lowered its rate: count again, and go on from this
+                # iteration with its new per-step scalars
+                history.stall.reset()
+                plateau = j + 1
+                break
+        if plateau is not None:
+            iteration += plateau
+            steps += plateau * width
+            continue
         if block.diverged:
             if not program.keeps_finite:
-                block.state = _redo(program, saved, X, Y, block.done, scalars, perms)
-            state = finish(block.state, steps + block.done * width + block.bad_batches)
-            _diverged(state, block, iteration, history, functional)
+                block.state = redo(saved, block.done, scalars, perms)
+            done = steps + block.done * width + block.bad_batches
+            if best is not None:
+                # early stopping keeps the best parameters it has seen, and says so
+                warn_diverged_keeps_best(iteration + block.done, stacklevel=6)
+                return finish(block.state, done, True)
+            _diverged(finish(block.state, done, False)[0], block, iteration, history, functional)
         iteration += block.done
         steps += block.done * width
-    return finish(state, steps), False
+    return finish(state, steps, False)
 
 
 def _redo(
@@ -433,6 +570,7 @@ def _redo(
     count: int,
     scalars: np.ndarray | None,
     perms: np.ndarray | None,
+    held: Any = None,
 ) -> Any:
     # The block again from its saved start, for exactly ``count`` iterations: the same steps
     # on the same state give the same numbers.
@@ -445,6 +583,7 @@ def _redo(
         count,
         None if scalars is None else scalars[:count],
         None if perms is None else perms[:count],
+        held=held,
     ).state
 
 
