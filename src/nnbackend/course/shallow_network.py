@@ -13,6 +13,7 @@ import numpy as np
 from nnbackend._arrays import array_namespace
 from nnbackend.backends import asarray
 from nnbackend.core import activations, losses, network
+from nnbackend.core.spec import NetworkSpec
 from nnbackend.course._common import (
     as_float_array,
     computing_in_their_library,
@@ -239,8 +240,7 @@ def nn_model(
         match(Y, X),
         from_dict(parameters),
         GradientDescent(1.2),
-        hidden="tanh",
-        output="sigmoid",
+        spec=NetworkSpec(hidden="tanh", output="sigmoid"),
         max_iter=num_iterations,
         tol=None,
         callback=report,

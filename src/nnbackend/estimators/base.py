@@ -21,6 +21,7 @@ from nnbackend._arrays import array_namespace, dtype_name
 from nnbackend.backends import backend_of, get_backend, move_like, to_numpy
 from nnbackend.core import network
 from nnbackend.core.initializers import initialize_parameters
+from nnbackend.core.spec import NetworkSpec
 from nnbackend.errors import convergence_warning
 from nnbackend.estimators import holdout
 from nnbackend.estimators.params import FitConfig, Rule, make_rng, validate_params
@@ -239,13 +240,15 @@ class NetworkEstimator(FileState, Prediction):
             X_fit, Y_fit, weights_fit, score = self._hold_out(
                 XT, Y, targets.truth, sample_weight, rng, config
             )
+        spec = NetworkSpec(
+            tuple(dims), config.activation, targets.output, dtype=dtype_name(XT.dtype)
+        )
         result = train(
             X_fit,
             Y_fit,
             params,
             optimizer,
-            hidden=config.activation,
-            output=targets.output,
+            spec=spec,
             max_iter=1 if incremental else config.max_iter,
             batch_size=config.batch_size,
             tol=None if incremental else config.tol,

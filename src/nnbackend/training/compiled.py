@@ -41,6 +41,7 @@ from nnbackend._arrays import array_namespace, dtype_name
 from nnbackend.backends import Adapter, get_backend
 from nnbackend.backends.loops import Block, Compiler, Layout, Program
 from nnbackend.core import network
+from nnbackend.core.spec import NetworkSpec
 from nnbackend.errors import BackendError, TrainingDivergedError
 from nnbackend.training.optimizers import Optimizer
 from nnbackend.training.rules import Stall, epoch_cost, finite_flag, finite_step
@@ -124,17 +125,28 @@ def _pairs(flat: Any) -> Params:
     return list(zip(flat[0::2], flat[1::2], strict=True))
 
 
-def _split(Y: Array, weighted: bool) -> tuple[Array, dict[str, Any]]:
+def _split(Y: Array, weighted: bool) -> tuple[Array, Array | None]:
     # Weighted runs carry the example weights as Y's last row, so that every program's
     # gathering of a mini-batch (a take along the examples) hands each batch its own weights.
     if not weighted:
-        return Y, {}
+        return Y, None
     n = int(Y.shape[0]) - 1
-    return Y[:n, :], {"sample_weight": Y[n:, :]}
+    return Y[:n, :], Y[n:, :]
+
+
+def _cost_and_gradients(
+    spec: NetworkSpec, alpha: float, X: Array, Y: Array, params: Params, scale: float, xp: Any,
+    weights: Array | None,
+) -> tuple[Array, Params]:  # fmt: skip
+    # The core's one cost-and-gradients call, with the spec's activations spelled out.
+    return network.cost_and_gradients(
+        X, Y, params, hidden=spec.hidden, output=spec.output, slope=spec.slope, scale=scale,
+        alpha=alpha, sample_weight=weights, xp=xp,
+    )  # fmt: skip
 
 
 def _functional_step(
-    kwargs: dict[str, Any], rule: Optimizer, xp: Any, weighted: bool = False
+    spec: NetworkSpec, rule: Optimizer, xp: Any, weighted: bool = False, alpha: float = 0.0
 ) -> Callable[[Any, Array, Array, Any], tuple[Any, Array, Array]]:
     # state = (flat parameters, flat optimizer state); a pure function of arrays, for tracing.
     scale = rule.preferred_grad_scale
@@ -142,9 +154,7 @@ def _functional_step(
     def step(state: Any, X: Array, Y: Array, scalars: Any) -> tuple[Any, Array, Array]:
         flat, opt_state = state
         Y, weights = _split(Y, weighted)
-        cost, grads = network.cost_and_gradients(
-            X, Y, _pairs(flat), scale=scale, xp=xp, **kwargs, **weights
-        )
+        cost, grads = _cost_and_gradients(spec, alpha, X, Y, _pairs(flat), scale, xp, weights)
         deltas, opt_state = rule.functional_direction(
             list(opt_state), _flat(grads), scalars, grad_scale=scale, xp=xp
         )
@@ -155,7 +165,7 @@ def _functional_step(
 
 
 def _eager_step(
-    kwargs: dict[str, Any], xp: Any, weighted: bool = False
+    spec: NetworkSpec, xp: Any, weighted: bool = False, alpha: float = 0.0
 ) -> Callable[[Any, Array, Array, Any], tuple[Any, float, bool]]:
     # state = (parameters, optimizer): the eager loop's step, through the compiler's
     # namespace. The update lands in new arrays, kept only when they are finite.
@@ -163,9 +173,7 @@ def _eager_step(
         params, optimizer = state
         Y, weights = _split(Y, weighted)
         scale = optimizer.preferred_grad_scale
-        cost, grads = network.cost_and_gradients(
-            X, Y, params, scale=scale, xp=xp, **kwargs, **weights
-        )
+        cost, grads = _cost_and_gradients(spec, alpha, X, Y, params, scale, xp, weights)
         updated = optimizer.propose(params, optimizer.direction(params, grads, grad_scale=scale))
         value = float(cost)
         if finite_step(value, _flat(updated), xp):
@@ -257,7 +265,13 @@ def _layout(m: int, batch_size: int | None, optimizer: Optimizer) -> Layout:
 
 
 def _key(
-    X: Array, Y: Array, params: Params, kwargs: dict[str, Any], optimizer: Optimizer, layout: Layout
+    X: Array,
+    Y: Array,
+    params: Params,
+    spec: NetworkSpec,
+    options: tuple[Any, ...],
+    optimizer: Optimizer,
+    layout: Layout,
 ) -> tuple[Any, ...]:
     adapter = _adapter_of(X)
     device = None if adapter is None else adapter.device_of(X)
@@ -268,7 +282,8 @@ def _key(
         tuple(Y.shape),
         dtype_name(X.dtype),
         str(device),
-        tuple(sorted(kwargs.items())),
+        spec,
+        options,
         optimizer.signature(),
         layout,
     )
@@ -279,8 +294,9 @@ def train(
     Y: Array,
     params: Params,
     optimizer: Optimizer,
-    kwargs: dict[str, Any],
+    spec: NetworkSpec,
     *,
+    alpha: float = 0.0,
     max_iter: int,
     batch_size: int | None,
     tol: float | None,
@@ -303,8 +319,10 @@ def train(
     params : list of (W, b)
     optimizer : Optimizer
         None is returned for an optimizer without a pure form (:attr:`Optimizer.compilable`).
-    kwargs : dict
-        ``hidden``, ``output`` and ``slope``.
+    spec : NetworkSpec
+        The network's activations.
+    alpha : float, default 0.0
+        The L2 penalty.
     max_iter, batch_size, tol, n_iter_no_change
         As in :func:`nnbackend.training.train`.
     rng : numpy Generator or RandomState
@@ -345,7 +363,7 @@ def train(
         opt_state = optimizer.state_arrays(_flat(params))  # made outside the compiler's scope
         try:
             trained, loss_curve, stopped = _train_in_scope(
-                compiler, functional, X, Y, params, optimizer, kwargs, opt_state, layout,
+                compiler, functional, X, Y, params, optimizer, spec, alpha, opt_state, layout,
                 max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change, rng=rng,
                 progress=progress, callback=callback, weighted=weighted,
                 host_weights=host_weights,
@@ -364,7 +382,8 @@ def _train_in_scope(
     Y: Array,
     params: Params,
     optimizer: Optimizer,
-    kwargs: dict[str, Any],
+    spec: NetworkSpec,
+    alpha: float,
     opt_state: list[Array],
     layout: Layout,
     *,
@@ -381,13 +400,13 @@ def _train_in_scope(
     xp = compiler.namespace(array_namespace(X, Y))
     with compiler.scope(X.dtype):
         if functional:
-            step = _functional_step(kwargs, optimizer.fresh(), xp, weighted)
+            step = _functional_step(spec, optimizer.fresh(), xp, weighted, alpha)
             state: Any = (tuple(_flat(params)), tuple(opt_state))
         else:
-            step = _eager_step(kwargs, xp, weighted)
+            step = _eager_step(spec, xp, weighted, alpha)
             state = (params, optimizer)
         program = compiler.program(
-            _key(X, Y, params, {**kwargs, "weighted": weighted}, optimizer, layout),
+            _key(X, Y, params, spec, (alpha, weighted), optimizer, layout),
             lambda: compiler.loop(step, layout, xp),
         )
         history = _History(layout, tol, n_iter_no_change, progress, callback, host_weights)
@@ -547,20 +566,20 @@ class Stepper:
         self.X, self.Y, self.optimizer = X, Y, optimizer
         self._compiler = compiler
         self._functional = compiler.functional
-        kwargs = {"hidden": hidden, "output": output, "slope": slope}
+        spec = NetworkSpec.of(params, hidden=hidden, output=output, slope=slope)
         layout = Layout(int(X.shape[1]), None, 1, optimizer.n_step_scalars)
         with compiler.adapter.computing(X.dtype):
             xp = compiler.namespace(array_namespace(X, Y))
             flat = _flat(params)
             opt_state = optimizer.state_arrays(flat)
             if self._functional:
-                step = _functional_step(kwargs, optimizer.fresh(), xp)
+                step = _functional_step(spec, optimizer.fresh(), xp)
                 state: Any = (tuple(flat), tuple(opt_state))
             else:
-                step = _eager_step(kwargs, xp)
+                step = _eager_step(spec, xp)
                 state = (params, optimizer)
             self._single: Any = compiler.program(
-                ("single", *_key(X, Y, params, kwargs, optimizer, layout)),
+                ("single", *_key(X, Y, params, spec, (), optimizer, layout)),
                 lambda: compiler.single(step, layout, xp),
             )
             self.state = self._single.prepare(state)

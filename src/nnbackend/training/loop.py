@@ -17,6 +17,7 @@ import numpy as np
 from nnbackend._arrays import array_namespace
 from nnbackend.backends import adapter_of, materialize_params, move_like, to_numpy
 from nnbackend.core import network
+from nnbackend.core.spec import NetworkSpec
 from nnbackend.errors import PerformanceWarning, TrainingDivergedError
 from nnbackend.training import compiled
 from nnbackend.training.optimizers import Optimizer
@@ -76,17 +77,29 @@ def _batch_step(
     Y: Array,
     params: Params,
     optimizer: Optimizer,
-    kwargs: dict[str, Any],
+    spec: NetworkSpec,
     xp: Any,
     iteration: int,
     last: float | None,
     gradients: Callable[..., tuple[Array, Params]] | None = None,
+    *,
+    alpha: float = 0.0,
+    sample_weight: Array | None = None,
 ) -> tuple[Params, float]:
     # the core's cost_and_gradients unless a data-parallel runner maps it over chunks; looked
     # up at call time, so that it stays one function wherever it is replaced
     gradients = gradients or network.cost_and_gradients
     scale = optimizer.preferred_grad_scale
-    cost, grads = gradients(X, Y, params, scale=scale, xp=xp, **kwargs)
+    if alpha or sample_weight is not None:
+        cost, grads = gradients(
+            X, Y, params, hidden=spec.hidden, output=spec.output, slope=spec.slope,
+            scale=scale, xp=xp, alpha=alpha, sample_weight=sample_weight,
+        )  # fmt: skip
+    else:  # the data-parallel runner's gradients take neither (it refuses both, see below)
+        cost, grads = gradients(
+            X, Y, params, hidden=spec.hidden, output=spec.output, slope=spec.slope,
+            scale=scale, xp=xp,
+        )  # fmt: skip
     deltas = optimizer.direction(params, grads, grad_scale=scale)
     # The update is checked as it lands, on the parameters it produces, and it lands in new
     # arrays that replace ``params`` only once found finite. Updating in place and undoing
@@ -117,7 +130,7 @@ def _parallel_epoch(
     parallel: Any,
     params: Params,
     optimizer: Optimizer,
-    kwargs: dict[str, Any],
+    spec: NetworkSpec,
     batch_size: int | None,
     rng: Any,
     iteration: int,
@@ -134,7 +147,7 @@ def _parallel_epoch(
                 None,
                 params,
                 optimizer,
-                kwargs,
+                spec,
                 np,
                 iteration,
                 last,
@@ -191,8 +204,8 @@ def training_step(
         When the cost or the updated parameters are NaN or infinite.
     """
     xp = xp or array_namespace(X, Y)
-    kwargs = {"hidden": hidden, "output": output, "slope": slope}
-    return _batch_step(X, Y, params, optimizer, kwargs, xp, iteration, last_cost)
+    spec = NetworkSpec(hidden=hidden, output=output, slope=slope)
+    return _batch_step(X, Y, params, optimizer, spec, xp, iteration, last_cost)
 
 
 class _BestOnHoldout:
@@ -226,6 +239,7 @@ def train(
     params: Params,
     optimizer: Optimizer,
     *,
+    spec: NetworkSpec | None = None,
     hidden: str = "relu",
     output: str = "sigmoid",
     slope: float = 0.01,
@@ -252,8 +266,12 @@ def train(
         Initial parameters. They are never written to: every update makes new arrays, so a
         failed or interrupted run leaves them as they were.
     optimizer : Optimizer
+    spec : NetworkSpec, optional
+        The network's activations (and sizes): what the estimators, the course's façade and
+        the benchmark pass.
     hidden, output, slope
-        As in :func:`nnbackend.core.network.forward`.
+        As in :func:`nnbackend.core.network.forward`: a shorthand for ``spec`` when it is
+        omitted (ignored otherwise).
     max_iter : int, default 200
         Iterations (full batch) or epochs (mini-batches).
     batch_size : int, optional
@@ -301,9 +319,8 @@ def train(
         last finite parameters.
     """
     xp = array_namespace(X, Y)
-    kwargs: dict[str, Any] = {"hidden": hidden, "output": output, "slope": slope}
-    if alpha:
-        kwargs["alpha"] = alpha
+    if spec is None:
+        spec = NetworkSpec.of(params, hidden=hidden, output=output, slope=slope)
     m = int(X.shape[1])
     full_batch = batch_size is None or batch_size >= m
     rng = (
@@ -332,7 +349,8 @@ def train(
                 _warn_eager(blocked, compiler.adapter.name)
             if compiler is not None and blocked is None:
                 done = compiled.train(
-                    X, Y, params, optimizer, kwargs, max_iter=max_iter, batch_size=batch_size,
+                    X, Y, params, optimizer, spec, alpha=alpha, max_iter=max_iter,
+                    batch_size=batch_size,
                     tol=tol, n_iter_no_change=n_iter_no_change, rng=rng, progress=progress,
                     callback=callback, compiler=compiler, sample_weight=sample_weight,
                     host_weights=host_weights,
@@ -340,7 +358,7 @@ def train(
                 result.params, result.loss_curve, result.n_iter, result.stopped_early = done
                 return result
             _eager(
-                X, Y, params, optimizer, kwargs, xp, result, max_iter=max_iter,
+                X, Y, params, optimizer, spec, xp, result, alpha=alpha, max_iter=max_iter,
                 batch_size=None if full_batch else batch_size, tol=tol,
                 n_iter_no_change=n_iter_no_change, rng=rng, progress=progress,
                 callback=callback, sample_weight=sample_weight, host_weights=host_weights,
@@ -378,10 +396,11 @@ def _eager(
     Y: Array,
     params: Params,
     optimizer: Optimizer,
-    kwargs: dict[str, Any],
+    spec: NetworkSpec,
     xp: Any,
     result: TrainingResult,
     *,
+    alpha: float,
     max_iter: int,
     batch_size: int | None,
     tol: float | None,
@@ -395,11 +414,10 @@ def _eager(
 ) -> None:
     # The eager program, driven by the rules of :mod:`nnbackend.training.rules`. Dask arrays
     # train data-parallel over their chunks.
-    if host_weights is not None and batch_size is None:
-        kwargs = {**kwargs, "sample_weight": sample_weight}
+    full_weights = sample_weight if host_weights is not None and batch_size is None else None
     parallel = _data_parallel(X, Y, batch_size)
     if parallel is not None:
-        blocked = _parallel_blocked(holdout, kwargs, host_weights)
+        blocked = _parallel_blocked(holdout, alpha, host_weights)
         if blocked is not None:
             _warn_eager(blocked, str(getattr(adapter_of(X), "name", "this library")))
             parallel = None
@@ -411,14 +429,17 @@ def _eager(
         try:
             if parallel is not None:
                 params, cost = _parallel_epoch(
-                    parallel, params, optimizer, kwargs, batch_size, rng, iteration, last
+                    parallel, params, optimizer, spec, batch_size, rng, iteration, last
                 )
             elif batch_size is None:
-                params, cost = _batch_step(X, Y, params, optimizer, kwargs, xp, iteration, last)
+                params, cost = _batch_step(
+                    X, Y, params, optimizer, spec, xp, iteration, last, alpha=alpha,
+                    sample_weight=full_weights,
+                )  # fmt: skip
             else:
                 params, cost = _minibatch_epoch(
-                    X, Y, params, optimizer, kwargs, xp, iteration, last, batch_size, rng,
-                    sample_weight, host_weights,
+                    X, Y, params, optimizer, spec, xp, iteration, last, batch_size, rng,
+                    sample_weight, host_weights, alpha,
                 )  # fmt: skip
         except TrainingDivergedError as exc:
             if holdout is None or holdout.best_params is None:
@@ -456,12 +477,12 @@ def _eager(
 
 
 def _parallel_blocked(
-    holdout: _BestOnHoldout | None, kwargs: dict[str, Any], host_weights: np.ndarray | None
+    holdout: _BestOnHoldout | None, alpha: float, host_weights: np.ndarray | None
 ) -> str | None:
     # What the data-parallel runner does not compute: its chunks sum the plain cost.
     if holdout is not None:
         return "early_stopping"
-    if "alpha" in kwargs:
+    if alpha:
         return "alpha"
     if host_weights is not None:
         return "sample_weight"
@@ -473,7 +494,7 @@ def _minibatch_epoch(
     Y: Array,
     params: Params,
     optimizer: Optimizer,
-    kwargs: dict[str, Any],
+    spec: NetworkSpec,
     xp: Any,
     iteration: int,
     last: float | None,
@@ -481,6 +502,7 @@ def _minibatch_epoch(
     rng: Any,
     sample_weight: Array | None,
     host_weights: np.ndarray | None,
+    alpha: float,
 ) -> tuple[Params, float]:
     # One epoch over a fresh permutation; each batch carries its examples' weights.
     m = int(X.shape[1])
@@ -492,15 +514,18 @@ def _minibatch_epoch(
         stop = min(start + batch_size, m)
         idx = order[start:stop]  # in-range stop: array API
         weight: float = stop - start
-        batch_kwargs = kwargs
+        batch_weights = None
         if host_weights is not None:
             weight = float(host_weights[host_order[start:stop]].sum())
             if weight == 0.0:
                 continue  # no example of this batch counts: nothing to learn
-            batch_kwargs = {**kwargs, "sample_weight": xp.take(sample_weight, idx, axis=1)}
+            batch_weights = xp.take(sample_weight, idx, axis=1)
         xb = xp.take(X, idx, axis=1)
         yb = xp.take(Y, idx, axis=1)
-        params, cost = _batch_step(xb, yb, params, optimizer, batch_kwargs, xp, iteration, last)
+        params, cost = _batch_step(
+            xb, yb, params, optimizer, spec, xp, iteration, last, alpha=alpha,
+            sample_weight=batch_weights,
+        )  # fmt: skip
         costs.append(cost)
         weights.append(weight)
     return params, epoch_cost(costs, weights)
