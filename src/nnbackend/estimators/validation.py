@@ -16,6 +16,7 @@ import numpy as np
 
 from nnbackend._arrays import array_namespace
 from nnbackend.backends import Backend, asarray, backend_of, to_numpy
+from nnbackend.backends.placement import mismatch_error
 from nnbackend.errors import data_conversion_warning
 
 __all__ = [
@@ -32,6 +33,8 @@ __all__ = [
 ]
 
 Array = Any
+
+_UNKNOWN: Any = object()  # "not looked up yet", as None means host data
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
@@ -69,23 +72,20 @@ def compute_backend(X: Any, active: Backend, name: str = "X") -> Backend:
     return active if owner is None else owner
 
 
-def _check_library(x: Any, name: str, backend: Backend, where: str) -> Backend | None:
-    owner = backend_of(x)
+def _check_library(
+    x: Any, name: str, backend: Backend, where: str, owner: Any = _UNKNOWN
+) -> Backend | None:
+    # ``owner``: backend_of(x), when the boundary has asked already (asked once per fit)
+    owner = backend_of(x) if owner is _UNKNOWN else owner
     if owner is None:
         return None
     if owner.name != backend.name:
-        raise TypeError(
-            f"{name} is an array of library {owner.name!r}, but the computation runs on "
-            f"{backend.name!r} ({where}). nnbackend never mixes libraries silently: pass "
-            f"{name} as host data (nnbackend.to_numpy({name})) or as a {backend.name!r} array, "
-            f"or run on {owner.name!r} from the start: nnbackend.use_backend({owner.name!r}) "
-            f"or NNBACKEND={owner.name}."
-        )
+        raise mismatch_error(name, owner.name, backend.name, where)
     if backend.device is not None and not owner.adapter.same_device(owner.device, backend.device):
-        raise TypeError(
-            f"{name} is on device {owner.device!r}, but the computation runs on "
-            f"{backend.device!r} ({where}). Move it there on purpose first."
-        )
+        raise mismatch_error(
+            name, owner.name, backend.name, where, device=owner.device,
+            target_device=backend.device,
+        )  # fmt: skip
     return owner
 
 
@@ -154,7 +154,13 @@ def _check_shape(shape: tuple[int, ...], name: str) -> None:
 
 
 def to_backend_features(
-    X: Any, backend: Backend, dtype: str | None, name: str = "X", *, where: str = "where X is"
+    X: Any,
+    backend: Backend,
+    dtype: str | None,
+    name: str = "X",
+    *,
+    where: str = "where X is",
+    owner: Any = _UNKNOWN,
 ) -> tuple[Array, str | None]:
     """Validate X of shape (n_samples, n_features) and return it in course layout.
 
@@ -169,6 +175,8 @@ def to_backend_features(
         The argument's name, for error messages.
     where : str, default "where X is"
         Why the computation runs on ``backend``, for error messages.
+    owner : Backend or None, optional
+        ``backend_of(X)`` when the caller has looked it up already (None: host data).
 
     Returns
     -------
@@ -180,12 +188,14 @@ def to_backend_features(
     Raises
     ------
     TypeError
-        Sparse, non-numeric, or another library's or device's array.
+        Sparse or non-numeric.
+    BackendError
+        Another library's or device's array.
     ValueError
         Complex, not 2-D, empty, or holding NaN or infinity.
     """
     _reject_sparse(X, name)
-    library = _check_library(X, name, backend, where)
+    library = _check_library(X, name, backend, where, owner)
     owner = None if library is None else library.name
     if library is None:
         arr = _host_features(X, name)

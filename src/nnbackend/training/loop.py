@@ -7,6 +7,7 @@ the boundary (:mod:`nnbackend.estimators.models`).
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from nnbackend._arrays import array_namespace
-from nnbackend.backends import adapter_of, materialize_params, move_like, to_numpy
+from nnbackend.backends import Adapter, Placement, materialize_params
 from nnbackend.core import network
 from nnbackend.core.spec import NetworkSpec
 from nnbackend.errors import PerformanceWarning, TrainingDivergedError
@@ -24,7 +25,7 @@ from nnbackend.training.optimizers import Optimizer
 from nnbackend.training.progress import Progress
 from nnbackend.training.rules import Stall, epoch_cost, finite_step
 
-__all__ = ["TrainingResult", "train", "training_step"]
+__all__ = ["TrainingResult", "full_batch_step", "train"]
 
 Array = Any
 Params = list[tuple[Array, Array]]
@@ -114,13 +115,13 @@ def _batch_step(
 
 
 # ----------------------------------------------------------------- data-parallel hook
-def _data_parallel(X: Array, Y: Array, batch_size: int | None) -> Any:
-    """The adapter's data-parallel runner for chunked data (Dask), or None.
+def _data_parallel(X: Array, Y: Array, batch_size: int | None, adapter: Adapter | None) -> Any:
+    """The data-parallel runner of X's adapter for chunked data (Dask), or None.
 
     Such a runner maps the core's ``cost_and_gradients`` over the data's chunks where they are
     and returns the summed cost and gradients on the host; the loop below stays the same.
     """
-    hook = getattr(adapter_of(X), "data_parallel", None)
+    hook = getattr(adapter, "data_parallel", None)
     if hook is None:
         return None
     return hook(X, Y, gradients=network.cost_and_gradients, batch_size=batch_size)
@@ -162,34 +163,33 @@ def _parallel_epoch(
     return params, epoch_cost(costs, sizes)
 
 
-def training_step(
+def full_batch_step(
     X: Array,
     Y: Array,
     params: Params,
     optimizer: Optimizer,
+    spec: NetworkSpec,
     *,
-    hidden: str = "relu",
-    output: str = "sigmoid",
-    slope: float = 0.01,
+    xp: Any,
     iteration: int = 0,
     last_cost: float | None = None,
-    xp: Any = None,
 ) -> tuple[Params, float]:
-    """One iteration exactly as :func:`train` runs it on a full batch.
+    """One full-batch iteration exactly as :func:`train`'s eager loop runs it.
 
-    Cost and gradients, the optimizer's step, the divergence check and the update: the unit the
-    benchmark's "fit step" row times.
+    Cost and gradients, the optimizer's step, the divergence check and the update (the unit
+    the benchmark's "fit step" row times, :mod:`nnbackend.bench.stepping`).
 
     Parameters
     ----------
-    X, Y, params, optimizer, hidden, output, slope
+    X, Y, params, optimizer
         As in :func:`train`.
+    spec : NetworkSpec
+    xp : module
+        The namespace of X.
     iteration : int, default 0
         Reported by :class:`TrainingDivergedError`.
     last_cost : float, optional
         The previous iteration's cost, reported by :class:`TrainingDivergedError`.
-    xp : module, optional
-        The namespace of X; resolved when omitted.
 
     Returns
     -------
@@ -203,8 +203,6 @@ def training_step(
     TrainingDivergedError
         When the cost or the updated parameters are NaN or infinite.
     """
-    xp = xp or array_namespace(X, Y)
-    spec = NetworkSpec(hidden=hidden, output=output, slope=slope)
     return _batch_step(X, Y, params, optimizer, spec, xp, iteration, last_cost)
 
 
@@ -253,6 +251,7 @@ def train(
     alpha: float = 0.0,
     sample_weight: Array | None = None,
     validation_score: Callable[[Params], float] | None = None,
+    placement: Placement | None = None,
 ) -> TrainingResult:
     """Train ``params`` on (X, Y) and return them with the cost history.
 
@@ -300,6 +299,10 @@ def train(
         after every iteration (epoch), higher being better. ``tol`` and ``n_iter_no_change``
         then apply to this score instead of the cost, and the parameters of the best score are
         returned.
+    placement : Placement, optional
+        Where X is (adapter, device, dtype, compiler), resolved by the caller, which has
+        entered its ``computing`` scope (the estimators' boundary). When omitted it is
+        resolved here, once, and its scope entered here.
 
     Returns
     -------
@@ -328,7 +331,13 @@ def train(
         if isinstance(random_state, np.random.Generator | np.random.RandomState)
         else np.random.default_rng(random_state)
     )
-    host_weights = None if sample_weight is None else to_numpy(sample_weight).reshape(-1)
+    scope: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    if placement is None:  # called directly (the course's façade, tests): resolve once here
+        placement = compiled.place(X)
+        scope = placement.computing()
+    host_weights = None
+    if sample_weight is not None:
+        host_weights = placement.to_host(sample_weight).reshape(-1)
     if host_weights is not None and not host_weights.sum() > 0:
         raise ValueError(
             "sample_weight sums to zero (or is not finite): at least one example needs a "
@@ -341,9 +350,9 @@ def train(
     progress = Progress(max_iter, verbose, "training")
     # Overflow is detected below and reported as TrainingDivergedError; NumPy's own warnings
     # about it would only be noise before that precise error.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), compiled.computing(X):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), scope:
         try:
-            compiler = compiled.compiler_for(X) if optimizer.compilable else None
+            compiler = placement.compiler if optimizer.compilable else None
             blocked = _not_compiled(holdout, host_weights, full_batch)
             if compiler is not None and blocked is not None:
                 _warn_eager(blocked, compiler.adapter.name)
@@ -353,7 +362,7 @@ def train(
                     batch_size=batch_size,
                     tol=tol, n_iter_no_change=n_iter_no_change, rng=rng, progress=progress,
                     callback=callback, compiler=compiler, sample_weight=sample_weight,
-                    host_weights=host_weights,
+                    host_weights=host_weights, placement=placement,
                 )  # fmt: skip
                 result.params, result.loss_curve, result.n_iter, result.stopped_early = done
                 return result
@@ -362,7 +371,7 @@ def train(
                 batch_size=None if full_batch else batch_size, tol=tol,
                 n_iter_no_change=n_iter_no_change, rng=rng, progress=progress,
                 callback=callback, sample_weight=sample_weight, host_weights=host_weights,
-                holdout=holdout,
+                holdout=holdout, placement=placement,
             )  # fmt: skip
         finally:
             progress.close()
@@ -411,15 +420,16 @@ def _eager(
     sample_weight: Array | None,
     host_weights: np.ndarray | None,
     holdout: _BestOnHoldout | None,
+    placement: Placement,
 ) -> None:
     # The eager program, driven by the rules of :mod:`nnbackend.training.rules`. Dask arrays
     # train data-parallel over their chunks.
     full_weights = sample_weight if host_weights is not None and batch_size is None else None
-    parallel = _data_parallel(X, Y, batch_size)
+    parallel = _data_parallel(X, Y, batch_size, placement.adapter)
     if parallel is not None:
         blocked = _parallel_blocked(holdout, alpha, host_weights)
         if blocked is not None:
-            _warn_eager(blocked, str(getattr(adapter_of(X), "name", "this library")))
+            _warn_eager(blocked, placement.name)
             parallel = None
     if parallel is not None:
         params = parallel.host_params(params)  # small: updated on the host, sent out each step
@@ -439,7 +449,7 @@ def _eager(
             else:
                 params, cost = _minibatch_epoch(
                     X, Y, params, optimizer, spec, xp, iteration, last, batch_size, rng,
-                    sample_weight, host_weights, alpha,
+                    sample_weight, host_weights, alpha, placement,
                 )  # fmt: skip
         except TrainingDivergedError as exc:
             if holdout is None or holdout.best_params is None:
@@ -503,11 +513,12 @@ def _minibatch_epoch(
     sample_weight: Array | None,
     host_weights: np.ndarray | None,
     alpha: float,
+    placement: Placement,
 ) -> tuple[Params, float]:
     # One epoch over a fresh permutation; each batch carries its examples' weights.
     m = int(X.shape[1])
     host_order = rng.permutation(m)
-    order = move_like(host_order, X, keep_dtype=True)
+    order = placement.move(host_order, keep_dtype=True)
     costs: list[float] = []
     weights: list[float] = []
     for start in range(0, m, batch_size):
