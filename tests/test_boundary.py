@@ -107,3 +107,46 @@ def test_a_library_mismatch_raises_one_error_type():
             nnbackend.asarray(strict.asarray(X))
     assert type(predicted.value) is type(converted.value) is BackendError
 
+
+def test_fit_converts_x_in_one_pass(monkeypatch):
+    # Between fit and the first step X is read once: the transposed copy, checked finite
+    # block by block on the way. Counted two ways: no finiteness check sees an array of X's
+    # size, and the conversion allocates one array of X's size (the copy) and nothing else big.
+    import tracemalloc
+
+    import nnbackend
+    from nnbackend.estimators import validation
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2000, 300))  # 4.8 MB: far above the block size
+    y = (X[:, 0] > 0).astype(int)
+    seen = []
+    isfinite = np.isfinite
+
+    class CountingNumpy:
+        def __getattr__(self, attr):
+            return getattr(np, attr)
+
+        @staticmethod
+        def isfinite(x, *args, **kwargs):
+            seen.append(np.size(x))
+            return isfinite(x, *args, **kwargs)
+
+    monkeypatch.setattr(validation, "np", CountingNumpy())
+    tracemalloc.start()
+    try:
+        XT = validation.transposed_finite(X, "float64")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert XT.flags.c_contiguous and np.array_equal(XT, X.T)
+    assert peak < 1.05 * X.nbytes
+    assert seen and max(seen) < X.size
+    seen.clear()
+    with nnbackend.use_backend("numpy"):
+        nnbackend.NeuralNetworkClassifier(hidden_layer_sizes=(2,), max_iter=1, tol=None).fit(X, y)
+    assert seen and max(seen) < X.size  # the fit's conversion is this one pass
+    bad = X.copy()
+    bad[1500, 7] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        validation.transposed_finite(bad, "float32")
