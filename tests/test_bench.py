@@ -193,3 +193,29 @@ def test_run_times_the_pairs_interleaved_and_the_table_shows_their_ratio():
     assert "| case | nnbackend-numpy / numpy-course |" in table
     assert f"| logreg [2,1] m=2000 | {entry['ratio']:.2f}× |" in table
     assert bench.format_parity({"parity": []}) == ""
+
+
+def test_option_rows_run_on_a_tiny_size_and_print_ratios():
+    # A smoke test: every row runs and the table prints; no timing is asserted.
+    from nnbackend.bench import options
+
+    rows = options.option_rows(m=40, features=3, iterations=2, budget_s=0.0, min_samples=1)
+    assert {row.option for row in rows} == {label for label, _, _ in options.OPTIONS}
+    assert all(row.ratio is None or row.ratio > 0 for row in rows)
+    table = options.format_options(rows)
+    assert "alpha=1e-3" in table and "early_stopping=True" in table
+
+
+def test_cli_bench_options_prints_the_ratio_table(capsys, monkeypatch):
+    from nnbackend import cli
+    from nnbackend.bench import options
+
+    original = options.option_rows
+    monkeypatch.setattr(
+        options,
+        "option_rows",
+        lambda **kw: original(**{**kw, "m": 40, "iterations": 2, "budget_s": 0.0}),
+    )
+    assert cli.main(["bench", "--options", "--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "| option |" in out and 'solver="adam"' in out
