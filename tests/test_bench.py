@@ -424,3 +424,29 @@ def test_the_dask_benchmark_times_numpy_with_the_dask_rows_harness(monkeypatch):
     text = distributed.format_dask_report(report)
     assert "| NumPy in memory (all cores) |  | 20.0 ms [10.0–30.0] |" in text
     assert "median [min–max] of 3 pairs of fits" in text
+
+
+def test_option_rows_run_on_a_tiny_size_and_print_ratios():
+    # A smoke test: every row runs and the table prints; no timing is asserted.
+    from nnbackend.bench import options
+
+    rows = options.option_rows(m=40, features=3, iterations=2, budget_s=0.0, min_samples=1)
+    assert {row.option for row in rows} == {label for label, _, _ in options.OPTIONS}
+    assert all(row.ratio is None or row.ratio > 0 for row in rows)
+    table = options.format_options(rows)
+    assert "alpha=1e-3" in table and "early_stopping=True" in table
+
+
+def test_cli_bench_options_prints_the_ratio_table(capsys, monkeypatch):
+    from nnbackend import cli
+    from nnbackend.bench import options
+
+    original = options.option_rows
+    monkeypatch.setattr(
+        options,
+        "option_rows",
+        lambda **kw: original(**{**kw, "m": 40, "iterations": 2, "budget_s": 0.0}),
+    )
+    assert cli.main(["bench", "--options", "--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "| option |" in out and 'solver="adam"' in out

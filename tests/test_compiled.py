@@ -19,6 +19,7 @@ import nnbackend
 from nnbackend import backends, datasets, training
 from nnbackend.backends.loops import Compiler, HostLoop, Layout, QueuedLoop
 from nnbackend.core.initializers import initialize_parameters
+from nnbackend.core.spec import NetworkSpec
 from nnbackend.errors import TrainingDivergedError
 from nnbackend.training import compiled, optimizers
 
@@ -237,8 +238,8 @@ def test_progress_is_updated_for_every_iteration(block_numpy):
     rng = np.random.default_rng(0)
     params = initialize_parameters([2, 4, 1], X, init="xavier", rng=0)
     result = compiled.train(
-        X, Y, params, optimizers.GradientDescent(0.5), {"hidden": "tanh", "output": "sigmoid",
-        "slope": 0.01}, max_iter=150, batch_size=None, tol=None, n_iter_no_change=10, rng=rng,
+        X, Y, params, optimizers.GradientDescent(0.5), NetworkSpec(hidden="tanh"),
+        max_iter=150, batch_size=None, tol=None, n_iter_no_change=10, rng=rng,
         progress=Progress(),
     )  # fmt: skip
     assert result is not None

@@ -72,7 +72,7 @@ def test_predict_on_another_library_says_how_to_fix(moons, numpy_backend):
     torch = pytest.importorskip("torch")
     X, y = moons
     model = nnbackend.LogisticRegression(max_iter=5, tol=None).fit(X, y)
-    with pytest.raises(TypeError) as info:
+    with pytest.raises(BackendError) as info:
         model.predict(torch.asarray(X))
     message = str(info.value)
     assert "'torch'" in message and "'numpy'" in message

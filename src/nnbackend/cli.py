@@ -191,6 +191,10 @@ def _adapter_details() -> None:
 # ---------------------------------------------------------------------- bench
 def _bench(args: argparse.Namespace) -> int:
     _check_outputs({"--json": (args.json, False), "--plot": (args.plot, True)})
+    if getattr(args, "options", False):
+        from nnbackend.bench.options import run_options_from_cli
+
+        return run_options_from_cli(args)
     if args.dask:
         from nnbackend.bench.dask import run_dask_from_cli
 
@@ -504,6 +508,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="time data-parallel training on Dask LocalClusters (1 and 2 workers) against "
         "in-memory NumPy instead (needs the dask extra; --quick, --dtype and --json apply)",
+    )
+    p_bench.add_argument(
+        "--options",
+        action="store_true",
+        help="time whole fits with one option each (alpha, sample_weight, momentum, adam, "
+        "early_stopping) against the plain compiled GD fit on JAX and PyTorch, and print the "
+        "ratios (--quick, --dtype and --budget apply)",
     )
     p_bench.set_defaults(func=_bench, parser=p_bench)
 

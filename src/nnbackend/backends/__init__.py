@@ -28,6 +28,7 @@ from nnbackend.backends.dask.adapter import DaskAdapter
 from nnbackend.backends.jax import JaxAdapter, JaxCompiler
 from nnbackend.backends.loops import Block, Compiler, HostLoop, Layout, Program, QueuedLoop
 from nnbackend.backends.numpy import NumpyAdapter
+from nnbackend.backends.placement import Placement, mismatch_error
 from nnbackend.backends.torch import TorchAdapter, TorchCompiler
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "JaxCompiler",
     "Layout",
     "NumpyAdapter",
+    "Placement",
     "Program",
     "QueuedLoop",
     "TorchAdapter",
@@ -63,6 +65,7 @@ __all__ = [
     "library_of",
     "materialize",
     "materialize_params",
+    "mismatch_error",
     "move_like",
     "register",
     "registered",

@@ -41,7 +41,6 @@ __all__ = [
     "Program",
     "QueuedLoop",
     "Score",
-    "Stepwise",
 ]
 
 Step = Callable[[Any, Any, Any, Any], tuple[Any, Any, Any]]
@@ -192,34 +191,6 @@ class Program:
         Block
         """
         raise NotImplementedError
-
-
-class Stepwise:
-    """One step per call with nothing read back: what a benchmark times against a hand-written
-    step. The default runs the step as it is (an eager step reads its cost, as the eager
-    loop does).
-
-    Parameters
-    ----------
-    step : callable
-    functional : bool
-        Whether ``step`` is functional (a non-finite step is then not kept).
-    """
-
-    def __init__(self, step: Step, functional: bool) -> None:
-        self.step = step
-        self.functional = functional
-
-    def prepare(self, state: Any) -> Any:
-        """The state the steps may consume, from the caller's."""
-        return state
-
-    def advance(self, state: Any, X: Any, Y: Any, scalars: Any) -> Any:
-        """One step from ``state``; returns the new state (the old one if not finite)."""
-        new, _, finite = self.step(state, X, Y, scalars)
-        if self.functional and not bool(finite):
-            return state
-        return new
 
 
 class HostLoop(Program):
@@ -611,7 +582,8 @@ class Compiler:
         return HostLoop(step, layout, xp, self._move, functional=self.functional, score=score)
 
     def single(self, step: Step, layout: Layout, xp: Any) -> Any:
-        """Build one step per call with nothing read back (see :class:`Stepwise`).
+        """Build one step per call with nothing read back, or None (the caller then runs the
+        step itself, as the benchmark's ``Stepwise`` does).
 
         Parameters
         ----------
@@ -622,10 +594,11 @@ class Compiler:
 
         Returns
         -------
-        object
-            With ``prepare(state)`` and ``advance(state, X, Y, scalars) -> state``.
+        object or None
+            With ``prepare(state)`` and ``advance(state, X, Y, scalars) -> state``; the
+            generic compiler has no such program of its own.
         """
-        return Stepwise(step, self.functional)
+        return None
 
     def _move(self, host: np.ndarray, like: Any) -> Any:
         return self.adapter.from_host(np.asarray(host), self.adapter.device_of(like))

@@ -13,8 +13,8 @@ import numpy as np
 from nnbackend._arrays import numpy_dtype
 from nnbackend.backends import _registry as backends
 from nnbackend.backends._adapter import Adapter
+from nnbackend.backends.placement import mismatch_error
 from nnbackend.backends.switch import Backend, chosen_backend, get_backend
-from nnbackend.errors import BackendError
 
 __all__ = [
     "asarray",
@@ -196,19 +196,12 @@ def asarray(obj: Any, dtype: Any = None, *, backend: Backend | None = None) -> A
     owner = None if adapter.host and adapter.owns(obj) else backend_of(obj)
     if owner is not None:
         if owner.name != backend.name:
-            raise BackendError(
-                f"got an array of library {owner.name!r}, but the target backend is "
-                f"{backend.name!r}. nnbackend never copies between libraries silently: convert "
-                "it with nnbackend.to_numpy(x) first, or compute on its library: "
-                f"`with nnbackend.use_backend({owner.name!r}):`, "
-                f"nnbackend.set_backend({owner.name!r}) or NNBACKEND={owner.name}."
-            )
+            raise mismatch_error("the array", owner.name, backend.name)
         if backend.device is not None and not adapter.same_device(owner.device, backend.device):
-            raise BackendError(
-                f"the array is on device {owner.device!r}, but the target backend "
-                f"{backend.name!r} uses device {backend.device!r}. Move it on purpose "
-                "(nnbackend.to_numpy) or choose that device with use_backend/set_backend."
-            )
+            raise mismatch_error(
+                "the array", owner.name, backend.name, device=owner.device,
+                target_device=backend.device,
+            )  # fmt: skip
         if dtype is None:
             return obj
         target = getattr(backend.xp, numpy_dtype(dtype).name)

@@ -4,7 +4,7 @@ nnbackend's own rows come from the backend registry (every adapter with a
 ``benchmark_device``); the hand-written peers come from :mod:`nnbackend.bench.peers`.
 
 On a library whose adapter has a compiler, ``nnbackend-<library>`` times the compiled step
-(:class:`nnbackend.training.compiled.Stepper`: ``jax.jit``, PyTorch's lean path, CuPy's fused
+(:class:`nnbackend.bench.stepping.Stepper`: ``jax.jit``, PyTorch's lean path, CuPy's fused
 kernels
 replayed as a CUDA graph), dispatched once per call like the hand-written peers. The
 ``nnbackend-<library>-fit`` rows (:func:`fit_implementations`) time whole ``fit`` calls of
@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from nnbackend import backends, training
+from nnbackend import backends
 from nnbackend.backends import array_namespace, asarray, use_backend
 from nnbackend.bench import peers
 from nnbackend.bench.cases import Case, matmul_flops, problem
 from nnbackend.bench.peers import Step, sync_none
+from nnbackend.bench.stepping import Stepper, training_step
 from nnbackend.core import network
+from nnbackend.core.spec import NetworkSpec
 from nnbackend.estimators.models import NeuralNetworkClassifier
 from nnbackend.training import compiled, optimizers
 
@@ -122,9 +124,8 @@ def nnbackend_step(case: Case, dtype: str, backend: str, device: str | None) -> 
 
 def _compiled_step(Xb: Any, Yb: Any, params: Any, case: Case, active: Any) -> Step:
     # the library's compiled step, one dispatch per call, nothing read back
-    stepper = compiled.Stepper(
-        Xb, Yb, params, optimizers.GradientDescent(0.01), hidden=case.hidden, output="sigmoid"
-    )
+    spec = NetworkSpec.of(params, hidden=case.hidden, output="sigmoid")
+    stepper = Stepper(Xb, Yb, params, optimizers.GradientDescent(0.01), spec)
 
     def sync() -> None:
         active.adapter.synchronize(active.device, [stepper.params[-1][0]])
@@ -183,11 +184,10 @@ def _fit_step(case: Case, dtype: str) -> Step:
     xp = array_namespace(X)
     optimizer = optimizers.GradientDescent(0.01)
     state = {"params": [(w.copy(), b.copy()) for w, b in host]}
+    spec = NetworkSpec.of(host, hidden=case.hidden, output="sigmoid")
 
     def step() -> None:
-        state["params"], _ = training.training_step(
-            X, Y, state["params"], optimizer, hidden=case.hidden, output="sigmoid", xp=xp
-        )
+        state["params"], _ = training_step(X, Y, state["params"], optimizer, spec, xp=xp)
 
     return step, sync_none
 

@@ -15,6 +15,7 @@ from nnbackend._arrays import array_namespace, numpy_dtype
 from nnbackend.backends import asarray, backend_of, library_of, materialize
 from nnbackend.core import network
 from nnbackend.core.initializers import draw_parameters, move_like
+from nnbackend.core.spec import NetworkSpec
 from nnbackend.course._checks import gradient_list, parameter_list
 from nnbackend.training.optimizers import GradientDescent
 
@@ -228,8 +229,7 @@ def compiled_descent(
         Y,
         params,
         GradientDescent(learning_rate),
-        hidden=hidden,
-        output="sigmoid",
+        spec=NetworkSpec(hidden=hidden, output="sigmoid"),
         max_iter=num_iterations,
         tol=None,
         callback=show,

@@ -13,6 +13,7 @@ import numpy as np
 from nnbackend._arrays import array_namespace
 from nnbackend.backends import asarray
 from nnbackend.core import activations, losses, network
+from nnbackend.core.spec import NetworkSpec
 from nnbackend.course._checks import check_inputs, columns, label_rows, positive_size
 from nnbackend.course._common import (
     as_float_array,
@@ -246,8 +247,7 @@ def nn_model(
         Y,
         from_dict(parameters),
         GradientDescent(1.2),
-        hidden="tanh",
-        output="sigmoid",
+        spec=NetworkSpec(hidden="tanh", output="sigmoid"),
         max_iter=num_iterations,
         tol=None,
         callback=report,

@@ -18,19 +18,16 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from nnbackend._arrays import array_namespace, dtype_name
-from nnbackend.backends import backend_of, get_backend, move_like, to_numpy
-from nnbackend.core.initializers import initialize_parameters
+from nnbackend.backends import Placement, backend_of, get_backend, move_like, to_numpy
+from nnbackend.core.initializers import draw_parameters
+from nnbackend.core.spec import NetworkSpec
 from nnbackend.errors import convergence_warning
 from nnbackend.estimators import holdout
 from nnbackend.estimators.params import FitConfig, Rule, make_rng, validate_params
 from nnbackend.estimators.prediction import Prediction
 from nnbackend.estimators.schema import FileState
-from nnbackend.estimators.validation import (
-    check_sample_weight,
-    compute_backend,
-    to_backend_features,
-)
-from nnbackend.training import TrainingResult, train
+from nnbackend.estimators.validation import check_sample_weight, to_backend_features
+from nnbackend.training import TrainingResult, compiled, train
 from nnbackend.training.holdout import HeldOut
 from nnbackend.training.optimizers import Optimizer
 
@@ -165,7 +162,14 @@ class NetworkEstimator(FileState, Prediction):
 
     # ----------------------------------------------------------- fitting
     def _targets(
-        self, y: Any, XT: Array, *, incremental: bool, continuing: bool, **extra: Any
+        self,
+        y: Any,
+        XT: Array,
+        *,
+        place: Placement,
+        incremental: bool,
+        continuing: bool,
+        **extra: Any,
     ) -> Targets:  # pragma: no cover - each kind defines its targets
         raise NotImplementedError
 
@@ -185,20 +189,31 @@ class NetworkEstimator(FileState, Prediction):
                 "with nothing held out): set early_stopping=False"
             )
         fitted = hasattr(self, "_params")
-        backend = (
-            self._params_backend() if incremental and fitted else compute_backend(X, get_backend())
-        )
+        if incremental and fitted:
+            backend = self._params_backend()
+        else:
+            # X's own library and device (everything follows X), or the active backend for
+            # host data: the one registry look-up of the fit
+            owner = backend_of(X)
+            backend = owner or get_backend()
         with backend.adapter.computing():
             if incremental and fitted:
                 XT = self._features_where_params(
                     X, "where this model's parameters are, from its first partial_fit or fit"
                 )[0]
             else:
-                XT = to_backend_features(X, backend, config.dtype)[0]
+                XT = to_backend_features(X, backend, config.dtype, owner=owner)[0]
+            # below here nothing asks the registry again: the placement carries the adapter,
+            # device, dtype and compiler, and every conversion goes through it
+            place = compiled.place(XT, backend.adapter)
             continuing = (incremental or config.warm_start) and fitted
-            targets = self._targets(y, XT, incremental=incremental, continuing=continuing, **extra)
+            targets = self._targets(
+                y, XT, place=place, incremental=incremental, continuing=continuing, **extra
+            )
             weights = _uniform_to_none(check_sample_weight(sample_weight, int(XT.shape[1])))
-            state, result = self._train(XT, targets, config, weights, incremental, continuing)
+            state, result = self._train(
+                XT, targets, config, weights, incremental, continuing, place
+            )
             self._set_fitted({**state, **targets.fitted})
             if not incremental:
                 self._warn_if_not_converged(result, config)
@@ -212,6 +227,7 @@ class NetworkEstimator(FileState, Prediction):
         sample_weight: np.ndarray | None,
         incremental: bool,
         continuing: bool,
+        place: Placement,
     ) -> tuple[dict[str, Any], TrainingResult]:
         # Train and return the fitted state, without touching ``self``: the caller swaps it in
         # whole, so a fit that fails at any point (divergence, Ctrl-C) leaves the estimator
@@ -225,22 +241,26 @@ class NetworkEstimator(FileState, Prediction):
             if incremental and not moved:
                 optimizer = self._continued_optimizer(config)
         else:
-            params = initialize_parameters(dims, XT, init=config.init, rng=rng)
+            params = [
+                (place.move(w), place.move(b)) for w, b in draw_parameters(dims, config.init, rng)
+            ]
         if optimizer is None:
             optimizer = config.optimizer()
-        weights = None if sample_weight is None else move_like(sample_weight.reshape(1, -1), XT)
+        weights = None if sample_weight is None else place.move(sample_weight.reshape(1, -1))
         X_fit, Y_fit, weights_fit, score = XT, Y, weights, None
         if config.early_stopping:
             X_fit, Y_fit, weights_fit, score = self._hold_out(
-                XT, Y, targets.truth, sample_weight, rng, config
+                XT, Y, targets.truth, sample_weight, rng, config, place
             )
+        spec = NetworkSpec(
+            tuple(dims), config.activation, targets.output, dtype=dtype_name(XT.dtype)
+        )
         result = train(
             X_fit,
             Y_fit,
             params,
             optimizer,
-            hidden=config.activation,
-            output=targets.output,
+            spec=spec,
             max_iter=1 if incremental else config.max_iter,
             batch_size=config.batch_size,
             tol=None if incremental else config.tol,
@@ -250,6 +270,7 @@ class NetworkEstimator(FileState, Prediction):
             alpha=config.alpha,
             sample_weight=weights_fit,
             validation_score=score,
+            placement=place,
         )
         state = {
             "_params": result.params,
@@ -301,6 +322,7 @@ class NetworkEstimator(FileState, Prediction):
         sample_weight: np.ndarray | None,
         rng: Any,
         config: FitConfig,
+        place: Placement,
     ) -> tuple[Array, Array, Array | None, Any]:
         # Early stopping: split off validation_fraction of the examples (on the host, with the
         # estimator's random state; stratified for classifiers) and score them after every
@@ -318,8 +340,8 @@ class NetworkEstimator(FileState, Prediction):
                         "another random_state or validation_fraction, or early_stopping=False."
                     )
         xp = array_namespace(XT)
-        take_train = move_like(train_idx, XT, keep_dtype=True)
-        X_val = xp.take(XT, move_like(val_idx, XT, keep_dtype=True), axis=1)
+        take_train = place.move(train_idx, keep_dtype=True)
+        X_val = xp.take(XT, place.move(val_idx, keep_dtype=True), axis=1)
         held = truth[val_idx]
         classifier = self._output_kind == "classifier"
         # the score runs where the data is, in the training loop (compiled ones included):
@@ -327,11 +349,11 @@ class NetworkEstimator(FileState, Prediction):
         score = HeldOut(
             X_val,
             (
-                move_like(held.astype(np.int32), XT, keep_dtype=True)
+                place.move(held.astype(np.int32), keep_dtype=True)
                 if classifier
-                else move_like(held.T, XT)
+                else place.move(held.T)
             ),
-            None if w_val is None else move_like(w_val, XT),
+            None if w_val is None else place.move(w_val),
             kind="accuracy" if classifier else "r2",
             hidden=config.activation,
         )
@@ -339,7 +361,7 @@ class NetworkEstimator(FileState, Prediction):
         return (
             xp.take(XT, take_train, axis=1),
             xp.take(Y, take_train, axis=1),
-            None if w_train is None else move_like(w_train.reshape(1, -1), XT),
+            None if w_train is None else place.move(w_train.reshape(1, -1)),
             score,
         )
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from nnbackend.backends import move_like, to_numpy
+from nnbackend.backends import Placement, to_numpy
 from nnbackend.core.activations import HIDDEN_ACTIVATIONS
 from nnbackend.core.initializers import INITS
 from nnbackend.estimators.base import NetworkEstimator, Targets
@@ -112,12 +112,12 @@ class _CourseVocabulary(NetworkEstimator):
         )
 
 
-def _class_targets(encoded: np.ndarray, n_classes: int, like: Array) -> tuple[Array, str]:
-    # Y in course layout on like's backend, and the output paired with it: one sigmoid unit for
-    # two classes, a softmax over one-hot rows for more
+def _class_targets(encoded: np.ndarray, n_classes: int, place: Placement) -> tuple[Array, str]:
+    # Y in course layout where the fit computes, and the output paired with it: one sigmoid
+    # unit for two classes, a softmax over one-hot rows for more
     if n_classes == 2:
-        return move_like(encoded.reshape(1, -1).astype(np.float64), like), "sigmoid"
-    return move_like(np.eye(n_classes)[encoded].T, like), "softmax"
+        return place.move(encoded.reshape(1, -1).astype(np.float64)), "sigmoid"
+    return place.move(np.eye(n_classes)[encoded].T), "softmax"
 
 
 class _Classifier(ClassifierFileState, ClassifierPrediction, _CourseVocabulary):
@@ -130,6 +130,7 @@ class _Classifier(ClassifierFileState, ClassifierPrediction, _CourseVocabulary):
         y: Any,
         XT: Array,
         *,
+        place: Placement,
         incremental: bool,
         continuing: bool,
         classes: Any = None,
@@ -148,7 +149,7 @@ class _Classifier(ClassifierFileState, ClassifierPrediction, _CourseVocabulary):
                         "with warm_start=False to start over."
                     )
         check_same_length(int(XT.shape[1]), encoded)
-        Y, output = _class_targets(encoded, declared.shape[0], XT)
+        Y, output = _class_targets(encoded, declared.shape[0], place)
         return Targets(Y, output, encoded, {"classes_": declared})
 
     def _declared_classes(self, classes: Any) -> np.ndarray:
@@ -530,7 +531,14 @@ class NeuralNetworkRegressor(RegressorFileState, RegressorPrediction, _LayeredNe
     _output_kind = "regressor"
 
     def _targets(
-        self, y: Any, XT: Array, *, incremental: bool, continuing: bool, **extra: Any
+        self,
+        y: Any,
+        XT: Array,
+        *,
+        place: Placement,
+        incremental: bool,
+        continuing: bool,
+        **extra: Any,
     ) -> Targets:
         targets = check_regression_targets(y)
         check_same_length(int(XT.shape[1]), targets)
@@ -540,7 +548,7 @@ class NeuralNetworkRegressor(RegressorFileState, RegressorPrediction, _LayeredNe
                 f"y has {targets.shape[1]} output(s), but {type(self).__name__} was fitted "
                 f"with {self.n_outputs_}."
             )
-        Y = move_like(np.ascontiguousarray(targets.T), XT)
+        Y = place.move(np.ascontiguousarray(targets.T))
         single = np.ndim(to_numpy(y)) == 1 if first or not incremental else self._single_output
         return Targets(Y, "identity", targets, {"_single_output": single})
 

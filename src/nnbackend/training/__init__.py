@@ -6,6 +6,6 @@ use; it works on data already converted to the backend and laid out in course no
 
 from __future__ import annotations
 
-from nnbackend.training.loop import TrainingResult, train, training_step
+from nnbackend.training.loop import TrainingResult, full_batch_step, train
 
-__all__ = ["TrainingResult", "train", "training_step"]
+__all__ = ["TrainingResult", "full_batch_step", "train"]

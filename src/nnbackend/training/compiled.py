@@ -38,9 +38,10 @@ import numpy as np
 
 from nnbackend import backends
 from nnbackend._arrays import array_namespace, dtype_name
-from nnbackend.backends import Adapter, get_backend
+from nnbackend.backends import Adapter, Placement, get_backend
 from nnbackend.backends.loops import Block, Compiler, Layout, Program
 from nnbackend.core import network
+from nnbackend.core.spec import NetworkSpec
 from nnbackend.errors import BackendError, TrainingDivergedError
 from nnbackend.training.holdout import HeldOut
 from nnbackend.training.optimizers import Optimizer
@@ -52,7 +53,18 @@ from nnbackend.training.rules import (
     warn_diverged_keeps_best,
 )
 
-__all__ = ["BLOCK", "Run", "Stepper", "compiler_for", "computing", "enabled", "train"]
+__all__ = [
+    "BLOCK",
+    "Run",
+    "compiler_for",
+    "computing",
+    "enabled",
+    "params_of",
+    "place",
+    "program_key",
+    "step_and_state",
+    "train",
+]
 
 Array = Any
 Params = list[tuple[Array, Array]]
@@ -83,6 +95,23 @@ def _adapter_of(X: Array) -> Adapter | None:
     except BackendError:  # a bad NNBACKEND only matters where the active backend is needed
         active = None
     return backends.adapter_of(X, prefer=active)
+
+
+def place(X: Array, adapter: Adapter | None = None) -> Placement:
+    """Where training on ``X`` computes: its adapter (found here unless given), device, dtype
+    and compiler (None when compiled loops are off).
+
+    Parameters
+    ----------
+    X : array
+    adapter : Adapter, optional
+        X's adapter, when the caller has found it already (then the registry is not asked).
+
+    Returns
+    -------
+    Placement
+    """
+    return Placement.of(X, adapter or _adapter_of(X), compiled=enabled())
 
 
 def computing(X: Array) -> contextlib.AbstractContextManager[Any]:
@@ -131,17 +160,28 @@ def _pairs(flat: Any) -> Params:
     return list(zip(flat[0::2], flat[1::2], strict=True))
 
 
-def _split(Y: Array, weighted: bool) -> tuple[Array, dict[str, Any]]:
+def _split(Y: Array, weighted: bool) -> tuple[Array, Array | None]:
     # Weighted runs carry the example weights as Y's last row, so that every program's
     # gathering of a mini-batch (a take along the examples) hands each batch its own weights.
     if not weighted:
-        return Y, {}
+        return Y, None
     n = int(Y.shape[0]) - 1
-    return Y[:n, :], {"sample_weight": Y[n:, :]}
+    return Y[:n, :], Y[n:, :]
+
+
+def _cost_and_gradients(
+    spec: NetworkSpec, alpha: float, X: Array, Y: Array, params: Params, scale: float, xp: Any,
+    weights: Array | None,
+) -> tuple[Array, Params]:  # fmt: skip
+    # The core's one cost-and-gradients call, with the spec's activations spelled out.
+    return network.cost_and_gradients(
+        X, Y, params, hidden=spec.hidden, output=spec.output, slope=spec.slope, scale=scale,
+        alpha=alpha, sample_weight=weights, xp=xp,
+    )  # fmt: skip
 
 
 def _functional_step(
-    kwargs: dict[str, Any], rule: Optimizer, xp: Any, weighted: bool = False
+    spec: NetworkSpec, rule: Optimizer, xp: Any, weighted: bool = False, alpha: float = 0.0
 ) -> Callable[[Any, Array, Array, Any], tuple[Any, Array, Array]]:
     # state = (flat parameters, flat optimizer state); a pure function of arrays, for tracing.
     scale = rule.preferred_grad_scale
@@ -149,9 +189,7 @@ def _functional_step(
     def step(state: Any, X: Array, Y: Array, scalars: Any) -> tuple[Any, Array, Array]:
         flat, opt_state = state
         Y, weights = _split(Y, weighted)
-        cost, grads = network.cost_and_gradients(
-            X, Y, _pairs(flat), scale=scale, xp=xp, **kwargs, **weights
-        )
+        cost, grads = _cost_and_gradients(spec, alpha, X, Y, _pairs(flat), scale, xp, weights)
         deltas, opt_state = rule.functional_direction(
             list(opt_state), _flat(grads), scalars, grad_scale=scale, xp=xp
         )
@@ -162,7 +200,7 @@ def _functional_step(
 
 
 def _eager_step(
-    kwargs: dict[str, Any], xp: Any, weighted: bool = False
+    spec: NetworkSpec, xp: Any, weighted: bool = False, alpha: float = 0.0
 ) -> Callable[[Any, Array, Array, Any], tuple[Any, float, bool]]:
     # state = (parameters, optimizer): the eager loop's step, through the compiler's
     # namespace. The update lands in new arrays, kept only when they are finite.
@@ -170,9 +208,7 @@ def _eager_step(
         params, optimizer = state
         Y, weights = _split(Y, weighted)
         scale = optimizer.preferred_grad_scale
-        cost, grads = network.cost_and_gradients(
-            X, Y, params, scale=scale, xp=xp, **kwargs, **weights
-        )
+        cost, grads = _cost_and_gradients(spec, alpha, X, Y, params, scale, xp, weights)
         updated = optimizer.propose(params, optimizer.direction(params, grads, grad_scale=scale))
         value = float(cost)
         if finite_step(value, _flat(updated), xp):
@@ -285,10 +321,15 @@ def _layout(m: int, batch_size: int | None, optimizer: Optimizer) -> Layout:
 
 
 def _key(
-    X: Array, Y: Array, params: Params, kwargs: dict[str, Any], optimizer: Optimizer, layout: Layout
+    X: Array,
+    Y: Array,
+    params: Params,
+    spec: NetworkSpec,
+    options: tuple[Any, ...],
+    optimizer: Optimizer,
+    layout: Layout,
+    device: Any,
 ) -> tuple[Any, ...]:
-    adapter = _adapter_of(X)
-    device = None if adapter is None else adapter.device_of(X)
     shapes = tuple((tuple(w.shape), tuple(b.shape)) for w, b in params)
     return (
         shapes,
@@ -296,7 +337,8 @@ def _key(
         tuple(Y.shape),
         dtype_name(X.dtype),
         str(device),
-        tuple(sorted(kwargs.items())),
+        spec,
+        options,
         optimizer.signature(),
         layout,
     )
@@ -307,8 +349,9 @@ def train(
     Y: Array,
     params: Params,
     optimizer: Optimizer,
-    kwargs: dict[str, Any],
+    spec: NetworkSpec,
     *,
+    alpha: float = 0.0,
     max_iter: int,
     batch_size: int | None,
     tol: float | None,
@@ -320,6 +363,7 @@ def train(
     sample_weight: Array | None = None,
     host_weights: np.ndarray | None = None,
     holdout: HeldOut | None = None,
+    placement: Placement | None = None,
 ) -> Run | None:
     """Train with the compiled loop of X's library, or return None when there is none.
 
@@ -332,8 +376,10 @@ def train(
     params : list of (W, b)
     optimizer : Optimizer
         None is returned for an optimizer without a pure form (:attr:`Optimizer.compilable`).
-    kwargs : dict
-        ``hidden``, ``output`` and ``slope``.
+    spec : NetworkSpec
+        The network's activations.
+    alpha : float, default 0.0
+        The L2 penalty.
     max_iter, batch_size, tol, n_iter_no_change
         As in :func:`nnbackend.training.train`.
     rng : numpy Generator or RandomState
@@ -343,7 +389,7 @@ def train(
     callback : callable, optional
         Called as ``callback(iteration, cost)`` for every iteration, after its block.
     compiler : Compiler, optional
-        X's compiler, when the caller has looked it up already.
+        X's compiler, when the caller has looked it up already (else ``placement``'s).
     sample_weight : array of shape (1, m), optional
         Example weights, on X's library; they travel with the examples as Y's last row, so
         each mini-batch carries its own.
@@ -356,6 +402,9 @@ def train(
         are returned. They are found by running the best score's block again from its
         snapshot, up to that iteration: one snapshot per block and one partial block at the
         end, where keeping them in the loop would select over every parameter at every step.
+    placement : Placement, optional
+        Where X is, resolved by the caller (:func:`nnbackend.training.train`), which has
+        entered its ``computing`` scope; resolved here (and entered) when omitted.
 
     Returns
     -------
@@ -366,23 +415,26 @@ def train(
     TrainingDivergedError
         At the first step whose cost or update is not finite.
     """
-    compiler = compiler or compiler_for(X)
+    scope: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    if placement is None:
+        placement = place(X)
+        scope = placement.computing()
+    compiler = compiler or placement.compiler
     if compiler is None or not optimizer.compilable:
         return None
-    adapter = compiler.adapter
     weighted = sample_weight is not None
     if weighted:
         xp = array_namespace(X, Y)
         Y = xp.concat([Y, xp.astype(sample_weight, Y.dtype)], axis=0)
     functional = compiler.functional  # read once: it may follow an environment variable
     layout = _layout(int(X.shape[1]), batch_size, optimizer)
-    with adapter.computing(X.dtype):
+    with scope:
         opt_state = optimizer.state_arrays(_flat(params))  # made outside the compiler's scope
         try:
             trained, history, stopped = _train_in_scope(
-                compiler, functional, X, Y, params, optimizer, kwargs, opt_state, layout,
-                max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change, rng=rng,
-                progress=progress, callback=callback, weighted=weighted,
+                compiler, functional, X, Y, params, optimizer, spec, alpha, opt_state, layout,
+                placement.device, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
+                rng=rng, progress=progress, callback=callback, weighted=weighted,
                 host_weights=host_weights, holdout=holdout,
             )  # fmt: skip
         except TrainingDivergedError as error:
@@ -405,9 +457,11 @@ def _train_in_scope(
     Y: Array,
     params: Params,
     optimizer: Optimizer,
-    kwargs: dict[str, Any],
+    spec: NetworkSpec,
+    alpha: float,
     opt_state: list[Array],
     layout: Layout,
+    device: Any,
     *,
     max_iter: int,
     tol: float | None,
@@ -423,20 +477,22 @@ def _train_in_scope(
     xp = compiler.namespace(array_namespace(X, Y))
     with compiler.scope(X.dtype):
         if functional:
-            step = _functional_step(kwargs, optimizer.fresh(), xp, weighted)
+            step = _functional_step(spec, optimizer.fresh(), xp, weighted, alpha)
             state: Any = (tuple(_flat(params)), tuple(opt_state))
         else:
-            step = _eager_step(kwargs, xp, weighted)
+            step = _eager_step(spec, xp, weighted, alpha)
             state = (params, optimizer)
         score, held, signature = _score(holdout, functional, xp)
-        options = {**kwargs, "weighted": weighted, "holdout": signature}
 
         def build() -> Program:
             if score is None:  # a compiler written before scores takes three arguments
                 return compiler.loop(step, layout, xp)
             return compiler.loop(step, layout, xp, score)
 
-        program = compiler.program(_key(X, Y, params, options, optimizer, layout), build)
+        program = compiler.program(
+            _key(X, Y, params, spec, (alpha, weighted, signature), optimizer, layout, device),
+            build,
+        )
         history = _History(
             layout, tol, n_iter_no_change, progress, callback, host_weights, score is not None
         )
@@ -598,100 +654,59 @@ def _diverged(
     )
 
 
-class Stepper:
-    """One compiled full-batch training step per call, reading nothing back.
+# --------------------------------------------------------------------------- for benchmarks
+def step_and_state(
+    params: Params, optimizer: Optimizer, spec: NetworkSpec, xp: Any, functional: bool
+) -> tuple[Callable[..., Any], Any]:
+    """The full-batch step a compiled program runs, and its starting state for ``params``.
 
-    This is the unit the benchmark's nnbackend rows time against a hand-written step on the
-    same library (a ``jax.jit`` step, a torch eager step): the library's compiled step —
-    cost, gradients, the optimizer's update and the divergence check — dispatched once per
-    call, as the training loop runs it. A non-finite step is not kept, except on a program
-    that does not keep the last finite state itself (:attr:`Program.keeps_finite`, JAX's full
-    batch): there the check is computed and left on the device, as the device loop's
-    condition reads it.
+    The step is ``step(state, X, Y, scalars) -> (state, cost, finite)``, exactly the one
+    :func:`train` compiles; the benchmark's steppers (:mod:`nnbackend.bench.stepping`) run it
+    one call at a time. Call it inside the adapter's ``computing`` scope.
+
+    Parameters
+    ----------
+    params : list of (W, b)
+    optimizer : Optimizer
+    spec : NetworkSpec
+    xp : module
+        The compiler's namespace (:meth:`Compiler.namespace`).
+    functional : bool
+        The compiler's :attr:`Compiler.functional`.
+
+    Returns
+    -------
+    (step, state)
+    """
+    if functional:
+        flat = _flat(params)
+        state = (tuple(flat), tuple(optimizer.state_arrays(flat)))
+        return _functional_step(spec, optimizer.fresh(), xp), state
+    return _eager_step(spec, xp), (params, optimizer)
+
+
+def params_of(state: Any, functional: bool) -> Params:
+    """The (W, b) pairs of a step's state (see :func:`step_and_state`)."""
+    return _pairs(state[0]) if functional else state[0]
+
+
+def program_key(
+    X: Array, Y: Array, params: Params, spec: NetworkSpec, optimizer: Optimizer, device: Any
+) -> tuple[Any, ...]:
+    """The compiler's cache key of a single full-batch step program on (X, Y).
 
     Parameters
     ----------
     X, Y : arrays
-        Course layout, on a library with a compiler.
     params : list of (W, b)
+    spec : NetworkSpec
     optimizer : Optimizer
-    hidden, output, slope
-        As in :func:`nnbackend.core.network.forward`.
+    device : object
+        X's device, as its adapter names it.
 
-    Raises
-    ------
-    ValueError
-        When X's library has no compiler (or compiled loops are off), or the optimizer has no
-        pure form.
+    Returns
+    -------
+    tuple
     """
-
-    def __init__(
-        self,
-        X: Array,
-        Y: Array,
-        params: Params,
-        optimizer: Optimizer,
-        *,
-        hidden: str = "relu",
-        output: str = "sigmoid",
-        slope: float = 0.01,
-    ) -> None:
-        compiler = compiler_for(X)
-        if compiler is None or not optimizer.compilable:
-            raise ValueError(
-                "Stepper needs X on a library whose adapter has a compiler, with compiled loops "
-                f"on (NNBACKEND_COMPILED={os.environ.get('NNBACKEND_COMPILED')!r}), and an "
-                f"optimizer with a pure form; got {type(X).__name__} and "
-                f"{type(optimizer).__name__}"
-            )
-        self.X, self.Y, self.optimizer = X, Y, optimizer
-        self._compiler = compiler
-        self._functional = compiler.functional
-        kwargs = {"hidden": hidden, "output": output, "slope": slope}
-        layout = Layout(int(X.shape[1]), None, 1, optimizer.n_step_scalars)
-        with compiler.adapter.computing(X.dtype):
-            xp = compiler.namespace(array_namespace(X, Y))
-            flat = _flat(params)
-            opt_state = optimizer.state_arrays(flat)
-            if self._functional:
-                step = _functional_step(kwargs, optimizer.fresh(), xp)
-                state: Any = (tuple(flat), tuple(opt_state))
-            else:
-                step = _eager_step(kwargs, xp)
-                state = (params, optimizer)
-            self._single: Any = compiler.program(
-                ("single", *_key(X, Y, params, kwargs, optimizer, layout)),
-                lambda: compiler.single(step, layout, xp),
-            )
-            self.state = self._single.prepare(state)
-        self._steps = 0
-        # Made once and entered again at every step: a step of a small network takes tens of
-        # microseconds, and making them (reading the environment, for one) would be a third.
-        self._contexts = [
-            context
-            for context in (compiler.adapter.computing(X.dtype), compiler.scope(X.dtype))
-            if not isinstance(context, contextlib.nullcontext)
-        ]
-        self._scalars = self._functional and optimizer.n_step_scalars > 0
-
-    def step(self) -> None:
-        """Run one step (queued on the device where the library is asynchronous)."""
-        if not self._contexts:
-            self._advance()
-            return
-        with contextlib.ExitStack() as stack:
-            for context in self._contexts:
-                stack.enter_context(context)
-            self._advance()
-
-    def _advance(self) -> None:
-        scalars = None
-        if self._scalars:
-            scalars = self.optimizer.step_scalars(1, offset=self._steps)[0]
-        self.state = self._single.advance(self.state, self.X, self.Y, scalars)
-        self._steps += 1
-
-    @property
-    def params(self) -> Params:
-        """The current parameters (for a device sync or a look at the result)."""
-        return _pairs(self.state[0]) if self._functional else self.state[0]
+    layout = Layout(int(X.shape[1]), None, 1, optimizer.n_step_scalars)
+    return ("single", *_key(X, Y, params, spec, (), optimizer, layout, device))

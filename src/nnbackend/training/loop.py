@@ -7,6 +7,7 @@ the boundary (:mod:`nnbackend.estimators.models`).
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from nnbackend._arrays import array_namespace
-from nnbackend.backends import adapter_of, materialize_params, move_like, to_numpy
+from nnbackend.backends import Adapter, Placement, materialize_params
 from nnbackend.core import network
+from nnbackend.core.spec import NetworkSpec
 from nnbackend.errors import PerformanceWarning, TrainingDivergedError
 from nnbackend.training import compiled
 from nnbackend.training.holdout import HeldOut
@@ -24,7 +26,7 @@ from nnbackend.training.optimizers import Optimizer
 from nnbackend.training.progress import Progress
 from nnbackend.training.rules import Stall, epoch_cost, finite_step, warn_diverged_keeps_best
 
-__all__ = ["TrainingResult", "train", "training_step"]
+__all__ = ["TrainingResult", "full_batch_step", "train"]
 
 Array = Any
 Params = list[tuple[Array, Array]]
@@ -77,17 +79,29 @@ def _batch_step(
     Y: Array,
     params: Params,
     optimizer: Optimizer,
-    kwargs: dict[str, Any],
+    spec: NetworkSpec,
     xp: Any,
     iteration: int,
     last: float | None,
     gradients: Callable[..., tuple[Array, Params]] | None = None,
+    *,
+    alpha: float = 0.0,
+    sample_weight: Array | None = None,
 ) -> tuple[Params, float]:
     # the core's cost_and_gradients unless a data-parallel runner maps it over chunks; looked
     # up at call time, so that it stays one function wherever it is replaced
     gradients = gradients or network.cost_and_gradients
     scale = optimizer.preferred_grad_scale
-    cost, grads = gradients(X, Y, params, scale=scale, xp=xp, **kwargs)
+    if alpha or sample_weight is not None:
+        cost, grads = gradients(
+            X, Y, params, hidden=spec.hidden, output=spec.output, slope=spec.slope,
+            scale=scale, xp=xp, alpha=alpha, sample_weight=sample_weight,
+        )  # fmt: skip
+    else:  # the data-parallel runner's gradients take neither (it refuses both, see below)
+        cost, grads = gradients(
+            X, Y, params, hidden=spec.hidden, output=spec.output, slope=spec.slope,
+            scale=scale, xp=xp,
+        )  # fmt: skip
     deltas = optimizer.direction(params, grads, grad_scale=scale)
     # The update is checked as it lands, on the parameters it produces, and it lands in new
     # arrays that replace ``params`` only once found finite. Updating in place and undoing
@@ -102,13 +116,13 @@ def _batch_step(
 
 
 # ----------------------------------------------------------------- data-parallel hook
-def _data_parallel(X: Array, Y: Array, batch_size: int | None) -> Any:
-    """The adapter's data-parallel runner for chunked data (Dask), or None.
+def _data_parallel(X: Array, Y: Array, batch_size: int | None, adapter: Adapter | None) -> Any:
+    """The data-parallel runner of X's adapter for chunked data (Dask), or None.
 
     Such a runner maps the core's ``cost_and_gradients`` over the data's chunks where they are
     and returns the summed cost and gradients on the host; the loop below stays the same.
     """
-    hook = getattr(adapter_of(X), "data_parallel", None)
+    hook = getattr(adapter, "data_parallel", None)
     if hook is None:
         return None
     return hook(X, Y, gradients=network.cost_and_gradients, batch_size=batch_size)
@@ -118,7 +132,7 @@ def _parallel_epoch(
     parallel: Any,
     params: Params,
     optimizer: Optimizer,
-    kwargs: dict[str, Any],
+    spec: NetworkSpec,
     batch_size: int | None,
     rng: Any,
     iteration: int,
@@ -135,7 +149,7 @@ def _parallel_epoch(
                 None,
                 params,
                 optimizer,
-                kwargs,
+                spec,
                 np,
                 iteration,
                 last,
@@ -150,34 +164,33 @@ def _parallel_epoch(
     return params, epoch_cost(costs, sizes)
 
 
-def training_step(
+def full_batch_step(
     X: Array,
     Y: Array,
     params: Params,
     optimizer: Optimizer,
+    spec: NetworkSpec,
     *,
-    hidden: str = "relu",
-    output: str = "sigmoid",
-    slope: float = 0.01,
+    xp: Any,
     iteration: int = 0,
     last_cost: float | None = None,
-    xp: Any = None,
 ) -> tuple[Params, float]:
-    """One iteration exactly as :func:`train` runs it on a full batch.
+    """One full-batch iteration exactly as :func:`train`'s eager loop runs it.
 
-    Cost and gradients, the optimizer's step, the divergence check and the update: the unit the
-    benchmark's "fit step" row times.
+    Cost and gradients, the optimizer's step, the divergence check and the update (the unit
+    the benchmark's "fit step" row times, :mod:`nnbackend.bench.stepping`).
 
     Parameters
     ----------
-    X, Y, params, optimizer, hidden, output, slope
+    X, Y, params, optimizer
         As in :func:`train`.
+    spec : NetworkSpec
+    xp : module
+        The namespace of X.
     iteration : int, default 0
         Reported by :class:`TrainingDivergedError`.
     last_cost : float, optional
         The previous iteration's cost, reported by :class:`TrainingDivergedError`.
-    xp : module, optional
-        The namespace of X; resolved when omitted.
 
     Returns
     -------
@@ -191,9 +204,7 @@ def training_step(
     TrainingDivergedError
         When the cost or the updated parameters are NaN or infinite.
     """
-    xp = xp or array_namespace(X, Y)
-    kwargs = {"hidden": hidden, "output": output, "slope": slope}
-    return _batch_step(X, Y, params, optimizer, kwargs, xp, iteration, last_cost)
+    return _batch_step(X, Y, params, optimizer, spec, xp, iteration, last_cost)
 
 
 class _BestOnHoldout:
@@ -227,6 +238,7 @@ def train(
     params: Params,
     optimizer: Optimizer,
     *,
+    spec: NetworkSpec | None = None,
     hidden: str = "relu",
     output: str = "sigmoid",
     slope: float = 0.01,
@@ -240,6 +252,7 @@ def train(
     alpha: float = 0.0,
     sample_weight: Array | None = None,
     validation_score: Callable[[Params], float] | None = None,
+    placement: Placement | None = None,
 ) -> TrainingResult:
     """Train ``params`` on (X, Y) and return them with the cost history.
 
@@ -253,8 +266,12 @@ def train(
         Initial parameters. They are never written to: every update makes new arrays, so a
         failed or interrupted run leaves them as they were.
     optimizer : Optimizer
+    spec : NetworkSpec, optional
+        The network's activations (and sizes): what the estimators, the course's façade and
+        the benchmark pass.
     hidden, output, slope
-        As in :func:`nnbackend.core.network.forward`.
+        As in :func:`nnbackend.core.network.forward`: a shorthand for ``spec`` when it is
+        omitted (ignored otherwise).
     max_iter : int, default 200
         Iterations (full batch) or epochs (mini-batches).
     batch_size : int, optional
@@ -285,6 +302,10 @@ def train(
         the device; another callable keeps the eager loop. ``tol`` and ``n_iter_no_change``
         then apply to this score instead of the cost, and the parameters of the best score are
         returned.
+    placement : Placement, optional
+        Where X is (adapter, device, dtype, compiler), resolved by the caller, which has
+        entered its ``computing`` scope (the estimators' boundary). When omitted it is
+        resolved here, once, and its scope entered here.
 
     Returns
     -------
@@ -304,9 +325,8 @@ def train(
         last finite parameters.
     """
     xp = array_namespace(X, Y)
-    kwargs: dict[str, Any] = {"hidden": hidden, "output": output, "slope": slope}
-    if alpha:
-        kwargs["alpha"] = alpha
+    if spec is None:
+        spec = NetworkSpec.of(params, hidden=hidden, output=output, slope=slope)
     m = int(X.shape[1])
     full_batch = batch_size is None or batch_size >= m
     rng = (
@@ -314,7 +334,13 @@ def train(
         if isinstance(random_state, np.random.Generator | np.random.RandomState)
         else np.random.default_rng(random_state)
     )
-    host_weights = None if sample_weight is None else to_numpy(sample_weight).reshape(-1)
+    scope: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    if placement is None:  # called directly (the course's façade, tests): resolve once here
+        placement = compiled.place(X)
+        scope = placement.computing()
+    host_weights = None
+    if sample_weight is not None:
+        host_weights = placement.to_host(sample_weight).reshape(-1)
     if host_weights is not None and not host_weights.sum() > 0:
         raise ValueError(
             "sample_weight sums to zero (or is not finite): at least one example needs a "
@@ -327,18 +353,19 @@ def train(
     progress = Progress(max_iter, verbose, "training")
     # Overflow is detected below and reported as TrainingDivergedError; NumPy's own warnings
     # about it would only be noise before that precise error.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), compiled.computing(X):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), scope:
         try:
-            compiler = compiled.compiler_for(X) if optimizer.compilable else None
+            compiler = placement.compiler if optimizer.compilable else None
             blocked = _not_compiled(validation_score, host_weights, full_batch)
             if compiler is not None and blocked is not None:
                 _warn_eager(blocked, compiler.adapter.name)
             if compiler is not None and blocked is None:
                 done = compiled.train(
-                    X, Y, params, optimizer, kwargs, max_iter=max_iter, batch_size=batch_size,
+                    X, Y, params, optimizer, spec, alpha=alpha, max_iter=max_iter,
+                    batch_size=batch_size,
                     tol=tol, n_iter_no_change=n_iter_no_change, rng=rng, progress=progress,
                     callback=callback, compiler=compiler, sample_weight=sample_weight,
-                    host_weights=host_weights,
+                    host_weights=host_weights, placement=placement,
                     holdout=validation_score if isinstance(validation_score, HeldOut) else None,
                 )  # fmt: skip
                 assert done is not None  # a compiler and a compilable optimizer
@@ -347,11 +374,11 @@ def train(
                 result.best_validation_score = done.best_validation_score
                 return result
             _eager(
-                X, Y, params, optimizer, kwargs, xp, result, max_iter=max_iter,
+                X, Y, params, optimizer, spec, xp, result, alpha=alpha, max_iter=max_iter,
                 batch_size=None if full_batch else batch_size, tol=tol,
                 n_iter_no_change=n_iter_no_change, rng=rng, progress=progress,
                 callback=callback, sample_weight=sample_weight, host_weights=host_weights,
-                holdout=holdout,
+                holdout=holdout, placement=placement,
             )  # fmt: skip
         finally:
             progress.close()
@@ -388,10 +415,11 @@ def _eager(
     Y: Array,
     params: Params,
     optimizer: Optimizer,
-    kwargs: dict[str, Any],
+    spec: NetworkSpec,
     xp: Any,
     result: TrainingResult,
     *,
+    alpha: float,
     max_iter: int,
     batch_size: int | None,
     tol: float | None,
@@ -402,16 +430,16 @@ def _eager(
     sample_weight: Array | None,
     host_weights: np.ndarray | None,
     holdout: _BestOnHoldout | None,
+    placement: Placement,
 ) -> None:
     # The eager program, driven by the rules of :mod:`nnbackend.training.rules`. Dask arrays
     # train data-parallel over their chunks.
-    if host_weights is not None and batch_size is None:
-        kwargs = {**kwargs, "sample_weight": sample_weight}
-    parallel = _data_parallel(X, Y, batch_size)
+    full_weights = sample_weight if host_weights is not None and batch_size is None else None
+    parallel = _data_parallel(X, Y, batch_size, placement.adapter)
     if parallel is not None:
-        blocked = _parallel_blocked(holdout, kwargs, host_weights)
+        blocked = _parallel_blocked(holdout, alpha, host_weights)
         if blocked is not None:
-            _warn_eager(blocked, str(getattr(adapter_of(X), "name", "this library")))
+            _warn_eager(blocked, placement.name)
             parallel = None
     if parallel is not None:
         params = parallel.host_params(params)  # small: updated on the host, sent out each step
@@ -421,14 +449,17 @@ def _eager(
         try:
             if parallel is not None:
                 params, cost = _parallel_epoch(
-                    parallel, params, optimizer, kwargs, batch_size, rng, iteration, last
+                    parallel, params, optimizer, spec, batch_size, rng, iteration, last
                 )
             elif batch_size is None:
-                params, cost = _batch_step(X, Y, params, optimizer, kwargs, xp, iteration, last)
+                params, cost = _batch_step(
+                    X, Y, params, optimizer, spec, xp, iteration, last, alpha=alpha,
+                    sample_weight=full_weights,
+                )  # fmt: skip
             else:
                 params, cost = _minibatch_epoch(
-                    X, Y, params, optimizer, kwargs, xp, iteration, last, batch_size, rng,
-                    sample_weight, host_weights,
+                    X, Y, params, optimizer, spec, xp, iteration, last, batch_size, rng,
+                    sample_weight, host_weights, alpha, placement,
                 )  # fmt: skip
         except TrainingDivergedError as exc:
             if holdout is None or holdout.best_params is None:
@@ -458,12 +489,12 @@ def _eager(
 
 
 def _parallel_blocked(
-    holdout: _BestOnHoldout | None, kwargs: dict[str, Any], host_weights: np.ndarray | None
+    holdout: _BestOnHoldout | None, alpha: float, host_weights: np.ndarray | None
 ) -> str | None:
     # What the data-parallel runner does not compute: its chunks sum the plain cost.
     if holdout is not None:
         return "early_stopping"
-    if "alpha" in kwargs:
+    if alpha:
         return "alpha"
     if host_weights is not None:
         return "sample_weight"
@@ -475,7 +506,7 @@ def _minibatch_epoch(
     Y: Array,
     params: Params,
     optimizer: Optimizer,
-    kwargs: dict[str, Any],
+    spec: NetworkSpec,
     xp: Any,
     iteration: int,
     last: float | None,
@@ -483,26 +514,31 @@ def _minibatch_epoch(
     rng: Any,
     sample_weight: Array | None,
     host_weights: np.ndarray | None,
+    alpha: float,
+    placement: Placement,
 ) -> tuple[Params, float]:
     # One epoch over a fresh permutation; each batch carries its examples' weights.
     m = int(X.shape[1])
     host_order = rng.permutation(m)
-    order = move_like(host_order, X, keep_dtype=True)
+    order = placement.move(host_order, keep_dtype=True)
     costs: list[float] = []
     weights: list[float] = []
     for start in range(0, m, batch_size):
         stop = min(start + batch_size, m)
         idx = order[start:stop]  # in-range stop: array API
         weight: float = stop - start
-        batch_kwargs = kwargs
+        batch_weights = None
         if host_weights is not None:
             weight = float(host_weights[host_order[start:stop]].sum())
             if weight == 0.0:
                 continue  # no example of this batch counts: nothing to learn
-            batch_kwargs = {**kwargs, "sample_weight": xp.take(sample_weight, idx, axis=1)}
+            batch_weights = xp.take(sample_weight, idx, axis=1)
         xb = xp.take(X, idx, axis=1)
         yb = xp.take(Y, idx, axis=1)
-        params, cost = _batch_step(xb, yb, params, optimizer, batch_kwargs, xp, iteration, last)
+        params, cost = _batch_step(
+            xb, yb, params, optimizer, spec, xp, iteration, last, alpha=alpha,
+            sample_weight=batch_weights,
+        )  # fmt: skip
         costs.append(cost)
         weights.append(weight)
     return params, epoch_cost(costs, weights)
