@@ -21,12 +21,17 @@ from nnbackend._arrays import array_namespace, dtype_name
 from nnbackend.backends import Placement, backend_of, get_backend, move_like, to_numpy
 from nnbackend.core.initializers import draw_parameters
 from nnbackend.core.spec import NetworkSpec
-from nnbackend.errors import convergence_warning
+from nnbackend.errors import convergence_warning, user_stacklevel
 from nnbackend.estimators import holdout
+from nnbackend.estimators.memory import check_fit_memory
 from nnbackend.estimators.params import FitConfig, Rule, make_rng, validate_params
 from nnbackend.estimators.prediction import Prediction
 from nnbackend.estimators.schema import FileState
-from nnbackend.estimators.validation import check_sample_weight, to_backend_features
+from nnbackend.estimators.validation import (
+    check_sample_weight,
+    rescale_sample_weight,
+    to_backend_features,
+)
 from nnbackend.training import TrainingResult, compiled, train
 from nnbackend.training.holdout import HeldOut
 from nnbackend.training.optimizers import Optimizer
@@ -235,6 +240,7 @@ class NetworkEstimator(FileState, Prediction):
         rng = make_rng(config.random_state)
         Y = targets.Y
         dims = [int(XT.shape[0]), *config.sizes, int(Y.shape[0])]
+        check_fit_memory(dims, int(XT.shape[1]), XT.dtype, config.batch_size)
         optimizer = None
         if continuing:
             params, moved = self._fitted_params_like(dims, XT, incremental)
@@ -246,6 +252,7 @@ class NetworkEstimator(FileState, Prediction):
             ]
         if optimizer is None:
             optimizer = config.optimizer()
+        sample_weight, alpha = rescale_sample_weight(sample_weight, config.alpha)
         weights = None if sample_weight is None else place.move(sample_weight.reshape(1, -1))
         X_fit, Y_fit, weights_fit, score = XT, Y, weights, None
         if config.early_stopping:
@@ -267,7 +274,7 @@ class NetworkEstimator(FileState, Prediction):
             n_iter_no_change=config.n_iter_no_change,
             random_state=rng,
             verbose=config.verbose,
-            alpha=config.alpha,
+            alpha=alpha,
             sample_weight=weights_fit,
             validation_score=score,
             placement=place,
@@ -280,6 +287,8 @@ class NetworkEstimator(FileState, Prediction):
             "n_layers_": len(dims),
             "n_outputs_": dims[-1],
             "out_activation_": targets.output,
+            # the constructor arguments of this fit, plain: what a model file records
+            "_fit_params": self._checked_params(),
         }
         state.update(self._history_state(result, optimizer, continuing, config))
         return state, result
@@ -368,10 +377,11 @@ class NetworkEstimator(FileState, Prediction):
     def _history_state(
         self, result: TrainingResult, optimizer: Optimizer, continuing: bool, config: FitConfig
     ) -> dict[str, Any]:
-        # warm_start and partial_fit continue the curve and the count of the fit they start
-        # from, as scikit-learn's do (so that len(loss_curve_) == n_iter_ always)
+        # warm_start and partial_fit continue the curve of the fit they start from, while
+        # n_iter_ counts this call's iterations, as scikit-learn's do (its _fit_stochastic
+        # sets n_iter_ = 0 on every call): the curve is never shorter than n_iter_
         curve = (list(self.loss_curve_) if continuing else []) + result.loss_curve
-        n_iter = (int(self.n_iter_) if continuing else 0) + result.n_iter
+        n_iter = result.n_iter
         state: dict[str, Any] = {"loss_curve_": curve, "n_iter_": n_iter, "_optimizer": optimizer}
         if not self._mlp_like:
             return state
@@ -401,7 +411,7 @@ class NetworkEstimator(FileState, Prediction):
             "max_iter or learning_rate, or pass tol=None to train for exactly max_iter "
             "iterations.",
             convergence_warning(),
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
 
     def _set_fitted(self, state: dict[str, Any]) -> None:

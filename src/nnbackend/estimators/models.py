@@ -16,19 +16,11 @@ from typing import Any
 import numpy as np
 
 from nnbackend.backends import Placement, to_numpy
-from nnbackend.core.activations import HIDDEN_ACTIVATIONS
-from nnbackend.core.initializers import INITS
 from nnbackend.estimators.base import NetworkEstimator, Targets
+from nnbackend.estimators.hyperparams import RULES
 from nnbackend.estimators.params import (
     FitConfig,
     Rule,
-    boolean,
-    hidden_sizes,
-    integer,
-    is_int,
-    none_or,
-    one_of,
-    real,
 )
 from nnbackend.estimators.prediction import ClassifierPrediction, RegressorPrediction
 from nnbackend.estimators.schema import ClassifierFileState, RegressorFileState
@@ -39,40 +31,39 @@ from nnbackend.estimators.validation import (
     encode_known_labels,
 )
 from nnbackend.model_file import register_estimator
-from nnbackend.training.optimizers import SOLVERS, make_optimizer
+from nnbackend.training.optimizers import make_optimizer
 
 __all__ = ["LogisticRegression", "NeuralNetworkClassifier", "NeuralNetworkRegressor"]
 
 Array = Any
 
-_RANDOM_STATE = Rule(
-    lambda v: (
-        v is None
-        or isinstance(v, np.random.Generator | np.random.RandomState)
-        or (is_int(v) and v >= 0)
-    ),
-    "None, an int >= 0, or a NumPy Generator/RandomState",
-)
-
-# The course vocabulary's constraints, in the order they are checked.
-_COMMON: dict[str, Rule] = {
-    "activation": one_of(*HIDDEN_ACTIVATIONS),
-    "init": one_of(*INITS),
-    "solver": one_of(*SOLVERS),
-    "learning_rate": real(0, strict=True),
-    "max_iter": integer(1),
-    "batch_size": none_or(integer(1)),
-    "tol": none_or(real(0)),
-    "dtype": Rule(lambda v: v in (None, "float32", "float64"), "None, 'float32' or 'float64'"),
-    "random_state": _RANDOM_STATE,
+# The course vocabulary's constraints, in the order they are checked: one rule per name
+# (estimators.hyperparams), which fit, load and the model file's params all use.
+_COMMON: dict[str, Any] = {
+    name: RULES[name]
+    for name in (
+        "activation",
+        "init",
+        "solver",
+        "learning_rate",
+        "max_iter",
+        "batch_size",
+        "tol",
+        "dtype",
+        "random_state",
+        "verbose",
+    )
 }
-_COMMON_MLP: dict[str, Rule] = {
-    "hidden_layer_sizes": hidden_sizes(),
-    "alpha": real(0),
-    "warm_start": boolean(),
-    "early_stopping": boolean(),
-    "validation_fraction": real(0, high=1),
-    "n_iter_no_change": integer(1),
+_COMMON_MLP: dict[str, Any] = {
+    name: RULES[name]
+    for name in (
+        "hidden_layer_sizes",
+        "alpha",
+        "warm_start",
+        "early_stopping",
+        "validation_fraction",
+        "n_iter_no_change",
+    )
 }
 
 
@@ -91,10 +82,8 @@ class _CourseVocabulary(NetworkEstimator):
 
     def _fit_config(self) -> FitConfig:
         v = self._checked_params()
-        sizes = v.get("hidden_layer_sizes", ())
-        sizes = (sizes,) if is_int(sizes) else tuple(sizes)
         return FitConfig(
-            sizes=tuple(int(s) for s in sizes),
+            sizes=tuple(v.get("hidden_layer_sizes", ())),
             activation=v.get("activation", "relu"),
             init=v["init"],
             optimizer=functools.partial(make_optimizer, v["solver"], float(v["learning_rate"])),
@@ -108,7 +97,9 @@ class _CourseVocabulary(NetworkEstimator):
             warm_start=bool(v.get("warm_start", False)),
             dtype=v["dtype"],
             verbose=bool(self.verbose),
-            random_state=v["random_state"],
+            # the argument itself: a Generator or RandomState seeds the fit (the plain value,
+            # None, is what a model file records)
+            random_state=self.random_state,
         )
 
 

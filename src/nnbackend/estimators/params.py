@@ -123,19 +123,23 @@ def hidden_sizes() -> Rule:
     return Rule(accepts, "a tuple of positive ints")
 
 
-def validate_params(estimator: Any, table: Mapping[str, Rule]) -> dict[str, Any]:
+def validate_params(
+    estimator: Any, table: Mapping[str, Rule | Callable[[str, Any], Any]]
+) -> dict[str, Any]:
     """Check the estimator's constructor arguments against ``table``; return them.
 
     Parameters
     ----------
     estimator : object
         Read with ``getattr`` for every name of the table.
-    table : mapping of str to Rule
+    table : mapping of str to Rule or callable
+        A :class:`Rule` checks a value and keeps it; a callable ``rule(name, value)`` (the
+        rules of :mod:`nnbackend.estimators.hyperparams`) checks it and returns it plain.
 
     Returns
     -------
     dict
-        The checked values, by name.
+        The checked values, by name (plain where the table's rule makes them so).
 
     Raises
     ------
@@ -146,8 +150,11 @@ def validate_params(estimator: Any, table: Mapping[str, Rule]) -> dict[str, Any]
     values = {}
     for name, rule in table.items():
         value = getattr(estimator, name)
-        rule.check(name, value)
-        values[name] = value
+        if isinstance(rule, Rule):
+            rule.check(name, value)
+            values[name] = value
+        else:  # a converter: the checked value, made plain (estimators.hyperparams)
+            values[name] = rule(name, value)
     return values
 
 

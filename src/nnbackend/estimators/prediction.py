@@ -22,10 +22,11 @@ from nnbackend.core.activations import sigmoid, softmax
 from nnbackend.errors import not_fitted_error
 from nnbackend.estimators.validation import (
     check_feature_count,
-    check_label_values,
+    check_known_labels,
     check_regression_targets,
     check_same_length,
     check_sample_weight,
+    rescale_sample_weight,
     to_backend_features,
 )
 from nnbackend.training.holdout import r2
@@ -58,9 +59,15 @@ def computing(method: Callable[..., Any]) -> Callable[..., Any]:
 def _r2_score(truth: np.ndarray, predicted: np.ndarray, sample_weight: Any = None) -> float:
     # R² per output, averaged uniformly, as scikit-learn's r2_score: early stopping's
     # held-out score, here on the host in sample layout
+    # R² is the same for scaled targets and weights: each output is divided by its largest
+    # magnitude and the weights by theirs, so squares of 1e200 do not overflow to a NaN score
     weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    if weights is not None:
+        weights = weights / weights.max()
+    scale = np.maximum(np.abs(truth).max(axis=0), np.abs(predicted).max(axis=0))
+    scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return float(r2(predicted.T, truth.T, weights, np))
+        return float(r2((predicted / scale).T, (truth / scale).T, weights, np))
 
 
 class Prediction:
@@ -204,13 +211,13 @@ class ClassifierPrediction(Prediction):
         Raises
         ------
         ValueError
-            When y is not 1-D, holds NaN, infinity, complex or continuous values, or has
-            another length than X.
+            When y is not 1-D, holds NaN, infinity, complex or continuous values, labels
+            that are not among ``classes_``, or has another length than X.
         """
         predicted = to_numpy(self.predict(X))
-        truth = check_label_values(y)
+        truth = check_known_labels(y, self.classes_)  # never a silent 0.0 for foreign labels
         check_same_length(int(predicted.shape[0]), truth)
-        weights = check_sample_weight(sample_weight, int(predicted.shape[0]))
+        weights, _ = rescale_sample_weight(check_sample_weight(sample_weight, len(predicted)))
         return float(np.average(predicted == truth, weights=weights))
 
 

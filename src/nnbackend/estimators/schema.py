@@ -17,7 +17,7 @@ import numpy as np
 from nnbackend.backends import asarray, to_numpy
 from nnbackend.core.activations import HIDDEN_ACTIVATIONS
 from nnbackend.estimators import state_checks as checks
-from nnbackend.estimators.params import is_int
+from nnbackend.estimators.hyperparams import check_hyperparameter
 from nnbackend.model_file import save_estimator
 
 __all__ = ["ClassifierFileState", "FileState", "RegressorFileState"]
@@ -73,6 +73,7 @@ class FileState:
     _fit_config: Any
     _check_fitted: Any
     _set_fitted: Any
+    _checked_params: Any
 
     # The fitted state: every attribute fit sets (subclasses add theirs). Saving reads them
     # from this list and loading installs exactly this list.
@@ -86,6 +87,7 @@ class FileState:
         "n_layers_",
         "n_outputs_",
         "out_activation_",
+        "_fit_params",  # the constructor arguments of this fit, plain: a model file's params
     )
     # What only the scikit-learn-MLP-like estimators have (best_loss_, validation_scores_...).
     _mlp_fitted_attributes: tuple[str, ...] = (
@@ -129,9 +131,11 @@ class FileState:
         Returns
         -------
         state : dict
-            ``{"params": constructor arguments, "fitted": fitted values}``, plain JSON. A
-            Generator or RandomState as ``random_state`` is stored as None: its state is not
-            part of the model.
+            ``{"params": constructor arguments, "fitted": fitted values}``, plain JSON. The
+            arguments are those of the fit (or partial_fit) that made the weights, made plain
+            as fit checked them: ``set_params`` since then changes the estimator in memory,
+            not the model. A Generator or RandomState as ``random_state`` is stored as None:
+            its state is not part of the model.
         arrays : dict of str to numpy.ndarray
             ``W1``, ``b1``, ``W2``... in course layout, on the host; ``classes`` for labels
             of a NumPy dtype.
@@ -140,14 +144,13 @@ class FileState:
         ------
         NotFittedError
             When the model is not fitted.
-        ValueError
-            When a constructor argument is not valid (``fit`` would refuse it too).
         TypeError
             When the labels are not ints, floats, bools or strings.
         """
         self._check_fitted()
-        self._fit_config()  # a file that load would refuse is never written
-        state = {name: getattr(self, name) for name in self._all_fitted_attributes()}
+        # getattr: an unpickled model has no optimizer, and one pickled by an older version no
+        # record of its fit's arguments
+        state = {name: getattr(self, name, None) for name in self._all_fitted_attributes()}
         arrays: dict[str, np.ndarray] = {}
         for layer, (w, b) in enumerate(state["_params"], start=1):
             arrays[f"W{layer}"] = to_numpy(w)
@@ -168,10 +171,8 @@ class FileState:
             fitted["validation_scores_"] = None if scores is None else [float(v) for v in scores]
             fitted["best_validation_score_"] = None if best_score is None else float(best_score)
         self._extra_to_state(state, fitted, arrays)
-        params = {k: _json_param(v) for k, v in self.get_params().items()}
-        if not (params.get("random_state") is None or is_int(params["random_state"])):
-            params["random_state"] = None
-        return {"params": params, "fitted": fitted}, arrays
+        params = state["_fit_params"] or self._checked_params()
+        return {"params": {k: _json_param(v) for k, v in params.items()}, "fitted": fitted}, arrays
 
     def _extra_to_state(
         self, state: dict[str, Any], fitted: dict[str, Any], arrays: dict[str, np.ndarray]
@@ -199,16 +200,15 @@ class FileState:
         ModelFileError
             When anything is missing, of the wrong type or inconsistent: keys, the layer
             shapes (W1 (n1, n_features_in_), b1 (n1, 1), W2 (n2, n1)...), dtypes (float32 or
-            float64), finiteness, the classes against the output. The message names the
-            field (the file is named by :func:`nnbackend.load`).
+            float64), finiteness, the classes against the output, the constructor arguments
+            as fit checks them and against the weights (``hidden_layer_sizes``,
+            ``activation``). The message names the field (the file is named by
+            :func:`nnbackend.load`).
         """
         state = checks.fields(state, "", ("params", "fitted"))
         names = cls._param_names()
-        model = cls(**checks.params(state["params"], names))
-        try:
-            model._fit_config()
-        except (ValueError, TypeError) as exc:
-            checks.fail("params", str(exc))
+        model = cls(**checks.params(state["params"], names, check_hyperparameter))
+        fit_params = model._checked_params()  # with the defaults of names left out
         fitted = checks.fields(
             state["fitted"],
             "fitted",
@@ -227,14 +227,13 @@ class FileState:
             "_params": layers,
             "_hidden": hidden,
             "_output": output,
-            "loss_curve_": checks.finite_numbers(
-                fitted["loss_curve_"], "fitted.loss_curve_", n_iter
-            ),
+            "loss_curve_": checks.loss_curve(fitted["loss_curve_"], n_iter),
             "n_iter_": n_iter,
             "n_features_in_": n_features,
             "n_layers_": n_layers + 1,
             "n_outputs_": int(layers[-1][0].shape[0]),
             "out_activation_": output,
+            "_fit_params": fit_params,
         }
         values["_optimizer"] = None
         if cls._mlp_like:
@@ -244,6 +243,7 @@ class FileState:
         for name in arrays:
             if name not in used:
                 checks.fail(f"arrays/{name}.npy", f"unexpected array for {cls.__name__}")
+        checks.architecture(fit_params, hidden, layers)
         # Only a model that passed every check reaches the backend (a GPU, say).
         values["_params"] = [(asarray(w), asarray(b)) for w, b in layers]
         model._set_fitted({name: values[name] for name in cls._all_fitted_attributes()})
