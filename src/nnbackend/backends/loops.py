@@ -6,7 +6,7 @@ run steps (a ``jax.jit``-compiled device loop, a lean PyTorch loop, a CUDA graph
 knows *what* a step computes: the step comes from :mod:`nnbackend.training.compiled`, built from the
 network and optimizer code, so the math is written once.
 
-Two kinds of step exist, and a compiler takes one of them (:attr:`Compiler.functional`):
+Two kinds of step exist, and a compiler takes one of them (``Compiler.functional``):
 
 * a **functional** step ``step(state, X, Y, scalars) -> (new_state, cost, finite)`` is a pure
   function of arrays (for tracing compilers such as ``jax.jit``): it returns a new state and
@@ -173,7 +173,7 @@ class Program:
         X, Y : arrays
             The whole training data, in course layout, on the program's device.
         n : int
-            At most :attr:`Layout.block`.
+            At most ``Layout.block``.
         scalars : numpy.ndarray, optional
             Float64 per-step scalars, shape (n, steps per iteration, n_scalars), for functional
             steps.
@@ -183,7 +183,7 @@ class Program:
             Called with each finished iteration's record and score (None when not scored);
             True stops after that iteration. Host loops call it; device loops ignore it.
         held : object, optional
-            What :attr:`score` scores against (the held-out arrays), passed as an argument so
+            What ``score`` scores against (the held-out arrays), passed as an argument so
             that a cached program serves every fit of the same shapes.
 
         Returns
@@ -317,7 +317,7 @@ class QueuedLoop(Program):
     is read back until the block ends, so the host never waits for the device in between.
     Because the buffers never move, the step can be captured once (a CUDA graph) and replayed:
     ``capture(body, warm_up)`` returns the replay callable, or raises, in which case the
-    steps are launched one by one and :attr:`graph_error` says why.
+    steps are launched one by one and ``graph_error`` says why.
 
     Parameters
     ----------
@@ -508,7 +508,7 @@ class Compiler:
 
     The default is the generic :class:`HostLoop` with eager steps and no scope: a library
     whose adapter returns this base class gets blocks, nothing faster. Subclasses override
-    :attr:`functional`, :meth:`scope`, :meth:`namespace` and :meth:`loop`.
+    ``functional``, :meth:`scope`, :meth:`namespace` and :meth:`loop`.
 
     Parameters
     ----------
@@ -568,7 +568,7 @@ class Compiler:
         Parameters
         ----------
         step : callable
-            Functional when :attr:`functional` is True, else eager.
+            Functional when ``functional`` is True, else eager.
         layout : Layout
         xp : module
             The namespace from :meth:`namespace`.

@@ -272,7 +272,7 @@ class _History:
 
     def record(self, iteration: int, j: int, record: Any, score: float | None) -> bool:
         """Book one finished iteration (the ``j``-th of its block) and its held-out score;
-        True when the stall count trips there (:attr:`stall`'s ``improved`` then tells
+        True when the stall count trips there (``stall``'s ``improved`` then tells
         whether the score is a new best)."""
         cost = self.cost(record, j)
         self.loss_curve.append(cost)
@@ -672,7 +672,7 @@ def step_and_state(
     xp : module
         The compiler's namespace (:meth:`Compiler.namespace`).
     functional : bool
-        The compiler's :attr:`Compiler.functional`.
+        The compiler's ``Compiler.functional``.
 
     Returns
     -------
