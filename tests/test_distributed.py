@@ -102,6 +102,45 @@ def test_chunked_fit_equals_numpy(chunks, dtype, classes):
     assert model.coefs_[0].dtype == dtype
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"alpha": 1e-2},
+        {"sample_weight": True},
+        {"alpha": 1e-2, "sample_weight": True},
+        {"early_stopping": True, "n_iter_no_change": 3},
+        {"early_stopping": True, "n_iter_no_change": 3, "sample_weight": True},
+    ],
+)
+def test_alpha_weights_and_early_stopping_run_data_parallel(options):
+    # weights travel with their (uneven) chunks, one of which weighs nothing at all; the L2
+    # term is added once; no PerformanceWarning: the data-parallel runner computes them all
+    import warnings
+
+    from nnbackend.errors import PerformanceWarning
+
+    X, y = _data(n=2000, d=5, seed=3)
+    options = dict(options)
+    weights = None
+    if options.pop("sample_weight", False):
+        weights = np.random.default_rng(4).uniform(0.2, 3.0, size=2000)
+        weights[:7] = 0.0  # the first chunk
+    kwargs = {**NET, "max_iter": 12, "random_state": 0, **options}
+    with nnbackend.use_backend("numpy"):
+        ref = nnbackend.NeuralNetworkClassifier(**kwargs).fit(X, y, sample_weight=weights)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerformanceWarning)
+        model = nnbackend.NeuralNetworkClassifier(**kwargs)
+        model.fit(da.from_array(X, chunks=((7, 593, 600, 800), (5,))), y, sample_weight=weights)
+    assert model.n_iter_ == ref.n_iter_
+    np.testing.assert_allclose(model.loss_curve_, ref.loss_curve_, rtol=1e-10)
+    assert _relative(model.coefs_, ref.coefs_) < 1e-10
+    assert _relative(model.intercepts_, ref.intercepts_) < 1e-10
+    if ref.validation_scores_ is not None:
+        np.testing.assert_allclose(model.validation_scores_, ref.validation_scores_, 1e-12)
+    assert backends.get("dask").owns(model.coefs_[0])
+
+
 def test_chunked_regressor_and_logistic_regression_equal_numpy():
     X, _ = _data(n=3000, d=4, seed=1)
     target = np.sin(X[:, 0]) + X[:, 1]

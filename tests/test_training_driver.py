@@ -63,6 +63,11 @@ OPTIONS = {
 }  # fmt: skip
 
 
+# the options that once left dask's data-parallel runner for the eager loop: they run
+# data-parallel now, without a PerformanceWarning
+DATA_PARALLEL = ("dask",)
+
+
 def _fit(library: str, options: dict) -> nnbackend.NeuralNetworkClassifier:
     options = dict(options)
     weights = options.pop("sample_weight", None)
@@ -82,7 +87,7 @@ def _fit(library: str, options: dict) -> nnbackend.NeuralNetworkClassifier:
         pytest.skip(f"{library} is not installed")
     device = adapter.test_device
     with nnbackend.use_backend(library, device), warnings.catch_warnings():
-        warnings.simplefilter("ignore", PerformanceWarning)
+        warnings.simplefilter("error" if library in DATA_PARALLEL else "ignore", PerformanceWarning)
         return nnbackend.NeuralNetworkClassifier(**params).fit(X, y, sample_weight=weights)
 
 

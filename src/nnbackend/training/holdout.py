@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
+import numpy as np
+
 from nnbackend._arrays import array_namespace, dtype_name
 from nnbackend.core import network
 
@@ -148,6 +150,42 @@ class HeldOut:
             X, truth, weights = arrays
             out = network.predict_output(X, params, hidden=hidden, output="identity", xp=xp)
             return kind(out, truth, weights, xp)
+
+        return score
+
+    def predictor(self) -> Callable[[Array, Params], Array]:
+        """``predict(x, params)``: the output layer's pre-activation that the score reads."""
+        hidden = self.hidden
+
+        def predict(x: Array, params: Params) -> Array:
+            return network.predict_output(x, params, hidden=hidden, output="identity")
+
+        return predict
+
+    def on_host(
+        self, outputs: Callable[[Params], Array], to_host: Callable[[Array], Any]
+    ) -> Callable[[Params], float]:
+        """The score from outputs computed elsewhere (chunk by chunk on a cluster).
+
+        Parameters
+        ----------
+        outputs : callable
+            ``outputs(params)``: :meth:`predictor`'s output for every held-out example, as a
+            host array of shape (n_out, m_val).
+        to_host : callable
+            Brings the truth and the weights to the host, once.
+
+        Returns
+        -------
+        callable
+            ``score(params) -> float``, the same number as calling this object.
+        """
+        kind = KINDS[self.kind]
+        truth = np.asarray(to_host(self.truth))
+        weights = None if self.weights is None else np.asarray(to_host(self.weights))
+
+        def score(params: Params) -> float:
+            return float(kind(np.asarray(outputs(params)), truth, weights, np))
 
         return score
 

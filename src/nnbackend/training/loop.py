@@ -92,16 +92,10 @@ def _batch_step(
     # up at call time, so that it stays one function wherever it is replaced
     gradients = gradients or network.cost_and_gradients
     scale = optimizer.preferred_grad_scale
-    if alpha or sample_weight is not None:
-        cost, grads = gradients(
-            X, Y, params, hidden=spec.hidden, output=spec.output, slope=spec.slope,
-            scale=scale, xp=xp, alpha=alpha, sample_weight=sample_weight,
-        )  # fmt: skip
-    else:  # the data-parallel runner's gradients take neither (it refuses both, see below)
-        cost, grads = gradients(
-            X, Y, params, hidden=spec.hidden, output=spec.output, slope=spec.slope,
-            scale=scale, xp=xp,
-        )  # fmt: skip
+    cost, grads = gradients(
+        X, Y, params, hidden=spec.hidden, output=spec.output, slope=spec.slope,
+        scale=scale, xp=xp, alpha=alpha, sample_weight=sample_weight,
+    )  # fmt: skip
     deltas = optimizer.direction(params, grads, grad_scale=scale)
     # The update is checked as it lands, on the parameters it produces, and it lands in new
     # arrays that replace ``params`` only once found finite. Updating in place and undoing
@@ -116,7 +110,13 @@ def _batch_step(
 
 
 # ----------------------------------------------------------------- data-parallel hook
-def _data_parallel(X: Array, Y: Array, batch_size: int | None, adapter: Adapter | None) -> Any:
+def _data_parallel(
+    X: Array,
+    Y: Array,
+    batch_size: int | None,
+    adapter: Adapter | None,
+    host_weights: np.ndarray | None = None,
+) -> Any:
     """The data-parallel runner of X's adapter for chunked data (Dask), or None.
 
     Such a runner maps the core's ``cost_and_gradients`` over the data's chunks where they are
@@ -125,7 +125,27 @@ def _data_parallel(X: Array, Y: Array, batch_size: int | None, adapter: Adapter 
     hook = getattr(adapter, "data_parallel", None)
     if hook is None:
         return None
-    return hook(X, Y, gradients=network.cost_and_gradients, batch_size=batch_size)
+    return hook(
+        X, Y, gradients=network.cost_and_gradients, batch_size=batch_size,
+        sample_weight=host_weights,
+    )  # fmt: skip
+
+
+def _parallel_gradients(parallel: Any) -> Callable[..., tuple[Array, Params]]:
+    # The runner's summed (weighted) mean terms, plus the L2 term of alpha: it depends on the
+    # parameters only, so it is added once per step here, not once per chunk. The example
+    # weights are the runner's own (they travel with its chunks).
+    def gradients(
+        batch: Any, targets: Any, params: Params, *, scale: float, alpha: float = 0.0,
+        sample_weight: Any = None, **options: Any,
+    ) -> tuple[Array, Params]:  # fmt: skip
+        cost, grads = parallel.cost_and_gradients(batch, targets, params, scale=scale, **options)
+        if alpha:
+            cost = cost + network.l2_penalty(params, alpha, batch.total, xp=np)
+            grads = network.add_l2_gradients(grads, params, alpha * scale / batch.total)
+        return cost, grads
+
+    return gradients
 
 
 def _parallel_epoch(
@@ -137,31 +157,27 @@ def _parallel_epoch(
     rng: Any,
     iteration: int,
     last: float | None,
+    alpha: float = 0.0,
 ) -> tuple[Params, float]:
     # One epoch of whole-chunk steps (one step for the full batch): each is _batch_step with
     # the runner's gradients, so the divergence check and the update are the loop's own.
+    # Batches are weighed by their examples, or by their weight sums with sample_weight.
     costs: list[float] = []
-    sizes: list[int] = []
+    weights: list[float] = []
+    gradients = _parallel_gradients(parallel)
     for batch in parallel.batches(batch_size, rng):
         try:
             params, cost = _batch_step(
-                batch,
-                None,
-                params,
-                optimizer,
-                spec,
-                np,
-                iteration,
-                last,
-                parallel.cost_and_gradients,
-            )
+                batch, None, params, optimizer, spec, np, iteration, last, gradients,
+                alpha=alpha,
+            )  # fmt: skip
         except TrainingDivergedError as exc:
             if exc.params is not None:  # the last finite parameters, in the data's library
                 exc.params = parallel.restore(exc.params)
             raise
         costs.append(cost)
-        sizes.append(batch.size)
-    return params, epoch_cost(costs, sizes)
+        weights.append(batch.total)
+    return params, epoch_cost(costs, weights)
 
 
 def full_batch_step(
@@ -435,11 +451,15 @@ def _eager(
     # The eager program, driven by the rules of :mod:`nnbackend.training.rules`. Dask arrays
     # train data-parallel over their chunks.
     full_weights = sample_weight if host_weights is not None and batch_size is None else None
-    parallel = _data_parallel(X, Y, batch_size, placement.adapter)
-    if parallel is not None:
-        blocked = _parallel_blocked(holdout, alpha, host_weights)
-        if blocked is not None:
-            _warn_eager(blocked, placement.name)
+    parallel = _data_parallel(X, Y, batch_size, placement.adapter, host_weights)
+    if parallel is not None and holdout is not None:
+        if isinstance(holdout.score, HeldOut):  # scored where the held-out examples are
+            holdout.score = holdout.score.on_host(
+                parallel.outputs(holdout.score.X, holdout.score.predictor()),
+                placement.to_host,
+            )
+        else:
+            _warn_eager("early_stopping with a host score", placement.name)
             parallel = None
     if parallel is not None:
         params = parallel.host_params(params)  # small: updated on the host, sent out each step
@@ -449,7 +469,7 @@ def _eager(
         try:
             if parallel is not None:
                 params, cost = _parallel_epoch(
-                    parallel, params, optimizer, spec, batch_size, rng, iteration, last
+                    parallel, params, optimizer, spec, batch_size, rng, iteration, last, alpha
                 )
             elif batch_size is None:
                 params, cost = _batch_step(
@@ -484,21 +504,9 @@ def _eager(
     if holdout is not None:
         result.validation_scores = holdout.scores
         if holdout.best_params is not None:  # None only when no score was a number
-            result.params = holdout.best_params
+            best = holdout.best_params
+            result.params = best if parallel is None else parallel.restore(best)
             result.best_validation_score = holdout.best
-
-
-def _parallel_blocked(
-    holdout: _BestOnHoldout | None, alpha: float, host_weights: np.ndarray | None
-) -> str | None:
-    # What the data-parallel runner does not compute: its chunks sum the plain cost.
-    if holdout is not None:
-        return "early_stopping"
-    if alpha:
-        return "alpha"
-    if host_weights is not None:
-        return "sample_weight"
-    return None
 
 
 def _minibatch_epoch(

@@ -116,6 +116,7 @@ class DaskAdapter(Adapter):
         *,
         gradients: Callable[..., Any],
         batch_size: int | None = None,
+        sample_weight: np.ndarray | None = None,
     ) -> ChunkedTraining | None:
         """The data-parallel runner the training loop uses for Dask data, or None.
 
@@ -129,6 +130,8 @@ class DaskAdapter(Adapter):
             The core's ``cost_and_gradients``, mapped over the chunks.
         batch_size : int, optional
             As in :class:`~nnbackend.backends.dask.parallel.ChunkedTraining`.
+        sample_weight : numpy array of shape (m,), optional
+            Host example weights, carried with the chunks.
 
         Returns
         -------
@@ -158,4 +161,5 @@ class DaskAdapter(Adapter):
             batch_size=batch_size,
             split_every=self.split_every,
             transport=self.transport,
+            sample_weight=sample_weight,
         )

@@ -12,13 +12,22 @@ The core divides by the number of examples inside dZ[L] (``(A[L] - Y) / m``). A 
 ``m_i`` examples in a step of ``M`` therefore runs with the gradient scale multiplied by
 ``m_i / M``, and its cost is weighted by the same factor: the sums are then exactly the
 full step's mean cost and gradients.
+
+With example weights, the weights travel with the chunk as Y's last row. A chunk runs the
+core's weighted cost (its own weighted mean) scaled by its share ``w_i / W`` of the step's
+total weight, so that the sums are the step's weighted mean. The L2 term of ``alpha``
+depends on the parameters only: it is added once, on the client, to the summed terms.
+
+Early stopping's held-out examples are persisted once where the training data is, and each
+iteration maps the output layer over them in a graph of fresh keys (see
+:meth:`ChunkedTraining.outputs`).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -34,6 +43,7 @@ __all__ = [
     "ChunkedTraining",
     "Parameters",
     "add_terms",
+    "chunk_outputs",
     "chunk_terms",
 ]
 
@@ -58,14 +68,25 @@ class Parameters:
     arrays: list[tuple[np.ndarray, np.ndarray]]
 
 
+def _where_chunk_is(x: Array, params: Params) -> tuple[Params, Callable[[Array], np.ndarray]]:
+    """The parameters on ``x``'s library and device, and the conversion of results to host."""
+    adapter = adapter_of(x)
+    if adapter is None or adapter.host:
+        return params, np.asarray
+    device = adapter.device_of(x)
+    moved = [(adapter.from_host(w, device), adapter.from_host(b, device)) for w, b in params]
+    return moved, adapter.to_host
+
+
 def chunk_terms(
     x: Array,
     y: Array,
     parameters: Parameters,
-    total: int,
+    total: float,
     scale: float,
     options: dict[str, Any],
     gradients: Callable[..., tuple[Array, list[tuple[Array, Array]]]],
+    weighted: bool = False,
 ) -> Terms:
     """On a worker: one chunk's weighted cost and gradients, as host arrays.
 
@@ -73,38 +94,52 @@ def chunk_terms(
     ----------
     x : array of shape (n_x, m_i)
         The chunk in course layout, in its own library (NumPy, CuPy...).
-    y : array of shape (n_L, m_i)
-        Its targets; moved to x's library and device when they are elsewhere.
+    y : array of shape (n_L, m_i), or (n_L + 1, m_i) when ``weighted``
+        Its targets (then its example weights as the last row); moved to x's library and
+        device when they are elsewhere.
     parameters : Parameters
         The step's parameters, on the host.
-    total : int
-        ``M``, the step's examples: the chunk weighs ``m_i / M``.
+    total : float
+        The step's examples ``M`` (or its total weight ``W`` when ``weighted``): the chunk
+        weighs ``m_i / M`` (or ``w_i / W``, ``w_i`` the sum of its weights).
     scale : float
         The gradient scale the optimizer asked for.
     options : dict
         ``hidden``, ``output`` and ``slope`` for ``gradients``.
     gradients : callable
         The core's ``cost_and_gradients``.
+    weighted : bool, default False
+        Whether y's last row holds the example weights.
 
     Returns
     -------
     cost : float
-        The chunk's mean cost times ``m_i / M``.
+        The chunk's (weighted) mean cost times its share.
     grads : list of (dW, db)
-        Its gradients times ``scale * m_i / M``, on the host.
+        Its gradients times ``scale`` and its share, on the host.
     """
-    weight = int(x.shape[1]) / total
-    params = parameters.arrays
-    to_host: Callable[[Array], np.ndarray] = np.asarray
+    params, to_host = _where_chunk_is(x, parameters.arrays)
     adapter = adapter_of(x)
-    if adapter is not None and not adapter.host:
-        device = adapter.device_of(x)
-        params = [(adapter.from_host(w, device), adapter.from_host(b, device)) for w, b in params]
-        if adapter_of(y) is not adapter:
-            y = adapter.from_host(np.asarray(y), device, x.dtype)
-        to_host = adapter.to_host
-    cost, grads = gradients(x, y, params, scale=scale * weight, **options)
-    return float(cost) * weight, [(to_host(dw), to_host(db)) for dw, db in grads]
+    if adapter is not None and not adapter.host and adapter_of(y) is not adapter:
+        y = adapter.from_host(np.asarray(y), adapter.device_of(x), x.dtype)
+    extra: dict[str, Any] = {}
+    if weighted:
+        y, sample_weight = y[:-1, :], y[-1:, :]
+        share = float(sample_weight.sum()) / total
+        if share == 0.0:  # no example of this chunk counts (and its weighted mean is 0 / 0)
+            zeros = [(np.zeros_like(w), np.zeros_like(b)) for w, b in parameters.arrays]
+            return 0.0, zeros
+        extra["sample_weight"] = sample_weight
+    else:
+        share = int(x.shape[1]) / total
+    cost, grads = gradients(x, y, params, scale=scale * share, **options, **extra)
+    return float(cost) * share, [(to_host(dw), to_host(db)) for dw, db in grads]
+
+
+def chunk_outputs(x: Array, parameters: Parameters, predict: Callable[..., Array]) -> np.ndarray:
+    """On a worker: ``predict(x, params)`` for a chunk of held-out examples, on the host."""
+    params, to_host = _where_chunk_is(x, parameters.arrays)
+    return np.asarray(to_host(predict(x, params)))
 
 
 def add_terms(*parts: Terms) -> Terms:
@@ -156,11 +191,19 @@ class Batch:
         Chunked data: the indices of the step's whole chunks.
     columns : numpy array or None
         Data held in this process: the step's example indices (None: every example).
+    weight : float or None
+        With example weights: their sum over the step (None: unweighted).
     """
 
     size: int
     chunks: tuple[int, ...] = ()
     columns: np.ndarray | None = None
+    weight: float | None = None
+
+    @property
+    def total(self) -> float:
+        """What the step's terms are averaged over: its total weight, else its examples."""
+        return float(self.size) if self.weight is None else self.weight
 
 
 class ChunkedTraining:
@@ -186,6 +229,8 @@ class ChunkedTraining:
         The fan-in of the tree reduction.
     transport : {"graph", "scatter"}, default "graph"
         How the parameters reach the workers (see :data:`TRANSPORTS`).
+    sample_weight : numpy array of shape (m,), optional
+        Host example weights: they travel with the chunks as Y's last row.
 
     Notes
     -----
@@ -210,6 +255,7 @@ class ChunkedTraining:
         batch_size: int | None = None,
         split_every: int = 4,
         transport: str = "graph",
+        sample_weight: np.ndarray | None = None,
     ) -> None:
         import dask
 
@@ -235,15 +281,26 @@ class ChunkedTraining:
         # made once: wrapping a function in delayed tokenizes it, which is not free per step
         self._sum_task = dask.delayed(add_terms, pure=True)
         self._held: tuple[np.ndarray, np.ndarray] | None = None
+        self._weights = None if sample_weight is None else np.asarray(sample_weight).reshape(-1)
         X_from_host, Y_from_host = _from_host_data(X), _from_host_data(Y)
         if not scheduler.distributed and X_from_host and Y_from_host:
             # Host data on the local scheduler: a graph per step would only add Dask's
             # overhead (about a millisecond, most of a small network's step) to work that runs
             # in this process anyway.
             x_host, y_host = dask.compute(X, Y, scheduler="sync")
-            self._held = (np.asarray(x_host), np.asarray(y_host))
+            y_host = np.asarray(y_host)
+            if self._weights is not None:
+                y_host = np.concatenate([y_host, self._weights.reshape(1, -1).astype(y_host.dtype)])
+            self._held = (np.asarray(x_host), y_host)
             self.sizes: tuple[int, ...] = (self.m,)
+            self._chunk_weights = None if self._weights is None else [float(self._weights.sum())]
             return
+        if self._weights is not None:
+            # the weights travel with the targets, as their last row
+            import dask.array as da
+
+            row = adapter.from_host(self._weights.reshape(1, -1), None, Y.dtype)
+            Y = da.concatenate([Y, row], axis=0)
         if len(X.chunks[0]) > 1:
             # each task needs whole examples: join the feature blocks of each band of examples
             X = X.rechunk({0: -1})
@@ -259,6 +316,13 @@ class ChunkedTraining:
             # Empty chunks (common after filtering) hold no examples: a step over them would
             # divide by their zero examples, and a mini-batch of them would be no step at all.
             X, Y = X.blocks[:, filled], Y.blocks[:, filled]
+        self._chunk_weights = None
+        if self._weights is not None:  # each chunk's weight sum, from the host weights
+            ends = np.cumsum([int(s) for s in X.chunks[1]])
+            self._chunk_weights = [
+                float(self._weights[end - size : end].sum())
+                for end, size in zip(ends, X.chunks[1], strict=True)
+            ]
         if X_from_host:
             (X,) = scheduler.persist([X])
         if Y_from_host:
@@ -299,17 +363,31 @@ class ChunkedTraining:
         list of Batch
         """
         if batch_size is None or batch_size >= self.m:
-            return [Batch(self.m, chunks=tuple(range(self.n_chunks)))]
-        if self._held is not None:
+            batches = [Batch(self.m, chunks=tuple(range(self.n_chunks)))]
+        elif self._held is not None:
             order = rng.permutation(self.m)
-            return [
+            batches = [
                 Batch(int(idx.shape[0]), columns=idx)
                 for idx in (order[s : s + batch_size] for s in range(0, self.m, batch_size))
             ]
-        per_step = max(1, round(batch_size * self.n_chunks / self.m))
-        chunks = [int(i) for i in rng.permutation(self.n_chunks)]
-        steps = [tuple(chunks[i : i + per_step]) for i in range(0, self.n_chunks, per_step)]
-        return [Batch(sum(self.sizes[i] for i in step), chunks=step) for step in steps]
+        else:
+            per_step = max(1, round(batch_size * self.n_chunks / self.m))
+            chunks = [int(i) for i in rng.permutation(self.n_chunks)]
+            steps = [tuple(chunks[i : i + per_step]) for i in range(0, self.n_chunks, per_step)]
+            batches = [Batch(sum(self.sizes[i] for i in step), chunks=step) for step in steps]
+        if self._weights is None:
+            return batches
+        weighed = [replace(batch, weight=self._weight_of(batch)) for batch in batches]
+        # a step whose examples all weigh zero has nothing to learn from: skipped
+        return [batch for batch in weighed if batch.weight]
+
+    def _weight_of(self, batch: Batch) -> float:
+        assert self._weights is not None and self._chunk_weights is not None
+        if batch.columns is not None:
+            return float(self._weights[batch.columns].sum())
+        if self._held is not None:
+            return self._chunk_weights[0]
+        return float(sum(self._chunk_weights[i] for i in batch.chunks))
 
     # ------------------------------------------------------------------ parameters
     def host_params(self, params: Params) -> Params:
@@ -330,6 +408,56 @@ class ChunkedTraining:
             tuple(a.map_blocks(_into_library_of, meta, dtype=a.dtype, meta=meta) for a in pair)
             for pair in restored
         ]
+
+    # ------------------------------------------------------------------ held-out examples
+    def outputs(
+        self, X: Any, predict: Callable[[Array, Params], Array]
+    ) -> Callable[[Params], np.ndarray]:
+        """``predict`` over held-out examples, where they are, as one host array per call.
+
+        The examples are persisted once: on a cluster they stay on the workers in chunks no
+        larger than the training chunks, and each call maps ``predict`` over them in a graph of
+        fresh keys (one task per chunk and the parameters), so that the scheduler never sees a
+        key again with another task. Host data on the local scheduler is held in this process.
+
+        Parameters
+        ----------
+        X : Dask array of shape (n_x, m_val)
+            The held-out inputs in course layout.
+        predict : callable
+            ``predict(x, params)``: an output array of shape (n_out, m_i) for a chunk.
+
+        Returns
+        -------
+        callable
+            ``outputs(params)``: the host array of shape (n_out, m_val).
+        """
+        import dask
+
+        if self._held is not None or not self.scheduler.distributed:
+            (x_host,) = dask.compute(X, scheduler="sync")
+            x_host = np.asarray(x_host)
+            return lambda params: np.asarray(predict(x_host, params))
+        X = X.rechunk({0: -1, 1: max(self.sizes)})
+        (X,) = self.scheduler.persist([X])
+        self._persisted_held_out = X  # owns the futures for as long as training runs
+        chunks = len(X.chunks[1])
+
+        def outputs(params: Params) -> np.ndarray:
+            token = uuid.uuid4().hex
+            parameters = self._send(params, token)
+            parts = [
+                dask.delayed(chunk_outputs, pure=False)(
+                    block, parameters, predict, dask_key_name=f"nnbackend-held-out-{token}-{i}"
+                )
+                for i, block in enumerate(X.to_delayed().ravel())
+            ]
+            joined = dask.delayed(np.concatenate, pure=False)(
+                parts, axis=1, dask_key_name=f"nnbackend-held-out-join-{token}"
+            )
+            return np.asarray(self.scheduler.compute(joined, tasks=chunks))
+
+        return outputs
 
     # ------------------------------------------------------------------ one step
     def _send(self, params: Params, token: str) -> Any:
@@ -385,10 +513,11 @@ class ChunkedTraining:
             X,
             Y,
             self._send(params, token),
-            batch.size,
+            batch.total,
             float(scale),
             {"hidden": hidden, "output": output, "slope": slope},
             self.gradients,
+            self._weights is not None,
             name=f"nnbackend-chunk-gradients-{token}",
             chunks=((1,), (1,) * len(batch.chunks)),
             dtype=object,
@@ -421,6 +550,9 @@ class ChunkedTraining:
     ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
         """A step's mean cost and gradients, with the core function's calling convention.
 
+        The (weighted) mean over the batch's examples, without the L2 term of ``alpha``,
+        which depends on the parameters only: the training loop adds it once per step.
+
         Parameters
         ----------
         batch : Batch
@@ -445,8 +577,9 @@ class ChunkedTraining:
             if batch.columns is not None:
                 x, y = np.take(x, batch.columns, axis=1), np.take(y, batch.columns, axis=1)
             cost, grads = chunk_terms(
-                x, y, Parameters(params), int(x.shape[1]), scale, options, self.gradients
-            )
+                x, y, Parameters(params), batch.total, scale, options, self.gradients,
+                self._weights is not None,
+            )  # fmt: skip
         else:
             graph = self.step_graph(
                 batch, params, scale=scale, hidden=hidden, output=output, slope=slope
