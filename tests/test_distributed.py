@@ -576,6 +576,56 @@ def test_fit_on_two_workers_equals_numpy(cluster):
         assert _count(stream, "nnbackend-chunk-gradients") == 2 * 8
 
 
+@contextlib.contextmanager
+def _distributed_log():
+    """The records of the ``distributed`` loggers while the block runs (they do not
+    propagate to the root logger, so pytest's caplog does not see them)."""
+    import logging
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("distributed")
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+
+
+@pytest.mark.slow
+def test_early_stopping_on_a_cluster_scores_with_fresh_keys(cluster):
+    # The held-out part is persisted once; each iteration scores it with keys of its own,
+    # so the scheduler never logs "different run_spec", and the extra tasks stay few.
+    from distributed import Client
+
+    kwargs = dict(NET, max_iter=6, n_iter_no_change=100, random_state=0)
+    with time_limit(150), Client(cluster) as client:
+        X, y = _worker_data(client, 8000, 6, 8)
+        X, y = X.astype("float64"), y
+        X_host, y_host = dask.compute(X, y)
+        per_iteration = {}
+        with _distributed_log() as records:
+            for early in (False, True):
+                model = nnbackend.NeuralNetworkClassifier(**kwargs, early_stopping=early)
+                with _tasks_run(cluster) as stream:
+                    model.fit(X, y)
+                per_iteration[early] = len(stream.data) / model.n_iter_
+                if early:
+                    fitted = model
+        # "Detected different `run_spec` for key ...": a key submitted again with another task
+        assert not [r.getMessage() for r in records if "run_spec" in r.getMessage()]
+        assert per_iteration[True] <= 1.5 * per_iteration[False], per_iteration
+        assert fitted.n_iter_ == 6 and fitted.validation_scores_ is not None
+        with nnbackend.use_backend("numpy"):
+            ref = nnbackend.NeuralNetworkClassifier(**kwargs, early_stopping=True)
+            ref.fit(X_host, y_host)
+        assert fitted.n_iter_ == ref.n_iter_
+        np.testing.assert_allclose(fitted.validation_scores_, ref.validation_scores_, 1e-12)
+        assert _relative(fitted.coefs_, ref.coefs_) < 1e-6
+        assert _relative(fitted.intercepts_, ref.intercepts_) < 1e-6
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("how", ["address", "scheduler file"])
 def test_the_scheduler_variable_points_at_a_cluster(cluster, monkeypatch, tmp_path, how):
