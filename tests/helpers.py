@@ -4,6 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
+import nnbackend
+from nnbackend import datasets
+
+
+def host(x) -> np.ndarray:
+    """Any library's array on the host, for comparisons with NumPy."""
+    return nnbackend.to_numpy(x)
+
+
+def blobs(n: int = 120, seed: int = 3, cluster_std: float = 1.5):
+    """Three standardised blobs in four features: the suites' small multiclass problem."""
+    X, y = datasets.make_blobs(n, centers=3, n_features=4, cluster_std=cluster_std, seed=seed)
+    return (X - X.mean(0)) / X.std(0), y
+
 
 def rtol_for(dtype) -> float:
     """The comparison tolerance a dtype affords, against a float64 NumPy reference."""

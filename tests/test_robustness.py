@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 
 import nnbackend
+from helpers import blobs
+from helpers import host as _np
 from nnbackend import datasets, training
 from nnbackend.core import losses
 from nnbackend.core.initializers import initialize_parameters
@@ -25,18 +27,13 @@ from nnbackend.training import optimizers
 from nnbackend.training.progress import Progress
 
 
-def _np(x):
-    return nnbackend.to_numpy(x)
-
-
 def _regression_data():
     rng = np.random.default_rng(0)
     return rng.standard_normal((40, 3)), rng.standard_normal((40, 2))
 
 
 def _blobs():
-    X, y = datasets.make_blobs(60, centers=3, n_features=4, seed=3)
-    return (X - X.mean(0)) / X.std(0), y
+    return blobs(60, cluster_std=1.0)
 
 
 def _snapshot(model):

@@ -14,8 +14,10 @@ import numpy as np
 import pytest
 
 import nnbackend
+from helpers import blobs as _blobs
 from helpers import central_differences, rtol_for
-from nnbackend import backends, datasets, errors, training
+from helpers import host as _np
+from nnbackend import backends, errors, training
 from nnbackend.core import initializers, network
 from nnbackend.errors import ConvergenceWarning, TrainingDivergedError
 from nnbackend.estimators.holdout import holdout_split
@@ -24,10 +26,6 @@ from nnbackend.training import optimizers
 HIDDEN = ("relu", "tanh", "leaky_relu")
 OUTPUTS = network.OUTPUTS
 SLOPE = 0.1
-
-
-def _np(x):
-    return nnbackend.to_numpy(x)
 
 
 def _flat(pairs):
@@ -70,11 +68,6 @@ def _grads(X, Y, params, hidden, output, alpha, weights, scale=1.0):
         scale=scale,
     )
     return grads
-
-
-def _blobs(n=120, seed=3):
-    X, y = datasets.make_blobs(n, centers=3, n_features=4, cluster_std=1.5, seed=seed)
-    return (X - X.mean(0)) / X.std(0), y
 
 
 def _regression(n=80, seed=0):

@@ -12,21 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nnbackend
+from helpers import blobs as _blobs
+from helpers import host as _np
 from nnbackend import datasets, training
 from nnbackend.core import network
 from nnbackend.core.initializers import initialize_parameters
 from nnbackend.errors import BackendError, NotFittedError, TrainingDivergedError
 from nnbackend.model_file import ModelFileError
 from nnbackend.training import optimizers
-
-
-def _np(x):
-    return nnbackend.to_numpy(x)
-
-
-def _blobs():
-    X, y = datasets.make_blobs(120, centers=3, n_features=4, cluster_std=1.5, seed=3)
-    return (X - X.mean(0)) / X.std(0), y
 
 
 # ------------------------------------------------------------------ estimators on backends

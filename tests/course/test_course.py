@@ -9,13 +9,10 @@ import pytest
 from array_api_compat import array_namespace
 
 import nnbackend
+from helpers import host as _np
 from nnbackend.course import deep_network as dn
 from nnbackend.course import logistic_regression as lr
 from nnbackend.course import shallow_network as sn
-
-
-def _np(x):
-    return nnbackend.to_numpy(x)
 
 
 def _on(x):

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import nnbackend
+from helpers import host as _np
 from nnbackend import backends, training
 from nnbackend.backends.dask import cluster as _dask_scheduler
 from nnbackend.backends.dask.parallel import Parameters, chunk_terms
@@ -30,10 +31,6 @@ from nnbackend.training.optimizers import GradientDescent
 
 da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")
-
-
-def _np(x):
-    return nnbackend.to_numpy(x)
 
 
 @contextlib.contextmanager

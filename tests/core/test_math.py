@@ -7,12 +7,9 @@ import pytest
 from array_api_compat import array_namespace, device
 
 import nnbackend
+from helpers import host as _np
 from helpers import rtol_for
 from nnbackend.core import activations, losses
-
-
-def _np(x):
-    return nnbackend.to_numpy(x)
 
 
 def _reference_sigmoid(z):

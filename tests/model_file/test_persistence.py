@@ -39,21 +39,14 @@ from hypothesis.stateful import (
 )
 
 import nnbackend
+from helpers import blobs as _blobs
+from helpers import host as _np
 from nnbackend import datasets, model_file
 from nnbackend import model_file as persistence
 from nnbackend.core.activations import HIDDEN_ACTIVATIONS
 from nnbackend.errors import ModelFileError
 
 SRC = Path(nnbackend.__file__).resolve().parents[1]
-
-
-def _np(x):
-    return nnbackend.to_numpy(x)
-
-
-def _blobs():
-    X, y = datasets.make_blobs(120, centers=3, n_features=4, cluster_std=1.5, seed=3)
-    return (X - X.mean(0)) / X.std(0), y
 
 
 @pytest.fixture(scope="module")
