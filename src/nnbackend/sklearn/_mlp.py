@@ -36,7 +36,7 @@ from nnbackend.core import network
 from nnbackend.errors import TrainingDivergedError, convergence_warning
 from nnbackend.sklearn import _boundary as bd
 from nnbackend.sklearn._state import StateMixin
-from nnbackend.training.lbfgs import minimize_lbfgs
+from nnbackend.training.lbfgs import minimize_lbfgs, pack, unpack
 from nnbackend.training.loop import _batch_step
 from nnbackend.training.optimizers import SGD, Adam, Optimizer
 
@@ -159,6 +159,25 @@ class _BaseMLP(StateMixin, BaseEstimator):
         self.n_iter_ = min(result.n_iter, self.max_iter)
         self.loss_ = result.loss
         return result.params
+
+    def _loss_grad_lbfgs(self, packed: Any, X: Any, y: Any, sample_weight: Any, *_: Any) -> tuple:
+        """scikit-learn's private cost-and-gradient of a packed vector (its tests call it).
+
+        The buffers scikit-learn passes after ``sample_weight`` are not needed here.
+        """
+        Xc = bd.to_course(X, bd.placement_of(X), bd.numpy_dtype(self.coefs_[0].dtype))
+        like = self._course_params(Xc)
+        Y = bd.targets_like(np.asarray(y).reshape(X.shape[0], -1), Xc)
+        cost, grads = network.cost_and_gradients(
+            Xc,
+            Y,
+            unpack(np.asarray(packed), like),
+            hidden=self._hidden(),
+            output=_OUTPUT[self.out_activation_],
+            alpha=self.alpha,
+            sample_weight=bd.weights_like(sample_weight, Xc),
+        )
+        return float(cost), pack(grads)
 
     def _make_optimizer(self) -> Optimizer:
         if self.solver == "sgd":
