@@ -76,7 +76,8 @@ def test_same_weights_as_sklearn(kind, options):
         ours = ours_cls(**common).fit(X, target)
     # the same seed draws the same initial weights (scikit-learn's order, on the host)
     assert ours.n_iter_ == theirs.n_iter_
-    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+    pairs = zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_, strict=True)
+    for a, b in pairs:
         assert a.dtype == b.dtype == np.float64
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-8)
     np.testing.assert_allclose(ours.loss_, theirs.loss_, rtol=1e-8)
@@ -86,7 +87,15 @@ def test_same_weights_from_sklearn_initial_weights():
     # Weights set from a scikit-learn model (warm_start) train on to the same weights.
     X, y = load_digits(n_class=2, return_X_y=True)
     X = X / 16.0
-    common = {"hidden_layer_sizes": (8,), "solver": "sgd", "max_iter": 20, "warm_start": True}
+    # n_iter_no_change=inf: the two histories before the warm start differ, and so would the
+    # stall counts that carry over it
+    common = {
+        "hidden_layer_sizes": (8,),
+        "solver": "sgd",
+        "max_iter": 20,
+        "warm_start": True,
+        "n_iter_no_change": np.inf,
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         theirs = sk_nn.MLPClassifier(random_state=3, max_iter=1, hidden_layer_sizes=(8,))
@@ -98,7 +107,8 @@ def test_same_weights_from_sklearn_initial_weights():
         theirs.set_params(**common, shuffle=False)
         theirs.fit(X, y)
         ours.fit(X, y)
-    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+    pairs = zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_, strict=True)
+    for a, b in pairs:
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-8)
 
 

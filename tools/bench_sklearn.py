@@ -71,9 +71,11 @@ def main(argv: list[str] | None = None) -> None:
         "n_iter_no_change": np.inf,
         "random_state": 0,
     }
-    print("| data | solver | scikit-learn (s) | " + " | ".join(
-        f"nnbackend {b} (s) | speed-up {b}" for b in args.backends
-    ) + " |")
+    print(
+        "| data | solver | scikit-learn (s) | "
+        + " | ".join(f"nnbackend {b} (s) | speed-up {b}" for b in args.backends)
+        + " |"
+    )
     print("|---" * (3 + 2 * len(args.backends)) + "|")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a fixed epoch count does not converge, on purpose
@@ -81,11 +83,11 @@ def main(argv: list[str] | None = None) -> None:
             X = X.astype(np.float64)
             for solver in args.solvers:
                 params = {**settings, "solver": solver}
-                base = time_fit(lambda: sk.MLPClassifier(**params), X, y, args.repeats)
+                base = time_fit(lambda p=params: sk.MLPClassifier(**p), X, y, args.repeats)
                 cells = [name, solver, f"{base:.3f}"]
                 for backend in args.backends:
                     with nnbackend.use_backend(backend):
-                        ours = time_fit(lambda: MLPClassifier(**params), X, y, args.repeats)
+                        ours = time_fit(lambda p=params: MLPClassifier(**p), X, y, args.repeats)
                     cells += [f"{ours:.3f}", f"{base / ours:.2f}×"]
                 print("| " + " | ".join(cells) + " |", flush=True)
 

@@ -1,4 +1,4 @@
-"""``MLPClassifier`` and ``MLPRegressor``: scikit-learn's constructor and behaviour, nnbackend's core.
+"""``MLPClassifier`` and ``MLPRegressor``: scikit-learn's constructor and behaviour, our core.
 
 scikit-learn's vocabulary is a parameter table here: its constructor, its
 ``_parameter_constraints`` (taken from scikit-learn itself, so the messages are its own) and its
@@ -16,6 +16,7 @@ the stall count ``_no_improvement_count`` compared with ``> n_iter_no_change``, 
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from typing import Any
@@ -35,10 +36,9 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from nnbackend.core import network
 from nnbackend.errors import TrainingDivergedError, convergence_warning
 from nnbackend.sklearn import _boundary as bd
+from nnbackend.sklearn._solvers import OUTPUT, SolversMixin
 from nnbackend.sklearn._state import StateMixin
-from nnbackend.training.lbfgs import minimize_lbfgs, pack, unpack
 from nnbackend.training.loop import _batch_step
-from nnbackend.training.optimizers import SGD, Adam, Optimizer
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -47,11 +47,9 @@ _NONFINITE = (
     "Solver produced non-finite parameter weights. The input data may contain large values "
     "and need to be preprocessed."
 )
-# scikit-learn's output names → the core's
-_OUTPUT = {"logistic": "sigmoid", "softmax": "softmax", "identity": "identity", "exp": "exp"}
 
 
-class _BaseMLP(StateMixin, BaseEstimator):
+class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
     """What MLPClassifier and MLPRegressor share: fit, partial_fit, the two solvers' drivers."""
 
     def _hidden(self) -> str:
@@ -86,7 +84,7 @@ class _BaseMLP(StateMixin, BaseEstimator):
         self.n_layers_ = len(layer_units)
         self.out_activation_ = self._output_activation()
         self.coefs_, self.intercepts_ = [], []
-        for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:], strict=True):
+        for fan_in, fan_out in itertools.pairwise(layer_units):
             coef, intercept = self._init_coef(fan_in, fan_out, dtype)
             self.coefs_.append(coef)
             self.intercepts_.append(intercept)
@@ -135,67 +133,6 @@ class _BaseMLP(StateMixin, BaseEstimator):
             raise ValueError(_NONFINITE)
         return self
 
-    def _fit_lbfgs(self, Xc: Any, y: np.ndarray, sw: Any, params: list) -> list:
-        result = minimize_lbfgs(
-            Xc,
-            bd.targets_like(y, Xc),
-            params,
-            hidden=self._hidden(),
-            output=_OUTPUT[self.out_activation_],
-            alpha=self.alpha,
-            sample_weight=bd.weights_like(sw, Xc),
-            max_iter=self.max_iter,
-            max_fun=self.max_fun,
-            tol=self.tol,
-        )
-        if not result.converged:
-            warnings.warn(
-                f"lbfgs failed to converge after {result.n_iter} iteration(s) "
-                f"(status=1):\n{result.message}\n\nIncrease the number of iterations to "
-                f"improve the convergence (max_iter={self.max_iter}).",
-                convergence_warning(),
-                stacklevel=3,
-            )
-        self.n_iter_ = min(result.n_iter, self.max_iter)
-        self.loss_ = result.loss
-        return result.params
-
-    def _loss_grad_lbfgs(self, packed: Any, X: Any, y: Any, sample_weight: Any, *_: Any) -> tuple:
-        """scikit-learn's private cost-and-gradient of a packed vector (its tests call it).
-
-        The buffers scikit-learn passes after ``sample_weight`` are not needed here.
-        """
-        Xc = bd.to_course(X, bd.placement_of(X), bd.numpy_dtype(self.coefs_[0].dtype))
-        like = self._course_params(Xc)
-        Y = bd.targets_like(np.asarray(y).reshape(X.shape[0], -1), Xc)
-        cost, grads = network.cost_and_gradients(
-            Xc,
-            Y,
-            unpack(np.asarray(packed), like),
-            hidden=self._hidden(),
-            output=_OUTPUT[self.out_activation_],
-            alpha=self.alpha,
-            sample_weight=bd.weights_like(sample_weight, Xc),
-        )
-        return float(cost), pack(grads)
-
-    def _make_optimizer(self) -> Optimizer:
-        if self.solver == "sgd":
-            return SGD(
-                self.learning_rate_init,
-                self.learning_rate,
-                self.momentum,
-                self.nesterovs_momentum,
-                self.power_t,
-            )
-        return Adam(
-            self.learning_rate_init,
-            self.beta_1,
-            self.beta_2,
-            self.epsilon,
-            corrected_epsilon=False,  # scikit-learn adds ε to √v, before the bias correction
-        )
-
     def _split(self, X: Any, y: np.ndarray, sw: Any) -> tuple:
         if not self.early_stopping:
             return X, y, sw, None, None, None
@@ -212,7 +149,10 @@ class _BaseMLP(StateMixin, BaseEstimator):
                 "The validation set is too small. Increase 'validation_fraction' or the size "
                 "of your dataset."
             )
-        take = lambda a, i: bd.array_namespace(a).take(a, bd.move_like(i, a, keep_dtype=True), axis=1)  # noqa: E731
+
+        def take(a, i):
+            return bd.array_namespace(a).take(a, bd.move_like(i, a, keep_dtype=True), axis=1)
+
         y_val = y[val]
         if self._is_classifier():
             y_val = self._label_binarizer.inverse_transform(y_val)
@@ -244,7 +184,7 @@ class _BaseMLP(StateMixin, BaseEstimator):
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
         kwargs: dict[str, Any] = {
             "hidden": self._hidden(),
-            "output": _OUTPUT[self.out_activation_],
+            "output": OUTPUT[self.out_activation_],
             "alpha": self.alpha,
         }
         sample_idx = np.arange(n_samples, dtype=int)
@@ -295,7 +235,7 @@ class _BaseMLP(StateMixin, BaseEstimator):
                 self.t_ += n_samples
                 self.loss_curve_.append(self.loss_)
                 if self.verbose:
-                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
+                    print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
                 if self._update_no_improvement_count(params, X_val, y_val, sw_val):
                     best = params
                 self._optimizer.epoch_ends(self.t_)
@@ -331,7 +271,7 @@ class _BaseMLP(StateMixin, BaseEstimator):
             score = self._score_course(X_val, y_val, sw, params)
             self.validation_scores_.append(score)
             if self.verbose:
-                print("Validation score: %f" % score)
+                print(f"Validation score: {score:f}")
             if score < self.best_validation_score_ + self.tol:
                 self._no_improvement_count += 1
             else:
@@ -350,7 +290,7 @@ class _BaseMLP(StateMixin, BaseEstimator):
     def _score_course(self, Xc: Any, y: Any, sw: Any, params: list) -> float:
         out = bd.host(
             network.predict_output(
-                Xc, params, hidden=self._hidden(), output=_OUTPUT[self.out_activation_]
+                Xc, params, hidden=self._hidden(), output=OUTPUT[self.out_activation_]
             )
         ).T
         if not np.isfinite(out).all():
@@ -371,7 +311,7 @@ class _BaseMLP(StateMixin, BaseEstimator):
             Xc,
             self._course_params(Xc),
             hidden=self._hidden(),
-            output=_OUTPUT[self.out_activation_],
+            output=OUTPUT[self.out_activation_],
         )
         return bd.host(out).T if place.host else out.T
 
