@@ -41,6 +41,8 @@ def _problem(output, n_out=2, m=9, seed=0):
         Y = (rng.random((n_out, m)) > 0.5).astype(float)
     elif output == "softmax":
         Y = np.eye(n_out)[rng.integers(0, n_out, m)].T.copy()
+    elif output == "exp":  # counts, for the Poisson output
+        Y = rng.poisson(2.0, (n_out, m)).astype(float)
     else:
         Y = rng.standard_normal((n_out, m)) + 1.0
     params = initializers.draw_parameters([3, 5, 4, n_out], "xavier", rng)
@@ -131,9 +133,11 @@ def test_penalty_and_weights_equal_torch_autograd(numpy_backend, hidden, output)
         per_example = F.binary_cross_entropy_with_logits(z, tY, reduction="none").sum(0)
     elif output == "softmax":
         per_example = F.cross_entropy(z.T, tY.argmax(dim=0), reduction="none")
-    else:
+    elif output == "exp":  # half Poisson deviance with the log link
+        per_example = (torch.xlogy(tY, tY) - tY * z - tY + torch.exp(z)).sum(0)
+    else:  # half squared error, averaged over the outputs
         out = torch.relu(z) if output == "relu" else z
-        per_example = ((out - tY) ** 2).sum(0) / 2
+        per_example = ((out - tY) ** 2).sum(0) / (2 * tY.shape[0])
     total_weight = tw.sum()
     penalty = sum((w**2).sum() for w, _ in tparams) * alpha / (2 * total_weight)
     cost = (tw * per_example).sum() / total_weight + penalty

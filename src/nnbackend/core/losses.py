@@ -222,11 +222,11 @@ def mean_squared_error(
 ) -> Array:
     """Half the mean squared error, averaged over outputs: J = (1/(2 m k)) Σ ||a - y||².
 
-    k is the number of outputs (rows). The ½ makes the gradient of one output's loss
-    (a - y)/m, the same form as the cross-entropy pairs. scikit-learn's MLPRegressor uses
-    this cost, averaged over outputs, and steps along the gradient of the sum over outputs,
-    (a - y)/m for every output: so does :func:`nnbackend.core.network.output_delta`, so that
-    both give the same weights and the same ``loss_curve_``.
+    k is the number of outputs (rows). The ½ makes the gradient (a - y)/(m k), the same form
+    as the cross-entropy pairs. scikit-learn's MLPRegressor reports this cost, averaged over
+    outputs, but steps along the gradient of the sum over outputs, (a - y)/m: with k > 1
+    outputs its sgd steps are k times longer than the gradient of its own loss, where ours
+    follow the cost they report (the same weights for one output).
 
     Parameters
     ----------

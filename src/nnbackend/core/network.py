@@ -322,6 +322,9 @@ def output_delta(
     array of shape (n_L, m)
     """
     xp = xp or array_namespace(AL, Y)
+    if output in ("identity", "relu") and AL.shape[0] > 1:
+        # the squared error is averaged over the k outputs: its gradient carries 1/k
+        scale = scale / AL.shape[0]
     if sample_weight is None:
         dz = (AL - Y) * (scale / AL.shape[1])
     else:

@@ -524,7 +524,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         log_y_prob : ndarray of shape (n_samples, n_classes)
         """
         y_prob = self.predict_proba(X)
-        return np.log(y_prob, out=y_prob) if isinstance(y_prob, np.ndarray) else _log(y_prob)
+        # not in place: a host view of another library's result may be read-only (JAX)
+        return np.log(y_prob) if isinstance(y_prob, np.ndarray) else _log(y_prob)
 
     def predict_proba(self, X: Any) -> Any:
         """Probability estimates.
