@@ -452,7 +452,7 @@ def test_early_stopping_tracks_the_holdout_and_restores_the_best(monkeypatch):
         splits.append(original(*args, **kwargs))
         return splits[-1]
 
-    monkeypatch.setattr("nnbackend.estimators.models.holdout_split", spy)
+    monkeypatch.setattr("nnbackend.estimators.holdout.holdout_split", spy)
     model = nnbackend.NeuralNetworkClassifier(
         (30,), learning_rate=0.05, max_iter=300, early_stopping=True, validation_fraction=0.2,
         n_iter_no_change=5, tol=1e-3, random_state=0,
@@ -467,7 +467,9 @@ def test_early_stopping_tracks_the_holdout_and_restores_the_best(monkeypatch):
     assert model.score(X[val], y[val]) == model.best_validation_score_
     best_at = scores.index(max(scores))
     assert all(s < scores[best_at] + 1e-3 for s in scores[best_at + 1 :])
-    assert len(scores) - 1 - _last_improvement(scores, 1e-3) == 5
+    # scikit-learn stops when the stall count exceeds n_iter_no_change: 5 + 1 iterations
+    # without an improvement of tol after the last one
+    assert len(scores) - 1 - _last_improvement(scores, 1e-3) == 5 + 1
 
 
 def _last_improvement(scores, tol):
@@ -485,7 +487,7 @@ def test_early_stopping_regressor_scores_r2_with_weights(monkeypatch):
     splits = []
     original = holdout_split
     monkeypatch.setattr(
-        "nnbackend.estimators.models.holdout_split",
+        "nnbackend.estimators.holdout.holdout_split",
         lambda *a, **k: splits.append(original(*a, **k)) or splits[-1],
     )
     model = nnbackend.NeuralNetworkRegressor(
@@ -674,7 +676,7 @@ def test_warm_start_continues_from_the_previous_solution(cls):
     # plain gradient descent has no state: two warm halves are the whole run
     np.testing.assert_allclose(warm.loss_curve_, whole.loss_curve_, rtol=1e-12)
     np.testing.assert_allclose(warm.predict_proba(X), whole.predict_proba(X), rtol=1e-12)
-    assert warm.n_iter_ == 5
+    assert warm.n_iter_ == 10  # accumulated, as scikit-learn's
     cold = cls(max_iter=5, **kwargs).fit(X, y).fit(X, y)
     assert len(cold.loss_curve_) == 5
     np.testing.assert_array_equal(cold.loss_curve_, whole.loss_curve_[:5])

@@ -15,6 +15,7 @@ __all__ = [
     "DataConversionWarning",
     "ModelFileError",
     "NotFittedError",
+    "PerformanceWarning",
     "TrainingDivergedError",
 ]
 
@@ -112,6 +113,14 @@ class ConvergenceWarning(UserWarning):
 
     The fitted model is usable; raise ``max_iter`` (or the learning rate) to let it converge,
     or pass ``tol=None`` to train for exactly ``max_iter`` iterations on purpose.
+    """
+
+
+class PerformanceWarning(UserWarning):
+    """An option keeps a fit off its library's compiled loop: the same numbers, more slowly.
+
+    The message names the option. Filter it (``warnings.simplefilter("ignore",
+    PerformanceWarning)``) once the choice is deliberate.
     """
 
 

@@ -37,12 +37,13 @@ from typing import Any
 import numpy as np
 
 from nnbackend import backends
-from nnbackend._arrays import array_namespace, dtype_name, total_sum
+from nnbackend._arrays import array_namespace, dtype_name
 from nnbackend.backends import Adapter, get_backend
 from nnbackend.backends.loops import Block, Compiler, Layout, Program
 from nnbackend.core import network
 from nnbackend.errors import BackendError, TrainingDivergedError
 from nnbackend.training.optimizers import Optimizer
+from nnbackend.training.rules import Stall, epoch_cost, finite_flag, finite_step
 
 __all__ = ["BLOCK", "Stepper", "compiler_for", "computing", "enabled", "train"]
 
@@ -123,50 +124,51 @@ def _pairs(flat: Any) -> Params:
     return list(zip(flat[0::2], flat[1::2], strict=True))
 
 
+def _split(Y: Array, weighted: bool) -> tuple[Array, dict[str, Any]]:
+    # Weighted runs carry the example weights as Y's last row, so that every program's
+    # gathering of a mini-batch (a take along the examples) hands each batch its own weights.
+    if not weighted:
+        return Y, {}
+    n = int(Y.shape[0]) - 1
+    return Y[:n, :], {"sample_weight": Y[n:, :]}
+
+
 def _functional_step(
-    kwargs: dict[str, Any], rule: Optimizer, xp: Any
+    kwargs: dict[str, Any], rule: Optimizer, xp: Any, weighted: bool = False
 ) -> Callable[[Any, Array, Array, Any], tuple[Any, Array, Array]]:
     # state = (flat parameters, flat optimizer state); a pure function of arrays, for tracing.
     scale = rule.preferred_grad_scale
 
     def step(state: Any, X: Array, Y: Array, scalars: Any) -> tuple[Any, Array, Array]:
         flat, opt_state = state
-        cost, grads = network.cost_and_gradients(X, Y, _pairs(flat), scale=scale, xp=xp, **kwargs)
+        Y, weights = _split(Y, weighted)
+        cost, grads = network.cost_and_gradients(
+            X, Y, _pairs(flat), scale=scale, xp=xp, **kwargs, **weights
+        )
         deltas, opt_state = rule.functional_direction(
             list(opt_state), _flat(grads), scalars, grad_scale=scale, xp=xp
         )
         new = tuple(p - d for p, d in zip(flat, deltas, strict=True))
-        # divergence is checked on the cost and the updated parameters (a non-finite step
-        # makes them non-finite too)
-        finite = xp.isfinite(cost)
-        for p in new:
-            # max propagates NaN (the array API says so): one reduction over the floats, which
-            # compilers fuse with the update, where all(isfinite) writes a mask first
-            finite = finite & xp.isfinite(xp.max(xp.abs(p)))
-        return (new, tuple(opt_state)), cost, finite
+        return (new, tuple(opt_state)), cost, finite_flag(cost, new, xp)
 
     return step
 
 
 def _eager_step(
-    kwargs: dict[str, Any], xp: Any
+    kwargs: dict[str, Any], xp: Any, weighted: bool = False
 ) -> Callable[[Any, Array, Array, Any], tuple[Any, float, bool]]:
-    # state = (parameters, optimizer): the eager loop's step (training._batch_step), through
-    # the compiler's namespace. The update lands in new arrays (over Δ's own buffers where the
-    # library allows), kept only when they are finite; the check is the eager loop's.
+    # state = (parameters, optimizer): the eager loop's step, through the compiler's
+    # namespace. The update lands in new arrays, kept only when they are finite.
     def step(state: Any, X: Array, Y: Array, scalars: Any) -> tuple[Any, float, bool]:
         params, optimizer = state
+        Y, weights = _split(Y, weighted)
         scale = optimizer.preferred_grad_scale
-        cost, grads = network.cost_and_gradients(X, Y, params, scale=scale, xp=xp, **kwargs)
+        cost, grads = network.cost_and_gradients(
+            X, Y, params, scale=scale, xp=xp, **kwargs, **weights
+        )
         updated = optimizer.propose(params, optimizer.direction(params, grads, grad_scale=scale))
         value = float(cost)
-        flat = _flat(updated)
-        # one reduction checks every updated parameter; only when that sum overflows are the
-        # arrays checked one by one (finite parameters may overflow together)
-        if math.isfinite(value) and (
-            math.isfinite(float(total_sum(flat, xp)))
-            or all(bool(xp.all(xp.isfinite(a))) for a in flat)
-        ):
+        if finite_step(value, _flat(updated), xp):
             return (updated, optimizer), value, True
         return state, value, False
 
@@ -175,7 +177,8 @@ def _eager_step(
 
 # --------------------------------------------------------------------------- bookkeeping
 class _History:
-    """The eager loop's per-iteration bookkeeping: cost history, progress, callback, tol."""
+    """The per-iteration bookkeeping of a compiled run: the cost history, progress, the
+    callback, and the tolerance stop (:class:`~nnbackend.training.rules.Stall`)."""
 
     def __init__(
         self,
@@ -184,57 +187,63 @@ class _History:
         n_iter_no_change: int,
         progress: Any,
         callback: Callable[[int, float], None] | None,
+        host_weights: np.ndarray | None = None,
     ) -> None:
         self.layout = layout
-        self.sizes = layout.batch_sizes
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
         self.progress = progress
         self.callback = callback
+        self.host_weights = host_weights
         self.loss_curve: list[float] = []
-        self.best = math.inf
-        self.stall = 0
+        self.stall = Stall(tol, n_iter_no_change)
+        self.tol = tol
+        # each iteration's batch weights (sizes, or weight sums), for the block being booked
+        self.weights: list[list[float]] = []
 
     @property
     def last(self) -> float | None:
         return self.loss_curve[-1] if self.loss_curve else None
 
-    def cost(self, record: Any) -> float:
-        """An iteration's cost: its own (full batch), or its batches' mean over the examples."""
+    def block_weights(self, perms: np.ndarray | None) -> None:
+        """Take the batches' weights of the next block's epochs from their permutations."""
+        sizes = self.layout.batch_sizes
+        if perms is None or self.host_weights is None:
+            self.weights = [[float(size) for size in sizes]] * (1 if perms is None else len(perms))
+            return
+        self.weights = []
+        for perm in perms:
+            sums, start = [], 0
+            for size in sizes:
+                sums.append(float(self.host_weights[perm[start : start + size]].sum()))
+                start += size
+            self.weights.append(sums)
+
+    def cost(self, record: Any, j: int) -> float:
+        """An iteration's cost: its own (full batch), or its batches' weighted mean."""
         if self.layout.batch_size is None:
             return float(record)
-        total = 0.0
-        for cost, size in zip(record, self.sizes, strict=True):
-            total += float(cost) * size  # the eager loop's sum, in the same order
-        return total / self.layout.m
+        return epoch_cost(record, self.weights[j])
 
-    def _stall_after(self, best: float, stall: int, cost: float) -> tuple[float, int, bool]:
-        assert self.tol is not None
-        stall = 0 if cost < best - self.tol else stall + 1
-        return min(best, cost), stall, stall >= self.n_iter_no_change
-
-    def record(self, iteration: int, record: Any) -> bool:
-        """Book one finished iteration; True when the tolerance stop ends training there."""
-        cost = self.cost(record)
+    def record(self, iteration: int, j: int, record: Any) -> bool:
+        """Book one finished iteration (the ``j``-th of its block); True when the stall count
+        trips there."""
+        cost = self.cost(record, j)
         self.loss_curve.append(cost)
         self.progress.update(iteration, cost)
         if self.callback is not None:
             self.callback(iteration, cost)
-        if self.tol is None:
-            return False
-        self.best, self.stall, stop = self._stall_after(self.best, self.stall, cost)
-        return stop
+        return self.stall.update(cost)
 
     def lookahead(self) -> Callable[[Any], bool] | None:
         """For host loops: whether to stop after each record, on a copy of the stall state."""
         if self.tol is None:
             return None
-        best, stall = self.best, self.stall
+        stall = self.stall.copy()
+        count = 0
 
         def stop(record: Any) -> bool:
-            nonlocal best, stall
-            best, stall, done = self._stall_after(best, stall, self.cost(record))
-            return done
+            nonlocal count
+            count += 1
+            return stall.update(self.cost(record, count - 1))
 
         return stop
 
@@ -279,6 +288,9 @@ def train(
     rng: np.random.Generator | np.random.RandomState,
     progress: Any,
     callback: Callable[[int, float], None] | None = None,
+    compiler: Compiler | None = None,
+    sample_weight: Array | None = None,
+    host_weights: np.ndarray | None = None,
 ) -> tuple[Params, list[float], int, bool] | None:
     """Train with the compiled loop of X's library, or return None when there is none.
 
@@ -301,6 +313,14 @@ def train(
         Its ``update(iteration, cost)`` is called for every iteration.
     callback : callable, optional
         Called as ``callback(iteration, cost)`` for every iteration, after its block.
+    compiler : Compiler, optional
+        X's compiler, when the caller has looked it up already.
+    sample_weight : array of shape (1, m), optional
+        Example weights, on X's library; they travel with the examples as Y's last row, so
+        each mini-batch carries its own.
+    host_weights : numpy.ndarray of shape (m,), optional
+        The same weights on the host (each epoch's cost averages its batches with their
+        weight sums). Mini-batches need them all positive (the caller checks).
 
     Returns
     -------
@@ -311,10 +331,14 @@ def train(
     TrainingDivergedError
         At the first step whose cost or update is not finite.
     """
-    compiler = compiler_for(X)
+    compiler = compiler or compiler_for(X)
     if compiler is None or not optimizer.compilable:
         return None
     adapter = compiler.adapter
+    weighted = sample_weight is not None
+    if weighted:
+        xp = array_namespace(X, Y)
+        Y = xp.concat([Y, xp.astype(sample_weight, Y.dtype)], axis=0)
     functional = compiler.functional  # read once: it may follow an environment variable
     layout = _layout(int(X.shape[1]), batch_size, optimizer)
     with adapter.computing(X.dtype):
@@ -323,7 +347,8 @@ def train(
             trained, loss_curve, stopped = _train_in_scope(
                 compiler, functional, X, Y, params, optimizer, kwargs, opt_state, layout,
                 max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change, rng=rng,
-                progress=progress, callback=callback,
+                progress=progress, callback=callback, weighted=weighted,
+                host_weights=host_weights,
             )  # fmt: skip
         except TrainingDivergedError as error:
             if error.params is not None:
@@ -349,21 +374,23 @@ def _train_in_scope(
     rng: np.random.Generator | np.random.RandomState,
     progress: Any,
     callback: Callable[[int, float], None] | None,
+    weighted: bool = False,
+    host_weights: np.ndarray | None = None,
 ) -> tuple[Params, list[float], bool]:
     # The run itself, in the compiler's scope; returns (params, loss curve, stopped early).
     xp = compiler.namespace(array_namespace(X, Y))
     with compiler.scope(X.dtype):
         if functional:
-            step = _functional_step(kwargs, optimizer.fresh(), xp)
+            step = _functional_step(kwargs, optimizer.fresh(), xp, weighted)
             state: Any = (tuple(_flat(params)), tuple(opt_state))
         else:
-            step = _eager_step(kwargs, xp)
+            step = _eager_step(kwargs, xp, weighted)
             state = (params, optimizer)
         program = compiler.program(
-            _key(X, Y, params, kwargs, optimizer, layout),
+            _key(X, Y, params, {**kwargs, "weighted": weighted}, optimizer, layout),
             lambda: compiler.loop(step, layout, xp),
         )
-        history = _History(layout, tol, n_iter_no_change, progress, callback)
+        history = _History(layout, tol, n_iter_no_change, progress, callback, host_weights)
         with program.session():
             state, stopped = _run(
                 program, functional, state, X, Y, optimizer, layout, max_iter, rng, history
@@ -406,15 +433,27 @@ def _run(
             perms = np.stack([rng.permutation(layout.m) for _ in range(n)])
         rerun = program.device_loop and (history.tol is not None or not program.keeps_finite)
         saved = program.snapshot(state) if rerun else None
+        history.block_weights(perms)
         block = program.run(state, X, Y, n, scalars, perms, history.lookahead())
         state = block.state
+        plateau = None
         for j, record in enumerate(block.records):
-            if history.record(iteration + j, record):
+            if history.record(iteration + j, j, record):
                 # the device loop went past the stop, or stopped at a non-finite step that it
                 # did not undo: either way its state is not the stop's
                 if j + 1 < block.done or (block.diverged and not program.keeps_finite):
                     state = _redo(program, saved, X, Y, j + 1, scalars, perms)
-                return finish(state, steps + (j + 1) * width), True
+                if not optimizer.on_plateau():
+                    return finish(state, steps + (j + 1) * width), True
+                # the optimizer lowered its rate: count again, and go on from this
+                # iteration with its new per-step scalars
+                history.stall.reset()
+                plateau = j + 1
+                break
+        if plateau is not None:
+            iteration += plateau
+            steps += plateau * width
+            continue
         if block.diverged:
             if not program.keeps_finite:
                 block.state = _redo(program, saved, X, Y, block.done, scalars, perms)

@@ -7,20 +7,21 @@ the boundary (:mod:`nnbackend.estimators.models`).
 
 from __future__ import annotations
 
-import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from nnbackend._arrays import array_namespace, total_sum
+from nnbackend._arrays import array_namespace
 from nnbackend.backends import adapter_of, materialize_params, move_like, to_numpy
 from nnbackend.core import network
-from nnbackend.errors import TrainingDivergedError
+from nnbackend.errors import PerformanceWarning, TrainingDivergedError
 from nnbackend.training import compiled
 from nnbackend.training.optimizers import Optimizer
 from nnbackend.training.progress import Progress
+from nnbackend.training.rules import Stall, epoch_cost, finite_step
 
 __all__ = ["TrainingResult", "train", "training_step"]
 
@@ -56,10 +57,6 @@ class TrainingResult:
     best_validation_score: float | None = None
 
 
-def _all_finite(arrays: list[Array], xp: Any) -> bool:
-    return all(bool(xp.all(xp.isfinite(a))) for a in arrays)
-
-
 def _finite_or_raise(
     cost: Array,
     updated: Params,
@@ -68,15 +65,8 @@ def _finite_or_raise(
     last: float | None,
     previous: Params,
 ) -> float:
-    # One reduction checks every updated parameter: a NaN or inf anywhere makes the sum
-    # non-finite. Reading it costs one device sync, as reading the cost does. A non-finite
-    # sum of finite parameters (large ones overflowing float32 together) is no divergence:
-    # only then is each array checked on its own.
     value = float(cost)
-    flat = [a for pair in updated for a in pair]
-    if math.isfinite(value) and (
-        math.isfinite(float(total_sum(flat, xp))) or _all_finite(flat, xp)
-    ):
+    if finite_step(value, [a for pair in updated for a in pair], xp):
         return value
     raise TrainingDivergedError(iteration, last, value, params=previous)
 
@@ -135,7 +125,8 @@ def _parallel_epoch(
 ) -> tuple[Params, float]:
     # One epoch of whole-chunk steps (one step for the full batch): each is _batch_step with
     # the runner's gradients, so the divergence check and the update are the loop's own.
-    total = 0.0
+    costs: list[float] = []
+    sizes: list[int] = []
     for batch in parallel.batches(batch_size, rng):
         try:
             params, cost = _batch_step(
@@ -153,8 +144,9 @@ def _parallel_epoch(
             if exc.params is not None:  # the last finite parameters, in the data's library
                 exc.params = parallel.restore(exc.params)
             raise
-        total += cost * batch.size
-    return params, total / parallel.m
+        costs.append(cost)
+        sizes.append(batch.size)
+    return params, epoch_cost(costs, sizes)
 
 
 def training_step(
@@ -205,27 +197,27 @@ def training_step(
 
 class _BestOnHoldout:
     """Early stopping on a held-out score: the score after each iteration, the best parameters
-    so far, and the count of iterations without an improvement of at least ``tol``."""
+    so far, and the stall count (:class:`~nnbackend.training.rules.Stall` on the score)."""
 
-    def __init__(self, score: Callable[[Params], float], tol: float | None) -> None:
+    def __init__(self, score: Callable[[Params], float], tol: float | None, patience: int) -> None:
         self.score = score
-        self.tol = tol
+        self.stall = Stall(tol, patience, higher_is_better=True)
         self.scores: list[float] = []
-        self.best = -math.inf
         self.best_params: Params | None = None
-        self.stall = 0
 
-    def update(self, params: Params) -> int:
-        """Score ``params``; return the iterations since the last improvement by tol."""
+    @property
+    def best(self) -> float:
+        return self.stall.best
+
+    def update(self, params: Params) -> bool:
+        """Score ``params``; True when the stall count trips."""
         value = float(self.score(params))
         self.scores.append(value)
-        if self.tol is not None:
-            self.stall = self.stall + 1 if value < self.best + self.tol else 0
-        if value > self.best:
-            self.best = value
+        tripped = self.stall.update(value)
+        if self.stall.improved:
             # no copy: every update makes new arrays, so these are never written to again
             self.best_params = params
-        return self.stall
+        return tripped
 
 
 def train(
@@ -325,94 +317,190 @@ def train(
             "sample_weight sums to zero (or is not finite): at least one example needs a "
             "positive weight."
         )
-    if host_weights is not None and full_batch:
-        kwargs["sample_weight"] = sample_weight
-    holdout = None if validation_score is None else _BestOnHoldout(validation_score, tol)
-    # Dask arrays train data-parallel over their chunks (the plain cost, as compiled loops).
-    parallel = (
-        _data_parallel(X, Y, batch_size)
-        if holdout is None and kwargs.keys() <= {"hidden", "output", "slope"}
-        else None
-    )
-    if parallel is not None:
-        params = parallel.host_params(params)  # small: updated on the host, sent out each step
+    holdout = None
+    if validation_score is not None:
+        holdout = _BestOnHoldout(validation_score, tol, n_iter_no_change)
     result = TrainingResult(params)
-    best = math.inf
-    stall = 0
-    last: float | None = None
     progress = Progress(max_iter, verbose, "training")
     # Overflow is detected below and reported as TrainingDivergedError; NumPy's own warnings
     # about it would only be noise before that precise error.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), compiled.computing(X):
         try:
-            # The library's compiled loop, where it has one: the same results, in blocks. It
-            # compiles the plain cost only: an L2 penalty, example weights or a held-out score
-            # take the eager loop.
-            plain = holdout is None and kwargs.keys() <= {"hidden", "output", "slope"}
-            done = None if not plain else compiled.train(
-                X, Y, params, optimizer, kwargs, max_iter=max_iter, batch_size=batch_size,
-                tol=tol, n_iter_no_change=n_iter_no_change, rng=rng, progress=progress,
-                callback=callback,
-            )  # fmt: skip
-            if done is not None:
+            compiler = compiled.compiler_for(X) if optimizer.compilable else None
+            blocked = _not_compiled(holdout, host_weights, full_batch)
+            if compiler is not None and blocked is not None:
+                _warn_eager(blocked, compiler.adapter.name)
+            if compiler is not None and blocked is None:
+                done = compiled.train(
+                    X, Y, params, optimizer, kwargs, max_iter=max_iter, batch_size=batch_size,
+                    tol=tol, n_iter_no_change=n_iter_no_change, rng=rng, progress=progress,
+                    callback=callback, compiler=compiler, sample_weight=sample_weight,
+                    host_weights=host_weights,
+                )  # fmt: skip
                 result.params, result.loss_curve, result.n_iter, result.stopped_early = done
                 return result
-            for iteration in range(max_iter):
-                if parallel is not None:
-                    params, cost = _parallel_epoch(
-                        parallel, params, optimizer, kwargs, batch_size, rng, iteration, last
-                    )
-                elif full_batch:
-                    params, cost = _batch_step(X, Y, params, optimizer, kwargs, xp, iteration, last)
-                else:
-                    assert batch_size is not None
-                    host_order = rng.permutation(m)
-                    order = move_like(host_order, X, keep_dtype=True)
-                    total = weight_total = 0.0
-                    batch_kwargs = kwargs
-                    for start in range(0, m, batch_size):
-                        stop = min(start + batch_size, m)
-                        idx = order[start:stop]  # in-range stop: array API
-                        weight: float = stop - start
-                        if host_weights is not None:
-                            weight = float(host_weights[host_order[start:stop]].sum())
-                            if weight == 0.0:
-                                continue  # no example of this batch counts: nothing to learn
-                            sw = xp.take(sample_weight, idx, axis=1)
-                            batch_kwargs = {**kwargs, "sample_weight": sw}
-                        xb = xp.take(X, idx, axis=1)
-                        yb = xp.take(Y, idx, axis=1)
-                        params, batch_cost = _batch_step(
-                            xb, yb, params, optimizer, batch_kwargs, xp, iteration, last
-                        )
-                        total += batch_cost * weight
-                        weight_total += weight
-                    cost = total / weight_total
-                last = cost
-                result.loss_curve.append(cost)
-                result.n_iter = iteration + 1
-                progress.update(iteration, cost)
-                if callback is not None:
-                    callback(iteration, cost)
-                if holdout is not None:
-                    if holdout.update(params) >= n_iter_no_change:
-                        result.stopped_early = True
-                        break
-                elif tol is not None:
-                    if cost < best - tol:
-                        stall = 0
-                    else:
-                        stall += 1
-                    best = min(best, cost)
-                    if stall >= n_iter_no_change:
-                        result.stopped_early = True
-                        break
+            _eager(
+                X, Y, params, optimizer, kwargs, xp, result, max_iter=max_iter,
+                batch_size=None if full_batch else batch_size, tol=tol,
+                n_iter_no_change=n_iter_no_change, rng=rng, progress=progress,
+                callback=callback, sample_weight=sample_weight, host_weights=host_weights,
+                holdout=holdout,
+            )  # fmt: skip
         finally:
             progress.close()
+    return result
+
+
+def _not_compiled(
+    holdout: _BestOnHoldout | None, host_weights: np.ndarray | None, full_batch: bool
+) -> str | None:
+    # The option that keeps a fit on the eager loop, or None. Zero weights in mini-batches
+    # may leave a batch with nothing to learn from, which the eager loop skips and a
+    # compiled block cannot.
+    if holdout is not None:
+        return "early_stopping"
+    if host_weights is not None and not full_batch and not (host_weights > 0).all():
+        return "sample_weight with zero weights and batch_size"
+    return None
+
+
+def _warn_eager(option: str, library: str) -> None:
+    warnings.warn(
+        f"{option} runs the eager training loop on {library}, not its compiled loop: "
+        "the fit gives the same numbers, more slowly.",
+        PerformanceWarning,
+        stacklevel=4,
+    )
+
+
+def _eager(
+    X: Array,
+    Y: Array,
+    params: Params,
+    optimizer: Optimizer,
+    kwargs: dict[str, Any],
+    xp: Any,
+    result: TrainingResult,
+    *,
+    max_iter: int,
+    batch_size: int | None,
+    tol: float | None,
+    n_iter_no_change: int,
+    rng: Any,
+    progress: Progress,
+    callback: Callable[[int, float], None] | None,
+    sample_weight: Array | None,
+    host_weights: np.ndarray | None,
+    holdout: _BestOnHoldout | None,
+) -> None:
+    # The eager program, driven by the rules of :mod:`nnbackend.training.rules`. Dask arrays
+    # train data-parallel over their chunks.
+    if host_weights is not None and batch_size is None:
+        kwargs = {**kwargs, "sample_weight": sample_weight}
+    parallel = _data_parallel(X, Y, batch_size)
+    if parallel is not None:
+        blocked = _parallel_blocked(holdout, kwargs, host_weights)
+        if blocked is not None:
+            _warn_eager(blocked, str(getattr(adapter_of(X), "name", "this library")))
+            parallel = None
+    if parallel is not None:
+        params = parallel.host_params(params)  # small: updated on the host, sent out each step
+    stall = Stall(tol, n_iter_no_change)
+    last: float | None = None
+    for iteration in range(max_iter):
+        try:
+            if parallel is not None:
+                params, cost = _parallel_epoch(
+                    parallel, params, optimizer, kwargs, batch_size, rng, iteration, last
+                )
+            elif batch_size is None:
+                params, cost = _batch_step(X, Y, params, optimizer, kwargs, xp, iteration, last)
+            else:
+                params, cost = _minibatch_epoch(
+                    X, Y, params, optimizer, kwargs, xp, iteration, last, batch_size, rng,
+                    sample_weight, host_weights,
+                )  # fmt: skip
+        except TrainingDivergedError as exc:
+            if holdout is None or holdout.best_params is None:
+                raise
+            # early stopping keeps the best finite parameters it has seen (scikit-learn's
+            # behaviour since its issue 29504): the fit ends there, with a warning
+            warnings.warn(
+                f"Training diverged at iteration {exc.iteration} (the cost or the parameters "
+                "became NaN or infinite); early_stopping keeps the parameters of the best "
+                "validation score. Lower learning_rate.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+            result.stopped_early = True
+            break
+        last = cost
+        result.loss_curve.append(cost)
+        result.n_iter = iteration + 1
+        progress.update(iteration, cost)
+        if callback is not None:
+            callback(iteration, cost)
+        tripped = holdout.update(params) if holdout is not None else stall.update(cost)
+        if tripped:
+            if optimizer.on_plateau():
+                (holdout.stall if holdout is not None else stall).reset()
+                continue
+            result.stopped_early = True
+            break
     result.params = params if parallel is None else parallel.restore(params)
     if holdout is not None:
         result.validation_scores = holdout.scores
         if holdout.best_params is not None:  # None only when no score was a number
             result.params = holdout.best_params
             result.best_validation_score = holdout.best
-    return result
+
+
+def _parallel_blocked(
+    holdout: _BestOnHoldout | None, kwargs: dict[str, Any], host_weights: np.ndarray | None
+) -> str | None:
+    # What the data-parallel runner does not compute: its chunks sum the plain cost.
+    if holdout is not None:
+        return "early_stopping"
+    if "alpha" in kwargs:
+        return "alpha"
+    if host_weights is not None:
+        return "sample_weight"
+    return None
+
+
+def _minibatch_epoch(
+    X: Array,
+    Y: Array,
+    params: Params,
+    optimizer: Optimizer,
+    kwargs: dict[str, Any],
+    xp: Any,
+    iteration: int,
+    last: float | None,
+    batch_size: int,
+    rng: Any,
+    sample_weight: Array | None,
+    host_weights: np.ndarray | None,
+) -> tuple[Params, float]:
+    # One epoch over a fresh permutation; each batch carries its examples' weights.
+    m = int(X.shape[1])
+    host_order = rng.permutation(m)
+    order = move_like(host_order, X, keep_dtype=True)
+    costs: list[float] = []
+    weights: list[float] = []
+    for start in range(0, m, batch_size):
+        stop = min(start + batch_size, m)
+        idx = order[start:stop]  # in-range stop: array API
+        weight: float = stop - start
+        batch_kwargs = kwargs
+        if host_weights is not None:
+            weight = float(host_weights[host_order[start:stop]].sum())
+            if weight == 0.0:
+                continue  # no example of this batch counts: nothing to learn
+            batch_kwargs = {**kwargs, "sample_weight": xp.take(sample_weight, idx, axis=1)}
+        xb = xp.take(X, idx, axis=1)
+        yb = xp.take(Y, idx, axis=1)
+        params, cost = _batch_step(xb, yb, params, optimizer, batch_kwargs, xp, iteration, last)
+        costs.append(cost)
+        weights.append(weight)
+    return params, epoch_cost(costs, weights)

@@ -277,6 +277,19 @@ class Optimizer:
         """
         raise NotImplementedError
 
+    def on_plateau(self) -> bool:
+        """Called when the stall count trips; True continues the run (the rate was lowered).
+
+        The default ends the run. A schedule that lowers its rate on a plateau (scikit-learn's
+        "adaptive") returns True; the driver then resets the count and continues, with the new
+        rate in :meth:`step_scalars` (compiled loops) and :meth:`direction` (the eager loop).
+
+        Returns
+        -------
+        bool
+        """
+        return False
+
     def copy(self) -> Optimizer:
         """An independent copy, state included (velocities, moments, step count).
 

@@ -1,0 +1,134 @@
+"""The rules of a run, each written once: the divergence check, the tolerance stop, early
+stopping's best-validation bookkeeping and the epoch's cost.
+
+The eager loop (:mod:`nnbackend.training.loop`) and the compiled driver
+(:mod:`nnbackend.training.compiled`) both read these; no program keeps a copy. The stall
+count follows scikit-learn's ``_update_no_improvement_count`` exactly, so that the course's
+estimators and the scikit-learn vocabulary stop at the same iteration as scikit-learn.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from nnbackend._arrays import total_sum
+
+__all__ = ["Stall", "epoch_cost", "finite_flag", "finite_step"]
+
+Array = Any
+
+
+# ----------------------------------------------------------------- divergence
+def finite_step(value: float, updated: Sequence[Array], xp: Any) -> bool:
+    """Whether a step is finite: its cost and every updated parameter (host form).
+
+    One reduction checks every parameter: a NaN or inf anywhere makes the sum non-finite.
+    Reading it costs one device sync, as reading the cost does. A non-finite sum of finite
+    parameters (large ones overflowing float32 together) is no divergence: only then is each
+    array checked on its own.
+
+    Parameters
+    ----------
+    value : float
+        The step's cost, read on the host.
+    updated : sequence of arrays
+        The updated parameters, flat.
+    xp : module
+
+    Returns
+    -------
+    bool
+    """
+    return math.isfinite(value) and (
+        math.isfinite(float(total_sum(list(updated), xp)))
+        or all(bool(xp.all(xp.isfinite(a))) for a in updated)
+    )
+
+
+def finite_flag(cost: Array, updated: Sequence[Array], xp: Any) -> Array:
+    """:func:`finite_step` as a 0-d boolean array, for traced (compiled) steps.
+
+    ``max`` propagates NaN (the array API says so): one reduction per array, which compilers
+    fuse with the update, where ``all(isfinite)`` writes a mask first.
+    """
+    finite = xp.isfinite(cost)
+    for p in updated:
+        finite = finite & xp.isfinite(xp.max(xp.abs(p)))
+    return finite
+
+
+# ----------------------------------------------------------------- the epoch's cost
+def epoch_cost(costs: Sequence[float], weights: Sequence[float]) -> float:
+    """An epoch's cost: its batches' costs averaged with their weights (sizes or weight sums).
+
+    Summed in batch order in float64, the same in every program.
+    """
+    total = weight_total = 0.0
+    for cost, weight in zip(costs, weights, strict=True):
+        total += float(cost) * float(weight)
+        weight_total += float(weight)
+    return total / weight_total
+
+
+# ----------------------------------------------------------------- stopping
+class Stall:
+    """The tolerance stop and early stopping's bookkeeping, as scikit-learn counts them.
+
+    Without early stopping (``higher_is_better=False``, on the training cost)::
+
+        if value > best - tol: count += 1 else: count = 0
+        if value < best: best = value
+
+    with early stopping (``higher_is_better=True``, on the held-out score)::
+
+        if value < best + tol: count += 1 else: count = 0
+        if value > best: best = value   # and the caller keeps these parameters
+
+    The run stops when ``count > n_iter_no_change`` (so with nothing improving it stops after
+    ``n_iter_no_change + 2`` iterations). ``tol=None`` never stops but still tracks the best.
+
+    Parameters
+    ----------
+    tol : float or None
+    n_iter_no_change : int
+    higher_is_better : bool, default False
+    """
+
+    def __init__(
+        self, tol: float | None, n_iter_no_change: int, *, higher_is_better: bool = False
+    ) -> None:
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.higher = higher_is_better
+        self.best = -math.inf if higher_is_better else math.inf
+        self.count = 0
+        self.improved = False
+
+    def update(self, value: float) -> bool:
+        """Book one iteration's value; True when the count has tripped.
+
+        :attr:`improved` tells whether ``value`` is a new best.
+        """
+        if self.higher:
+            if self.tol is not None:
+                self.count = self.count + 1 if value < self.best + self.tol else 0
+            self.improved = value > self.best
+        else:
+            if self.tol is not None:
+                self.count = self.count + 1 if value > self.best - self.tol else 0
+            self.improved = value < self.best
+        if self.improved:
+            self.best = value
+        return self.tol is not None and self.count > self.n_iter_no_change
+
+    def reset(self) -> None:
+        """Start counting again (the optimizer lowered its rate on a plateau)."""
+        self.count = 0
+
+    def copy(self) -> Stall:
+        """An independent copy (host loops look ahead on one)."""
+        twin = Stall(self.tol, self.n_iter_no_change, higher_is_better=self.higher)
+        twin.best, twin.count, twin.improved = self.best, self.count, self.improved
+        return twin

@@ -1,0 +1,205 @@
+"""The rules of a run (nnbackend.training.rules) and every option on every program.
+
+Every option a user can set gives NumPy's eager weights on every library, compiled or not;
+where a program cannot run an option, the fit says so with a PerformanceWarning.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import nnbackend
+from nnbackend import backends
+from nnbackend.errors import PerformanceWarning
+from nnbackend.training import rules
+from nnbackend.training.optimizers import GradientDescent
+
+
+def _compiled_libraries() -> list[str]:
+    # from the registry: every installed library whose adapter has a compiler
+    found = []
+    for name in backends.registered():
+        adapter = backends.get(name)
+        if adapter.is_installed() and adapter.usable() and adapter.compiler() is not None:
+            found.append(name)
+    return found
+
+
+# every library that trains differently from NumPy's eager loop: the compilers, and dask's
+# data-parallel runner; array_api_strict runs the eager program on device1
+LIBRARIES = sorted({*_compiled_libraries(), "dask", "array_api_strict"} - {"numpy"})
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(120, 5))
+y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(int)
+W = rng.uniform(0.2, 3.0, size=120)
+
+OPTIONS = {
+    "alpha": {"alpha": 1e-2},
+    "sample_weight": {"sample_weight": W},
+    "sample_weight+batch_size": {"sample_weight": W, "batch_size": 32},
+    "momentum": {"solver": "momentum"},
+    "adam": {"solver": "adam", "learning_rate": 0.01},
+    "shuffled batches": {"batch_size": 25},
+    "tol": {"tol": 1e-3, "n_iter_no_change": 2},
+    "early_stopping": {"early_stopping": True, "n_iter_no_change": 3},
+}
+
+
+def _fit(library: str, options: dict) -> nnbackend.NeuralNetworkClassifier:
+    options = dict(options)
+    weights = options.pop("sample_weight", None)
+    params = {
+        "hidden_layer_sizes": (6,),
+        "activation": "tanh",
+        "solver": "gd",
+        "learning_rate": 0.2,
+        "max_iter": 25,
+        "tol": None,
+        "random_state": 0,
+        "dtype": "float64",
+    }
+    params.update(options)
+    adapter = backends.get(library)
+    if not adapter.is_installed():
+        pytest.skip(f"{library} is not installed")
+    device = adapter.test_device
+    with nnbackend.use_backend(library, device), warnings.catch_warnings():
+        warnings.simplefilter("ignore", PerformanceWarning)
+        return nnbackend.NeuralNetworkClassifier(**params).fit(X, y, sample_weight=weights)
+
+
+def _weights(model: nnbackend.NeuralNetworkClassifier) -> np.ndarray:
+    arrays = [*model.coefs_, *model.intercepts_]
+    return np.concatenate([np.asarray(nnbackend.to_numpy(a)).ravel() for a in arrays])
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+@pytest.mark.parametrize("option", list(OPTIONS))
+def test_every_option_gives_numpys_eager_weights(option, library):
+    reference = _fit("numpy", OPTIONS[option])
+    got = _fit(library, OPTIONS[option])
+    assert got.n_iter_ == reference.n_iter_
+    np.testing.assert_allclose(_weights(got), _weights(reference), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(got.loss_curve_, reference.loss_curve_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("library", ["numpy", *LIBRARIES])
+def test_sample_weight_with_batch_size_changes_the_fit(library):
+    plain = _fit(library, {"batch_size": 32})
+    weighted = _fit(library, {"batch_size": 32, "sample_weight": W})
+    assert np.abs(_weights(plain) - _weights(weighted)).max() > 1e-3
+
+
+@pytest.mark.parametrize("library", _compiled_libraries())
+def test_an_option_that_stays_eager_says_so(library):
+    with nnbackend.use_backend(library), pytest.warns(PerformanceWarning, match="early_stopping"):
+        nnbackend.NeuralNetworkClassifier(
+            hidden_layer_sizes=(3,), max_iter=3, early_stopping=True, random_state=0
+        ).fit(X, y)
+
+
+@pytest.mark.parametrize("library", _compiled_libraries())
+def test_alpha_and_weights_stay_compiled(library):
+    with nnbackend.use_backend(library), warnings.catch_warnings():
+        warnings.simplefilter("error", PerformanceWarning)
+        nnbackend.NeuralNetworkClassifier(
+            hidden_layer_sizes=(3,), max_iter=3, alpha=1e-4, batch_size=30, random_state=0
+        ).fit(X, y, sample_weight=W)
+
+
+# ----------------------------------------------------------------- the stall count
+def test_stall_counts_as_scikit_learn():
+    # nothing improves: with n_iter_no_change=n the count trips at the (n+2)-th value
+    stall = rules.Stall(0.1, 2)
+    trips = [stall.update(1.0) for _ in range(5)]
+    assert trips == [False, False, False, True, True]
+    # an improvement by more than tol resets it
+    stall = rules.Stall(0.1, 1)
+    assert [stall.update(v) for v in (1.0, 0.95, 0.5, 0.49, 0.48)] == [
+        False,
+        False,
+        False,
+        False,
+        True,
+    ]
+    assert stall.best == 0.48
+
+
+def test_stall_on_a_score_keeps_the_best():
+    stall = rules.Stall(0.0, 1, higher_is_better=True)
+    stall.update(0.5)
+    assert stall.improved
+    stall.update(0.4)
+    assert not stall.improved and stall.best == 0.5
+
+
+def test_a_fit_without_improvement_stops_after_n_plus_two_iterations():
+    model = nnbackend.NeuralNetworkClassifier(
+        hidden_layer_sizes=(3,), solver="gd", learning_rate=1e-12, tol=1.0, n_iter_no_change=3,
+        max_iter=50, random_state=0,
+    )  # fmt: skip
+    model.fit(X, y)
+    assert model.n_iter_ == 5
+
+
+def test_epoch_cost_is_the_weighted_mean():
+    assert rules.epoch_cost([1.0, 3.0], [1.0, 3.0]) == 2.5
+
+
+def test_finite_step_sees_a_nan():
+    xp = np
+    assert rules.finite_step(1.0, [np.ones(3)], xp)
+    assert not rules.finite_step(1.0, [np.array([1.0, math.nan])], xp)
+    assert not rules.finite_step(math.inf, [np.ones(3)], xp)
+    assert not bool(rules.finite_flag(np.asarray(1.0), [np.array([math.inf])], xp))
+
+
+# ----------------------------------------------------------------- the plateau hook
+class _Adaptive(GradientDescent):
+    """Lowers its rate on the first two plateaus, as scikit-learn's adaptive schedule."""
+
+    def __init__(self, learning_rate: float) -> None:
+        super().__init__(learning_rate)
+        self.plateaus = 0
+
+    def on_plateau(self) -> bool:
+        self.plateaus += 1
+        if self.plateaus > 2:
+            return False
+        self.learning_rate /= 5
+        return True
+
+
+@pytest.mark.parametrize("library", ["numpy", *_compiled_libraries()])
+def test_a_plateau_lowers_the_rate_and_continues(library):
+    from nnbackend.core.initializers import initialize_parameters
+    from nnbackend.training import train
+
+    with nnbackend.use_backend(library):
+        XT = nnbackend.asarray(X.T.copy())
+        Y = nnbackend.asarray(y.reshape(1, -1).astype(np.float64))
+        params = initialize_parameters([5, 3, 1], XT, rng=np.random.default_rng(0))
+        optimizer = _Adaptive(1e-9)
+        result = train(XT, Y, params, optimizer, tol=1.0, n_iter_no_change=1, max_iter=50)
+    # each plateau trips after 3 iterations (n+2), then counts afresh: 3 + 2 + 2
+    assert optimizer.plateaus == 3
+    assert result.n_iter == 3 + 2 + 2
+    assert result.stopped_early
+
+
+# ----------------------------------------------------------------- divergence
+def test_a_diverging_fit_with_early_stopping_keeps_its_best_weights():
+    big = X * 1e3
+    model = nnbackend.NeuralNetworkRegressor(
+        hidden_layer_sizes=(8,), solver="gd", learning_rate=10.0, max_iter=50,
+        early_stopping=True, random_state=0,
+    )  # fmt: skip
+    target = big[:, 0] ** 2
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        model.fit(big, target)
+    assert all(np.isfinite(np.asarray(c)).all() for c in model.coefs_)
