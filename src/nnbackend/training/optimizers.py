@@ -158,17 +158,6 @@ class Optimizer:
         samples_seen : int
         """
 
-    def on_plateau(self) -> bool:
-        """Called by the driver when the stopping rule fires (no improvement by ``tol``).
-
-        Returns
-        -------
-        bool
-            True when the rule lowered its rate and training should go on (scikit-learn's
-            ``adaptive`` schedule); False to stop.
-        """
-        return False
-
     # ------------------------------------------------------------------ pure form
     @property
     def compilable(self) -> bool:
