@@ -51,10 +51,12 @@ class _QueuedCompiler(Compiler):
     functional = True
     captures: list[str]
 
-    def loop(self, step, layout, xp):
+    def loop(self, step, layout, xp, score=None):
         if layout.batch_size is not None:
-            return super().loop(step, layout, xp)
-        return QueuedLoop(step, layout, xp, self._move, np.asarray, capture=self._capture)
+            return super().loop(step, layout, xp, score)
+        return QueuedLoop(
+            step, layout, xp, self._move, np.asarray, capture=self._capture, score=score
+        )
 
     def _capture(self, body, warm_up):
         # stands in for a CUDA graph: warm up, then "replay" the body
@@ -241,6 +243,23 @@ def test_progress_is_updated_for_every_iteration(block_numpy):
     )  # fmt: skip
     assert result is not None
     assert updates == list(enumerate(result[1])) and len(updates) == 150
+
+
+@pytest.mark.parametrize("batch_size", [None, 40])
+def test_early_stopping_in_blocks_equals_the_eager_loop(block_numpy, monkeypatch, batch_size):
+    # the held-out score runs in every kind of program (queued: CuPy's full-batch loop), and
+    # the best parameters come back from a block run again past the first block
+    X, y = datasets.make_moons(200, noise=0.3, seed=0)
+    options = dict(hidden_layer_sizes=(6,), learning_rate=0.05, max_iter=250, tol=1e-4)
+    options.update(early_stopping=True, n_iter_no_change=60, random_state=0)
+    options["batch_size"] = batch_size
+    got = nnbackend.NeuralNetworkClassifier(**options).fit(X, y)
+    monkeypatch.setenv("NNBACKEND_COMPILED", "0")
+    ref = nnbackend.NeuralNetworkClassifier(**options).fit(X, y)
+    assert got.n_iter_ == ref.n_iter_
+    assert got.validation_scores_ == ref.validation_scores_
+    np.testing.assert_allclose(got.coefs_[0], ref.coefs_[0], rtol=1e-9)
+    np.testing.assert_allclose(got.intercepts_[1], ref.intercepts_[1], rtol=1e-9)
 
 
 def test_second_fit_of_the_same_shape_does_not_build_again(block_numpy):

@@ -47,7 +47,20 @@ OPTIONS = {
     "shuffled batches": {"batch_size": 25},
     "tol": {"tol": 1e-3, "n_iter_no_change": 2},
     "early_stopping": {"early_stopping": True, "n_iter_no_change": 3},
-}
+    # past one compiled block (100 iterations): the best score's block is run again
+    "early_stopping+tol": {
+        "early_stopping": True, "tol": 1e-4, "n_iter_no_change": 40, "max_iter": 260,
+        "learning_rate": 0.05,
+    },
+    "early_stopping+batch_size": {
+        "early_stopping": True, "tol": 1e-3, "n_iter_no_change": 2, "batch_size": 25,
+        "sample_weight": W,
+    },
+    "early_stopping+adam": {
+        "early_stopping": True, "tol": 1e-4, "solver": "adam", "learning_rate": 0.01,
+        "max_iter": 150,
+    },
+}  # fmt: skip
 
 
 def _fit(library: str, options: dict) -> nnbackend.NeuralNetworkClassifier:
@@ -86,6 +99,9 @@ def test_every_option_gives_numpys_eager_weights(option, library):
     assert got.n_iter_ == reference.n_iter_
     np.testing.assert_allclose(_weights(got), _weights(reference), rtol=1e-6, atol=1e-12)
     np.testing.assert_allclose(got.loss_curve_, reference.loss_curve_, rtol=1e-6)
+    if reference.validation_scores_ is not None:
+        np.testing.assert_allclose(got.validation_scores_, reference.validation_scores_, 1e-9)
+        assert got.best_validation_score_ == pytest.approx(reference.best_validation_score_)
 
 
 @pytest.mark.parametrize("library", ["numpy", *LIBRARIES])
@@ -97,10 +113,34 @@ def test_sample_weight_with_batch_size_changes_the_fit(library):
 
 @pytest.mark.parametrize("library", _compiled_libraries())
 def test_an_option_that_stays_eager_says_so(library):
-    with nnbackend.use_backend(library), pytest.warns(PerformanceWarning, match="early_stopping"):
+    zero = W.copy()
+    zero[:10] = 0.0
+    with nnbackend.use_backend(library), pytest.warns(PerformanceWarning, match="zero weights"):
         nnbackend.NeuralNetworkClassifier(
-            hidden_layer_sizes=(3,), max_iter=3, early_stopping=True, random_state=0
-        ).fit(X, y)
+            hidden_layer_sizes=(3,), max_iter=3, batch_size=30, random_state=0
+        ).fit(X, y, sample_weight=zero)
+
+
+@pytest.mark.parametrize("library", _compiled_libraries())
+@pytest.mark.parametrize("batch_size", [None, 30])
+def test_early_stopping_runs_compiled(library, batch_size):
+    # scored on the device in the compiled loop: no PerformanceWarning, the eager loop's
+    # scores and best score
+    options = {"early_stopping": True, "tol": 1e-3, "n_iter_no_change": 2, "max_iter": 40}
+    if batch_size is not None:
+        options["batch_size"] = batch_size
+    reference = _fit("numpy", options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerformanceWarning)
+        adapter = backends.get(library)
+        with nnbackend.use_backend(library, adapter.test_device):
+            got = nnbackend.NeuralNetworkClassifier(
+                hidden_layer_sizes=(6,), activation="tanh", solver="gd", learning_rate=0.2,
+                random_state=0, dtype="float64", **options,
+            ).fit(X, y)  # fmt: skip
+    assert got.validation_scores_ == pytest.approx(reference.validation_scores_)
+    assert got.best_validation_score_ == pytest.approx(reference.best_validation_score_)
+    np.testing.assert_allclose(_weights(got), _weights(reference), rtol=1e-6, atol=1e-12)
 
 
 @pytest.mark.parametrize("library", _compiled_libraries())

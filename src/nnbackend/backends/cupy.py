@@ -28,7 +28,7 @@ from nnbackend._arrays import numpy_dtype
 from nnbackend.backends._adapter import Adapter
 from nnbackend.backends._cupy_kernels import CupyKernels
 from nnbackend.backends._devices import cuda_index
-from nnbackend.backends.loops import Compiler, HostLoop, Layout, Program, QueuedLoop
+from nnbackend.backends.loops import Compiler, HostLoop, Layout, Program, QueuedLoop, Score
 from nnbackend.errors import BackendError
 
 __all__ = ["CupyAdapter", "CupyCompiler"]
@@ -141,9 +141,11 @@ class CupyCompiler(Compiler):
     def variant(self) -> Any:
         return self.graphs()
 
-    def loop(self, step: Callable[..., Any], layout: Layout, xp: Any) -> Program:
+    def loop(
+        self, step: Callable[..., Any], layout: Layout, xp: Any, score: Score | None = None
+    ) -> Program:
         if layout.batch_size is not None:
-            return HostLoop(step, layout, xp, self._move, functional=True)
+            return HostLoop(step, layout, xp, self._move, functional=True, score=score)
         streams: list[Any] = []
 
         def stream() -> contextlib.AbstractContextManager[Any]:
@@ -159,6 +161,7 @@ class CupyCompiler(Compiler):
             self.adapter.to_host,
             capture=self._capture if self.graphs() else None,
             stream=stream,
+            score=score,
         )
 
     def single(self, step: Callable[..., Any], layout: Layout, xp: Any) -> Any:

@@ -20,7 +20,7 @@ import numpy as np
 from nnbackend._arrays import numpy_dtype
 from nnbackend.backends._adapter import Adapter
 from nnbackend.backends._devices import cuda_index
-from nnbackend.backends.loops import Block, Compiler, Layout, Program
+from nnbackend.backends.loops import Block, Compiler, Layout, Program, Score
 from nnbackend.errors import BackendError
 
 __all__ = ["JaxAdapter", "JaxCompiler"]
@@ -111,8 +111,10 @@ class JaxCompiler(Compiler):
             self._traced = _TracedNamespace(xp, self.adapter.module())
         return self._traced
 
-    def loop(self, step: Callable[..., Any], layout: Layout, xp: Any) -> Program:
-        return _JaxLoop(self.adapter, step, layout)
+    def loop(
+        self, step: Callable[..., Any], layout: Layout, xp: Any, score: Score | None = None
+    ) -> Program:
+        return _JaxLoop(self.adapter, step, layout, score)
 
     def single(self, step: Callable[..., Any], layout: Layout, xp: Any) -> Any:
         return _JaxLoop(self.adapter, step, layout)
@@ -145,11 +147,20 @@ class _TracedNamespace:
 class _JaxLoop(Program):
     device_loop = True
 
-    def __init__(self, adapter: JaxAdapter, step: Callable[..., Any], layout: Layout) -> None:
+    def __init__(
+        self,
+        adapter: JaxAdapter,
+        step: Callable[..., Any],
+        layout: Layout,
+        score: Score | None = None,
+    ) -> None:
         self.adapter = adapter
         self.jax = adapter.module()
         self.step = step
         self.layout = layout
+        # early stopping's held-out score, traced into the loop after every iteration: one
+        # forward pass over the held-out examples, stored beside the costs
+        self.score = score
         self._run = self.jax.jit(self._loop, donate_argnums=(0,))
         self._advance = self.jax.jit(self._one, donate_argnums=(0,))
         self._empty: dict[Any, Any] = {}
@@ -215,7 +226,7 @@ class _JaxLoop(Program):
         state, ok, count = carry
         return state, costs, ok, count
 
-    def _loop(self, state: Any, X: Any, Y: Any, scalars: Any, perms: Any, n: Any) -> Any:
+    def _loop(self, state: Any, X: Any, Y: Any, scalars: Any, perms: Any, n: Any, held: Any) -> Any:
         jnp, lax = self.jax.numpy, self.jax.lax
         k, width = self.layout.block, len(self.layout.batch_sizes)
 
@@ -224,22 +235,26 @@ class _JaxLoop(Program):
             return ok & (i < n)
 
         def body(carry: tuple[Any, ...]) -> tuple[Any, ...]:
-            i, _, st, costs, _ = carry
+            i, _, st, costs, scores, _ = carry
             perm = None if perms is None else perms[i]
             st, row, ok, count = self._iteration(st, X, Y, scalars[i], perm)
             costs = lax.dynamic_update_slice(costs, row[None, :], (i, jnp.asarray(0, i.dtype)))
-            return i + ok.astype(jnp.int32), ok, st, costs, count
+            if self.score is not None:
+                value = jnp.asarray(self.score(st, held), dtype=X.dtype)
+                scores = lax.dynamic_update_slice(scores, value[None], (i,))
+            return i + ok.astype(jnp.int32), ok, st, costs, scores, count
 
         start = (
             jnp.asarray(0, dtype=jnp.int32),
             jnp.asarray(True),
             state,
             jnp.zeros((k, width), X.dtype),
+            jnp.zeros((k if self.score is not None else 0,), X.dtype),
             jnp.asarray(0, dtype=jnp.int32),
         )
-        done, ok, state, costs, count = lax.while_loop(cond, body, start)
-        # one small array for the host to read, beside the costs
-        return state, costs, jnp.stack([done, ok.astype(jnp.int32), count])
+        done, ok, state, costs, scores, count = lax.while_loop(cond, body, start)
+        # one small array for the host to read, beside the costs and scores
+        return state, costs, scores, jnp.stack([done, ok.astype(jnp.int32), count])
 
     # ---------------------------------------------------------------- host side
     #: The last single step's divergence check, a device scalar (read by nobody in the
@@ -269,7 +284,8 @@ class _JaxLoop(Program):
         n: int,
         scalars: np.ndarray | None = None,
         perms: np.ndarray | None = None,
-        stop: Callable[[Any], bool] | None = None,
+        stop: Callable[[Any, float | None], bool] | None = None,
+        held: Any = None,
     ) -> Block:
         layout, jax = self.layout, self.jax
         k, width = layout.block, len(layout.batch_sizes)
@@ -291,12 +307,14 @@ class _JaxLoop(Program):
             order_host = np.zeros((k, layout.m), dtype=np.int32)
             order_host[:n] = perms
             order = jax.device_put(order_host, device)
-        state, costs, meta = self._run(state, X, Y, rows, order, np.int32(n))
-        costs, meta = jax.device_get((costs, meta))
+        state, costs, scores, meta = self._run(state, X, Y, rows, order, np.int32(n), held)
+        costs, scores, meta = jax.device_get((costs, scores, meta))
         done, ok, count = (int(v) for v in meta)
         full = layout.batch_size is None
         records = [float(costs[i, 0]) if full else costs[i].astype(np.float64) for i in range(done)]
         block = Block(state, records)
+        if self.score is not None:
+            block.scores = [float(v) for v in scores[:done]]
         if not bool(ok):
             block.diverged = True
             block.bad_batches = 0 if full else count

@@ -33,9 +33,22 @@ import numpy as np
 
 from nnbackend._arrays import numpy_dtype
 
-__all__ = ["Block", "Compiler", "HostLoop", "Layout", "Program", "QueuedLoop", "Stepwise"]
+__all__ = [
+    "Block",
+    "Compiler",
+    "HostLoop",
+    "Layout",
+    "Program",
+    "QueuedLoop",
+    "Score",
+    "Stepwise",
+]
 
 Step = Callable[[Any, Any, Any, Any], tuple[Any, Any, Any]]
+
+Score = Callable[[Any, Any], Any]
+"""``score(state, held) -> 0-d array``: early stopping's held-out score of a state, a pure
+function of arrays; ``held`` is what :meth:`Program.run` is handed (the held-out data)."""
 
 
 @dataclass(frozen=True)
@@ -85,10 +98,13 @@ class Block:
         The cost of that step.
     bad_batches : int
         Mini-batches of the diverged iteration that were finished and applied before it.
+    scores : list of float
+        With a score: the held-out score after each finished iteration.
     """
 
     state: Any
     records: list[Any] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
     diverged: bool = False
     bad_cost: float | None = None
     bad_batches: int = 0
@@ -111,6 +127,9 @@ class Program:
     """
 
     device_loop: bool = False
+
+    #: Early stopping's held-out score, computed after every iteration (None: not scored).
+    score: Score | None = None
 
     #: Whether a diverged block's state is the last finite one. A program that skips that
     #: selection (it costs a pass over every parameter at every step) returns the non-finite
@@ -144,7 +163,8 @@ class Program:
         n: int,
         scalars: np.ndarray | None = None,
         perms: np.ndarray | None = None,
-        stop: Callable[[Any], bool] | None = None,
+        stop: Callable[[Any, float | None], bool] | None = None,
+        held: Any = None,
     ) -> Block:  # pragma: no cover
         """Run up to ``n`` iterations from ``state``.
 
@@ -161,8 +181,11 @@ class Program:
         perms : numpy.ndarray, optional
             Integer permutations of the examples, one row per iteration (mini-batches only).
         stop : callable, optional
-            Called with each finished iteration's record; True stops after that iteration.
-            Host loops call it; device loops ignore it.
+            Called with each finished iteration's record and score (None when not scored);
+            True stops after that iteration. Host loops call it; device loops ignore it.
+        held : object, optional
+            What :attr:`score` scores against (the held-out arrays), passed as an argument so
+            that a cached program serves every fit of the same shapes.
 
         Returns
         -------
@@ -218,6 +241,8 @@ class HostLoop(Program):
         ``move(host_array, like)`` copies a host index array to ``like``'s device.
     functional : bool, default False
         Whether ``step`` is functional (its cost and check are then 0-d arrays, read here).
+    score : callable, optional
+        Early stopping's held-out score, read after every iteration.
     """
 
     def __init__(
@@ -228,12 +253,19 @@ class HostLoop(Program):
         move: Callable[[np.ndarray, Any], Any],
         *,
         functional: bool = False,
+        score: Score | None = None,
     ) -> None:
         self.step = step
         self.layout = layout
         self.xp = xp
         self.move = move
         self.functional = functional
+        self.score = score
+
+    def snapshot(self, state: Any) -> Any:
+        # functional steps make new arrays and never write to their input: the state itself
+        # (the driver copies an eager step's optimizer, which updates in place)
+        return state
 
     def _one(self, state: Any, X: Any, Y: Any, scalars: Any) -> tuple[Any, float, bool]:
         new, cost, finite = self.step(state, X, Y, scalars)
@@ -250,7 +282,8 @@ class HostLoop(Program):
         n: int,
         scalars: np.ndarray | None = None,
         perms: np.ndarray | None = None,
-        stop: Callable[[Any], bool] | None = None,
+        stop: Callable[[Any, float | None], bool] | None = None,
+        held: Any = None,
     ) -> Block:
         block = Block(state)
         xp, sizes = self.xp, self.layout.batch_sizes
@@ -284,7 +317,11 @@ class HostLoop(Program):
                 record = np.array(costs)
             block.state = state
             block.records.append(record)
-            if stop is not None and stop(record):
+            value = None
+            if self.score is not None:
+                value = float(self.score(state, held))
+                block.scores.append(value)
+            if stop is not None and stop(record, value):
                 break
         block.state = state
         return block
@@ -327,6 +364,9 @@ class QueuedLoop(Program):
         Captures ``body`` for replay; None launches every step directly.
     stream : callable, optional
         Returns the context every operation of a run is issued in (the capture's stream).
+    score : callable, optional
+        Early stopping's held-out score, queued after every step (outside the captured
+        graph: it reads the parameter buffers, and is read back with the costs).
 
     Attributes
     ----------
@@ -347,6 +387,7 @@ class QueuedLoop(Program):
         capture: Callable[[Callable[[], None], Callable[[], None]], Callable[[], None]]
         | None = None,
         stream: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
+        score: Score | None = None,
     ) -> None:
         if layout.batch_size is not None:
             raise ValueError("QueuedLoop runs full batches only: layout.batch_size must be None")
@@ -354,6 +395,7 @@ class QueuedLoop(Program):
         self.to_host = to_host
         self.capture = capture
         self.stream = stream or contextlib.nullcontext
+        self.score = score
         self.graph_error: str | None = None
         self._buffers: list[Any] | None = None
         self._template: Any = None
@@ -454,7 +496,8 @@ class QueuedLoop(Program):
         n: int,
         scalars: np.ndarray | None = None,
         perms: np.ndarray | None = None,
-        stop: Callable[[Any], bool] | None = None,
+        stop: Callable[[Any, float | None], bool] | None = None,
+        held: Any = None,
     ) -> Block:
         xp = self.xp
         with self._lock, self.stream():
@@ -467,6 +510,7 @@ class QueuedLoop(Program):
                 host = np.asarray(scalars, dtype=numpy_dtype(X.dtype)).reshape(n, -1)
                 rows = self.move(host, X)
             costs = xp.zeros((n,), dtype=X.dtype)
+            scores = xp.zeros((n,), dtype=X.dtype)
             finite = xp.asarray(self.move(np.zeros(n, dtype=bool), X), copy=True)
             for i in range(n):
                 if rows is not None:
@@ -474,10 +518,15 @@ class QueuedLoop(Program):
                 self._launch_step()
                 costs[i] = cost
                 finite[i] = ok
+                if self.score is not None:
+                    scores[i] = self.score(_state_like(self._template, flat), held)
             costs_host = np.asarray(self.to_host(costs), dtype=np.float64)
             finite_host = np.asarray(self.to_host(finite), dtype=bool)
+            scores_host = np.asarray(self.to_host(scores), dtype=np.float64)
         done = int(np.argmin(finite_host)) if not finite_host.all() else n
         block = Block(_state_like(state, flat), [float(c) for c in costs_host[:done]])
+        if self.score is not None:
+            block.scores = [float(v) for v in scores_host[:done]]
         if done < n:
             block.diverged, block.bad_cost = True, float(costs_host[done])
         return block
@@ -542,7 +591,7 @@ class Compiler:
         """What else the programs depend on (a compile mode); part of every cache key."""
         return None
 
-    def loop(self, step: Step, layout: Layout, xp: Any) -> Program:
+    def loop(self, step: Step, layout: Layout, xp: Any, score: Score | None = None) -> Program:
         """Build the program that runs ``step`` (one compilation, for :meth:`program`).
 
         Parameters
@@ -552,12 +601,14 @@ class Compiler:
         layout : Layout
         xp : module
             The namespace from :meth:`namespace`.
+        score : callable, optional
+            Early stopping's held-out score (:data:`Score`), computed after every iteration.
 
         Returns
         -------
         Program
         """
-        return HostLoop(step, layout, xp, self._move, functional=self.functional)
+        return HostLoop(step, layout, xp, self._move, functional=self.functional, score=score)
 
     def single(self, step: Step, layout: Layout, xp: Any) -> Any:
         """Build one step per call with nothing read back (see :class:`Stepwise`).

@@ -22,7 +22,7 @@ import numpy as np
 
 from nnbackend._arrays import numpy_dtype
 from nnbackend.backends._adapter import Adapter
-from nnbackend.backends.loops import Compiler, HostLoop, Layout, Program
+from nnbackend.backends.loops import Compiler, HostLoop, Layout, Program, Score
 from nnbackend.errors import BackendError
 
 __all__ = ["LeanTorchNamespace", "TorchAdapter", "TorchCompiler", "TorchKernels"]
@@ -354,11 +354,13 @@ class TorchCompiler(Compiler):
 
     _lean: LeanTorchNamespace | None = None
 
-    def loop(self, step: Callable[..., Any], layout: Layout, xp: Any) -> Program:
+    def loop(
+        self, step: Callable[..., Any], layout: Layout, xp: Any, score: Score | None = None
+    ) -> Program:
         variant = self.variant()
         if variant is not None:
             mode, backend = variant
             torch = self.adapter.module()
             options = {} if mode == "default" else {"mode": mode}
             step = torch.compile(step, backend=backend, dynamic=False, **options)
-        return HostLoop(step, layout, xp, self._move, functional=self.functional)
+        return HostLoop(step, layout, xp, self._move, functional=self.functional, score=score)

@@ -19,7 +19,6 @@ import numpy as np
 
 from nnbackend._arrays import array_namespace, dtype_name
 from nnbackend.backends import backend_of, get_backend, move_like, to_numpy
-from nnbackend.core import network
 from nnbackend.core.initializers import initialize_parameters
 from nnbackend.errors import convergence_warning
 from nnbackend.estimators import holdout
@@ -32,6 +31,7 @@ from nnbackend.estimators.validation import (
     to_backend_features,
 )
 from nnbackend.training import TrainingResult, train
+from nnbackend.training.holdout import HeldOut
 from nnbackend.training.optimizers import Optimizer
 
 __all__ = ["NetworkEstimator", "Targets"]
@@ -167,11 +167,6 @@ class NetworkEstimator(FileState, Prediction):
     def _targets(
         self, y: Any, XT: Array, *, incremental: bool, continuing: bool, **extra: Any
     ) -> Targets:  # pragma: no cover - each kind defines its targets
-        raise NotImplementedError
-
-    def _holdout_score(
-        self, out: np.ndarray, truth: np.ndarray, sample_weight: np.ndarray | None
-    ) -> float:  # pragma: no cover - each kind defines its score
         raise NotImplementedError
 
     def _fit(
@@ -326,11 +321,20 @@ class NetworkEstimator(FileState, Prediction):
         take_train = move_like(train_idx, XT, keep_dtype=True)
         X_val = xp.take(XT, move_like(val_idx, XT, keep_dtype=True), axis=1)
         held = truth[val_idx]
-        hidden = config.activation
-
-        def score(params: list[tuple[Array, Array]]) -> float:
-            out = network.predict_output(X_val, params, hidden=hidden, output="identity")
-            return self._holdout_score(to_numpy(out), held, w_val)
+        classifier = self._output_kind == "classifier"
+        # the score runs where the data is, in the training loop (compiled ones included):
+        # class indices or targets in course layout, on X's device
+        score = HeldOut(
+            X_val,
+            (
+                move_like(held.astype(np.int32), XT, keep_dtype=True)
+                if classifier
+                else move_like(held.T, XT)
+            ),
+            None if w_val is None else move_like(w_val, XT),
+            kind="accuracy" if classifier else "r2",
+            hidden=config.activation,
+        )
 
         return (
             xp.take(XT, take_train, axis=1),

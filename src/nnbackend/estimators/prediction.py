@@ -28,6 +28,7 @@ from nnbackend.estimators.validation import (
     check_sample_weight,
     to_backend_features,
 )
+from nnbackend.training.holdout import r2
 
 __all__ = ["ClassifierPrediction", "Prediction", "RegressorPrediction", "computing"]
 
@@ -55,20 +56,11 @@ def computing(method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _r2_score(truth: np.ndarray, predicted: np.ndarray, sample_weight: Any = None) -> float:
-    # R² per output, averaged uniformly, as scikit-learn's r2_score; a constant truth scores 1
-    # when predicted exactly, else 0
-    w = np.ones(truth.shape[0]) if sample_weight is None else np.asarray(sample_weight)
-    w = w.reshape(-1, 1)
-    mean = (w * truth).sum(axis=0) / w.sum()
-    residual = (w * (truth - predicted) ** 2).sum(axis=0)
-    total = (w * (truth - mean) ** 2).sum(axis=0)
+    # R² per output, averaged uniformly, as scikit-learn's r2_score: early stopping's
+    # held-out score, here on the host in sample layout
+    weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        r2 = np.where(
-            total > 0,
-            1 - residual / np.where(total > 0, total, 1),
-            np.where(residual == 0, 1.0, 0.0),
-        )
-    return float(r2.mean())
+        return float(r2(predicted.T, truth.T, weights, np))
 
 
 class Prediction:
@@ -129,13 +121,6 @@ class ClassifierPrediction(Prediction):
     """decision_function, predict_proba, predict and score (accuracy) of a classifier."""
 
     classes_: np.ndarray
-
-    def _holdout_score(
-        self, out: np.ndarray, truth: np.ndarray, sample_weight: np.ndarray | None
-    ) -> float:
-        # accuracy, from the output layer's logits (n_out, n_val) and the class indices
-        predicted = out[0] > 0 if out.shape[0] == 1 else np.argmax(out, axis=0)
-        return float(np.average(predicted == truth, weights=sample_weight))
 
     @computing
     def decision_function(self, X: Any) -> Array:
@@ -233,11 +218,6 @@ class RegressorPrediction(Prediction):
     """predict and score (R²) of a regressor."""
 
     _single_output: bool
-
-    def _holdout_score(
-        self, out: np.ndarray, truth: np.ndarray, sample_weight: np.ndarray | None
-    ) -> float:
-        return _r2_score(truth, out.T, sample_weight)
 
     @computing
     def predict(self, X: Any) -> Array:

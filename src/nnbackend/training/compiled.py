@@ -32,7 +32,7 @@ import contextlib
 import math
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -42,10 +42,17 @@ from nnbackend.backends import Adapter, get_backend
 from nnbackend.backends.loops import Block, Compiler, Layout, Program
 from nnbackend.core import network
 from nnbackend.errors import BackendError, TrainingDivergedError
+from nnbackend.training.holdout import HeldOut
 from nnbackend.training.optimizers import Optimizer
-from nnbackend.training.rules import Stall, epoch_cost, finite_flag, finite_step
+from nnbackend.training.rules import (
+    Stall,
+    epoch_cost,
+    finite_flag,
+    finite_step,
+    warn_diverged_keeps_best,
+)
 
-__all__ = ["BLOCK", "Stepper", "compiler_for", "computing", "enabled", "train"]
+__all__ = ["BLOCK", "Run", "Stepper", "compiler_for", "computing", "enabled", "train"]
 
 Array = Any
 Params = list[tuple[Array, Array]]
@@ -178,7 +185,8 @@ def _eager_step(
 # --------------------------------------------------------------------------- bookkeeping
 class _History:
     """The per-iteration bookkeeping of a compiled run: the cost history, progress, the
-    callback, and the tolerance stop (:class:`~nnbackend.training.rules.Stall`)."""
+    callback, and the tolerance stop (:class:`~nnbackend.training.rules.Stall`) on the cost,
+    or with early stopping (``scored``) on the held-out score, whose values it keeps."""
 
     def __init__(
         self,
@@ -188,13 +196,16 @@ class _History:
         progress: Any,
         callback: Callable[[int, float], None] | None,
         host_weights: np.ndarray | None = None,
+        scored: bool = False,
     ) -> None:
         self.layout = layout
         self.progress = progress
         self.callback = callback
         self.host_weights = host_weights
         self.loss_curve: list[float] = []
-        self.stall = Stall(tol, n_iter_no_change)
+        self.scored = scored
+        self.scores: list[float] = []
+        self.stall = Stall(tol, n_iter_no_change, higher_is_better=scored)
         self.tol = tol
         # each iteration's batch weights (sizes, or weight sums), for the block being booked
         self.weights: list[list[float]] = []
@@ -223,32 +234,49 @@ class _History:
             return float(record)
         return epoch_cost(record, self.weights[j])
 
-    def record(self, iteration: int, j: int, record: Any) -> bool:
-        """Book one finished iteration (the ``j``-th of its block); True when the stall count
-        trips there."""
+    def record(self, iteration: int, j: int, record: Any, score: float | None) -> bool:
+        """Book one finished iteration (the ``j``-th of its block) and its held-out score;
+        True when the stall count trips there (:attr:`stall`'s ``improved`` then tells
+        whether the score is a new best)."""
         cost = self.cost(record, j)
         self.loss_curve.append(cost)
         self.progress.update(iteration, cost)
         if self.callback is not None:
             self.callback(iteration, cost)
+        if self.scored:
+            assert score is not None
+            self.scores.append(score)
+            return self.stall.update(score)
         return self.stall.update(cost)
 
-    def lookahead(self) -> Callable[[Any], bool] | None:
+    def lookahead(self) -> Callable[[Any, float | None], bool] | None:
         """For host loops: whether to stop after each record, on a copy of the stall state."""
         if self.tol is None:
             return None
         stall = self.stall.copy()
         count = 0
 
-        def stop(record: Any) -> bool:
+        def stop(record: Any, score: float | None) -> bool:
             nonlocal count
             count += 1
-            return stall.update(self.cost(record, count - 1))
+            cost = self.cost(record, count - 1)
+            return stall.update(score if self.scored else cost)  # type: ignore[arg-type]
 
         return stop
 
 
 # --------------------------------------------------------------------------- the run
+class Run(NamedTuple):
+    """What :func:`train` returns."""
+
+    params: Params
+    loss_curve: list[float]
+    n_iter: int
+    stopped_early: bool
+    validation_scores: list[float] | None = None
+    best_validation_score: float | None = None
+
+
 def _layout(m: int, batch_size: int | None, optimizer: Optimizer) -> Layout:
     if batch_size is None or batch_size >= m:
         return Layout(m, None, BLOCK, optimizer.n_step_scalars)
@@ -291,7 +319,8 @@ def train(
     compiler: Compiler | None = None,
     sample_weight: Array | None = None,
     host_weights: np.ndarray | None = None,
-) -> tuple[Params, list[float], int, bool] | None:
+    holdout: HeldOut | None = None,
+) -> Run | None:
     """Train with the compiled loop of X's library, or return None when there is none.
 
     The arguments are :func:`nnbackend.training.train`'s, already checked and prepared there.
@@ -321,10 +350,16 @@ def train(
     host_weights : numpy.ndarray of shape (m,), optional
         The same weights on the host (each epoch's cost averages its batches with their
         weight sums). Mini-batches need them all positive (the caller checks).
+    holdout : HeldOut, optional
+        Early stopping: the held-out score is computed in the loop after every iteration,
+        ``tol`` and ``n_iter_no_change`` apply to it, and the parameters of the best score
+        are returned. They are found by running the best score's block again from its
+        snapshot, up to that iteration: one snapshot per block and one partial block at the
+        end, where keeping them in the loop would select over every parameter at every step.
 
     Returns
     -------
-    (params, loss_curve, n_iter, stopped_early) or None
+    Run or None
 
     Raises
     ------
@@ -344,17 +379,23 @@ def train(
     with adapter.computing(X.dtype):
         opt_state = optimizer.state_arrays(_flat(params))  # made outside the compiler's scope
         try:
-            trained, loss_curve, stopped = _train_in_scope(
+            trained, history, stopped = _train_in_scope(
                 compiler, functional, X, Y, params, optimizer, kwargs, opt_state, layout,
                 max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change, rng=rng,
                 progress=progress, callback=callback, weighted=weighted,
-                host_weights=host_weights,
+                host_weights=host_weights, holdout=holdout,
             )  # fmt: skip
         except TrainingDivergedError as error:
             if error.params is not None:
                 error.params = compiler.release(error.params)
             raise
-    return compiler.release(trained), loss_curve, len(loss_curve), stopped
+    loss_curve = history.loss_curve
+    if holdout is None:
+        return Run(compiler.release(trained), loss_curve, len(loss_curve), stopped)
+    best = history.stall.best if history.scores else None
+    return Run(
+        compiler.release(trained), loss_curve, len(loss_curve), stopped, history.scores, best
+    )
 
 
 def _train_in_scope(
@@ -376,8 +417,9 @@ def _train_in_scope(
     callback: Callable[[int, float], None] | None,
     weighted: bool = False,
     host_weights: np.ndarray | None = None,
-) -> tuple[Params, list[float], bool]:
-    # The run itself, in the compiler's scope; returns (params, loss curve, stopped early).
+    holdout: HeldOut | None = None,
+) -> tuple[Params, _History, bool]:
+    # The run itself, in the compiler's scope; returns (params, history, stopped early).
     xp = compiler.namespace(array_namespace(X, Y))
     with compiler.scope(X.dtype):
         if functional:
@@ -386,16 +428,49 @@ def _train_in_scope(
         else:
             step = _eager_step(kwargs, xp, weighted)
             state = (params, optimizer)
-        program = compiler.program(
-            _key(X, Y, params, {**kwargs, "weighted": weighted}, optimizer, layout),
-            lambda: compiler.loop(step, layout, xp),
+        score, held, signature = _score(holdout, functional, xp)
+        options = {**kwargs, "weighted": weighted, "holdout": signature}
+
+        def build() -> Program:
+            if score is None:  # a compiler written before scores takes three arguments
+                return compiler.loop(step, layout, xp)
+            return compiler.loop(step, layout, xp, score)
+
+        program = compiler.program(_key(X, Y, params, options, optimizer, layout), build)
+        history = _History(
+            layout, tol, n_iter_no_change, progress, callback, host_weights, score is not None
         )
-        history = _History(layout, tol, n_iter_no_change, progress, callback, host_weights)
         with program.session():
-            state, stopped = _run(
-                program, functional, state, X, Y, optimizer, layout, max_iter, rng, history
-            )
-    return (_pairs(state[0]) if functional else state[0]), history.loss_curve, stopped
+            state, stopped, best = _run(
+                program, functional, state, X, Y, optimizer, layout, max_iter, rng, history,
+                held,
+            )  # fmt: skip
+    if best is not None:
+        state = best
+    return (_pairs(state[0]) if functional else state[0]), history, stopped
+
+
+def _score(
+    holdout: HeldOut | None, functional: bool, xp: Any
+) -> tuple[Callable[[Any, Any], Array] | None, Any, Any]:
+    # Early stopping's score of a program's state, its held-out arrays and its cache key.
+    if holdout is None:
+        return None, None, None
+    scorer = holdout.scorer(xp)
+
+    def score(state: Any, held: Any) -> Array:
+        return scorer(_pairs(state[0]) if functional else state[0], held)
+
+    return score, holdout.arrays(), holdout.signature()
+
+
+def _snapshot(program: Program, state: Any, functional: bool) -> Any:
+    # A copy of a state that survives a run: an eager step's optimizer updates its own state
+    # in place (its parameters are never written to).
+    if functional:
+        return program.snapshot(state)
+    params, optimizer = state
+    return params, optimizer.copy()
 
 
 def _run(
@@ -409,18 +484,30 @@ def _run(
     max_iter: int,
     rng: np.random.Generator | np.random.RandomState,
     history: _History,
-) -> tuple[Any, bool]:
-    # The block loop. Returns the final state, handed back by the program, and whether the
-    # tolerance stop ended the run; a functional run gives the optimizer its final state.
+    held: Any = None,
+) -> tuple[Any, bool, Any]:
+    # The block loop. Returns the final state, handed back by the program, whether the
+    # tolerance stop ended the run, and with early stopping the state of the best score;
+    # a functional run gives the optimizer its final state.
     width = len(layout.batch_sizes)
     state = program.prepare(state)
     iteration = steps = 0
+    # the best score's block: its snapshot, iterations up to the best, scalars, permutations
+    best: tuple[Any, int, Any, Any] | None = None
 
-    def finish(state: Any, steps: int) -> Any:
+    def redo(saved: Any, count: int, scalars: Any, perms: Any) -> Any:
+        # on a copy: a snapshot may serve the best score's redo as well as the stop's
+        return _redo(
+            program, _snapshot(program, saved, functional), X, Y, count, scalars, perms, held
+        )
+
+    def finish(state: Any, steps: int, stopped: bool) -> tuple[Any, bool, Any]:
+        # the final state is copied out of the program's buffers before a redo reuses them
         state = program.finish(state)
         if functional:
             optimizer.load_state(list(state[1]), steps)
-        return state
+        kept = None if best is None else program.finish(redo(*best))
+        return state, stopped, kept
 
     while iteration < max_iter:
         n = min(layout.block, max_iter - iteration)
@@ -431,20 +518,27 @@ def _run(
         perms = None
         if layout.batch_size is not None:
             perms = np.stack([rng.permutation(layout.m) for _ in range(n)])
-        rerun = program.device_loop and (history.tol is not None or not program.keeps_finite)
-        saved = program.snapshot(state) if rerun else None
+        rerun = history.scored or (
+            program.device_loop and (history.tol is not None or not program.keeps_finite)
+        )
+        saved = _snapshot(program, state, functional) if rerun else None
         history.block_weights(perms)
-        block = program.run(state, X, Y, n, scalars, perms, history.lookahead())
+        block = program.run(state, X, Y, n, scalars, perms, history.lookahead(), held)
         state = block.state
         plateau = None
         for j, record in enumerate(block.records):
-            if history.record(iteration + j, j, record):
+            tripped = history.record(
+                iteration + j, j, record, block.scores[j] if history.scored else None
+            )
+            if history.scored and history.stall.improved:
+                best = (saved, j + 1, scalars, perms)
+            if tripped:
                 # the device loop went past the stop, or stopped at a non-finite step that it
                 # did not undo: either way its state is not the stop's
                 if j + 1 < block.done or (block.diverged and not program.keeps_finite):
-                    state = _redo(program, saved, X, Y, j + 1, scalars, perms)
+                    state = redo(saved, j + 1, scalars, perms)
                 if not optimizer.on_plateau():
-                    return finish(state, steps + (j + 1) * width), True
+                    return finish(state, steps + (j + 1) * width, True)
                 # the optimizer lowered its rate: count again, and go on from this
                 # iteration with its new per-step scalars
                 history.stall.reset()
@@ -456,12 +550,16 @@ def _run(
             continue
         if block.diverged:
             if not program.keeps_finite:
-                block.state = _redo(program, saved, X, Y, block.done, scalars, perms)
-            state = finish(block.state, steps + block.done * width + block.bad_batches)
-            _diverged(state, block, iteration, history, functional)
+                block.state = redo(saved, block.done, scalars, perms)
+            done = steps + block.done * width + block.bad_batches
+            if best is not None:
+                # early stopping keeps the best parameters it has seen, and says so
+                warn_diverged_keeps_best(iteration + block.done, stacklevel=6)
+                return finish(block.state, done, True)
+            _diverged(finish(block.state, done, False)[0], block, iteration, history, functional)
         iteration += block.done
         steps += block.done * width
-    return finish(state, steps), False
+    return finish(state, steps, False)
 
 
 def _redo(
@@ -472,6 +570,7 @@ def _redo(
     count: int,
     scalars: np.ndarray | None,
     perms: np.ndarray | None,
+    held: Any = None,
 ) -> Any:
     # The block again from its saved start, for exactly ``count`` iterations: the same steps
     # on the same state give the same numbers.
@@ -484,6 +583,7 @@ def _redo(
         count,
         None if scalars is None else scalars[:count],
         None if perms is None else perms[:count],
+        held=held,
     ).state
 
 

@@ -19,9 +19,10 @@ from nnbackend.backends import adapter_of, materialize_params, move_like, to_num
 from nnbackend.core import network
 from nnbackend.errors import PerformanceWarning, TrainingDivergedError
 from nnbackend.training import compiled
+from nnbackend.training.holdout import HeldOut
 from nnbackend.training.optimizers import Optimizer
 from nnbackend.training.progress import Progress
-from nnbackend.training.rules import Stall, epoch_cost, finite_step
+from nnbackend.training.rules import Stall, epoch_cost, finite_step, warn_diverged_keeps_best
 
 __all__ = ["TrainingResult", "train", "training_step"]
 
@@ -277,9 +278,11 @@ def train(
         Example weights (see :func:`nnbackend.core.network.cost_and_gradients`). A mini-batch uses
         its own examples' weights; a mini-batch whose weights are all zero is skipped. The
         epoch's cost is the batches' costs averaged with their weight sums.
-    validation_score : callable, optional
+    validation_score : HeldOut or callable, optional
         Early stopping: ``validation_score(params)`` scores the parameters on held-out data
-        after every iteration (epoch), higher being better. ``tol`` and ``n_iter_no_change``
+        after every iteration (epoch), higher being better. A
+        :class:`~nnbackend.training.holdout.HeldOut` is also scored inside compiled loops, on
+        the device; another callable keeps the eager loop. ``tol`` and ``n_iter_no_change``
         then apply to this score instead of the cost, and the parameters of the best score are
         returned.
 
@@ -327,7 +330,7 @@ def train(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), compiled.computing(X):
         try:
             compiler = compiled.compiler_for(X) if optimizer.compilable else None
-            blocked = _not_compiled(holdout, host_weights, full_batch)
+            blocked = _not_compiled(validation_score, host_weights, full_batch)
             if compiler is not None and blocked is not None:
                 _warn_eager(blocked, compiler.adapter.name)
             if compiler is not None and blocked is None:
@@ -336,8 +339,12 @@ def train(
                     tol=tol, n_iter_no_change=n_iter_no_change, rng=rng, progress=progress,
                     callback=callback, compiler=compiler, sample_weight=sample_weight,
                     host_weights=host_weights,
+                    holdout=validation_score if isinstance(validation_score, HeldOut) else None,
                 )  # fmt: skip
-                result.params, result.loss_curve, result.n_iter, result.stopped_early = done
+                assert done is not None  # a compiler and a compilable optimizer
+                result.params, result.loss_curve, result.n_iter, result.stopped_early = done[:4]
+                result.validation_scores = done.validation_scores
+                result.best_validation_score = done.best_validation_score
                 return result
             _eager(
                 X, Y, params, optimizer, kwargs, xp, result, max_iter=max_iter,
@@ -352,13 +359,16 @@ def train(
 
 
 def _not_compiled(
-    holdout: _BestOnHoldout | None, host_weights: np.ndarray | None, full_batch: bool
+    validation_score: Callable[[Params], float] | None,
+    host_weights: np.ndarray | None,
+    full_batch: bool,
 ) -> str | None:
     # The option that keeps a fit on the eager loop, or None. Zero weights in mini-batches
     # may leave a batch with nothing to learn from, which the eager loop skips and a
-    # compiled block cannot.
-    if holdout is not None:
-        return "early_stopping"
+    # compiled block cannot. A compiled loop scores a HeldOut on the device; any other
+    # callable is the host's.
+    if validation_score is not None and not isinstance(validation_score, HeldOut):
+        return "early_stopping with a host score"
     if host_weights is not None and not full_batch and not (host_weights > 0).all():
         return "sample_weight with zero weights and batch_size"
     return None
@@ -423,15 +433,7 @@ def _eager(
         except TrainingDivergedError as exc:
             if holdout is None or holdout.best_params is None:
                 raise
-            # early stopping keeps the best finite parameters it has seen (scikit-learn's
-            # behaviour since its issue 29504): the fit ends there, with a warning
-            warnings.warn(
-                f"Training diverged at iteration {exc.iteration} (the cost or the parameters "
-                "became NaN or infinite); early_stopping keeps the parameters of the best "
-                "validation score. Lower learning_rate.",
-                RuntimeWarning,
-                stacklevel=4,
-            )
+            warn_diverged_keeps_best(exc.iteration, stacklevel=4)
             result.stopped_early = True
             break
         last = cost

@@ -10,12 +10,13 @@ estimators and the scikit-learn vocabulary stop at the same iteration as scikit-
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 from nnbackend._arrays import total_sum
 
-__all__ = ["Stall", "epoch_cost", "finite_flag", "finite_step"]
+__all__ = ["Stall", "epoch_cost", "finite_flag", "finite_step", "warn_diverged_keeps_best"]
 
 Array = Any
 
@@ -57,6 +58,26 @@ def finite_flag(cost: Array, updated: Sequence[Array], xp: Any) -> Array:
     for p in updated:
         finite = finite & xp.isfinite(xp.max(xp.abs(p)))
     return finite
+
+
+def warn_diverged_keeps_best(iteration: int, stacklevel: int) -> None:
+    """Early stopping's answer to a diverged step: the fit ends with the parameters of the
+    best validation score (scikit-learn's behaviour since its issue 29504), and says so.
+
+    Parameters
+    ----------
+    iteration : int
+        The iteration that diverged.
+    stacklevel : int
+        Of the warning, so that it points at the user's call.
+    """
+    warnings.warn(
+        f"Training diverged at iteration {iteration} (the cost or the parameters became NaN "
+        "or infinite); early_stopping keeps the parameters of the best validation score. "
+        "Lower learning_rate.",
+        RuntimeWarning,
+        stacklevel=stacklevel + 1,
+    )
 
 
 # ----------------------------------------------------------------- the epoch's cost
