@@ -543,7 +543,8 @@ def test_partial_fit_calls_continue_like_one_fit(solver):
     steps = nnbackend.NeuralNetworkClassifier(**kwargs)
     for call in range(8):
         steps.partial_fit(X, y, classes=np.unique(y) if call == 0 else None)
-        assert steps.n_iter_ == 1 and len(steps.loss_curve_) == call + 1
+        # n_iter_ counts every call, as scikit-learn's partial_fit counts (one epoch each)
+        assert steps.n_iter_ == call + 1 and len(steps.loss_curve_) == call + 1
     # the optimizer's state (velocity, Adam moments and step count) carried over every call
     np.testing.assert_allclose(steps.loss_curve_, whole.loss_curve_, rtol=1e-12)
     np.testing.assert_allclose(steps.predict_proba(X), whole.predict_proba(X), rtol=1e-12)
