@@ -543,8 +543,8 @@ def test_partial_fit_calls_continue_like_one_fit(solver):
     steps = nnbackend.NeuralNetworkClassifier(**kwargs)
     for call in range(8):
         steps.partial_fit(X, y, classes=np.unique(y) if call == 0 else None)
-        # n_iter_ counts every call, as scikit-learn's partial_fit counts (one epoch each)
-        assert steps.n_iter_ == call + 1 and len(steps.loss_curve_) == call + 1
+        # scikit-learn's n_iter_ counts this call's epochs (1); its loss_curve_ accumulates
+        assert steps.n_iter_ == 1 and len(steps.loss_curve_) == call + 1
     # the optimizer's state (velocity, Adam moments and step count) carried over every call
     np.testing.assert_allclose(steps.loss_curve_, whole.loss_curve_, rtol=1e-12)
     np.testing.assert_allclose(steps.predict_proba(X), whole.predict_proba(X), rtol=1e-12)
@@ -677,7 +677,8 @@ def test_warm_start_continues_from_the_previous_solution(cls):
     # plain gradient descent has no state: two warm halves are the whole run
     np.testing.assert_allclose(warm.loss_curve_, whole.loss_curve_, rtol=1e-12)
     np.testing.assert_allclose(warm.predict_proba(X), whole.predict_proba(X), rtol=1e-12)
-    assert warm.n_iter_ == 10  # accumulated, as scikit-learn's
+    # scikit-learn's n_iter_ counts the last fit's iterations; loss_curve_ holds them all
+    assert warm.n_iter_ == 5 and len(warm.loss_curve_) == 10
     cold = cls(max_iter=5, **kwargs).fit(X, y).fit(X, y)
     assert len(cold.loss_curve_) == 5
     np.testing.assert_array_equal(cold.loss_curve_, whole.loss_curve_[:5])

@@ -346,10 +346,11 @@ class NetworkEstimator(FileState, Prediction):
     def _history_state(
         self, result: TrainingResult, optimizer: Optimizer, continuing: bool, config: FitConfig
     ) -> dict[str, Any]:
-        # warm_start and partial_fit continue the curve and the count of the fit they start
-        # from, as scikit-learn's do (so that len(loss_curve_) == n_iter_ always)
+        # warm_start and partial_fit continue the curve of the fit they start from, while
+        # n_iter_ counts this call's iterations: scikit-learn's MLP does both (measured on
+        # 1.9: three partial_fit calls give n_iter_ == 1 and three loss_curve_ entries)
         curve = (list(self.loss_curve_) if continuing else []) + result.loss_curve
-        n_iter = (int(self.n_iter_) if continuing else 0) + result.n_iter
+        n_iter = result.n_iter
         state: dict[str, Any] = {"loss_curve_": curve, "n_iter_": n_iter, "_optimizer": optimizer}
         if not self._mlp_like:
             return state

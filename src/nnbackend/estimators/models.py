@@ -315,8 +315,8 @@ class NeuralNetworkClassifier(_Classifier, _LayeredNetwork):
         With ``early_stopping``, the best held-out accuracy of the last fit, whose parameters
         the model keeps; else None.
     n_iter_ : int
-        The iterations (epochs) run, counted on through ``warm_start`` fits and
-        :meth:`partial_fit` (``len(loss_curve_)``), as in scikit-learn.
+        The iterations (epochs) of the last ``fit`` or :meth:`partial_fit` call, as in
+        scikit-learn (``loss_curve_`` holds those of every call since the first).
     n_features_in_ : int
     """
 
@@ -519,8 +519,8 @@ class NeuralNetworkRegressor(RegressorFileState, RegressorPrediction, _LayeredNe
         With ``early_stopping``, the best held-out R² of the last fit, whose parameters the
         model keeps; else None.
     n_iter_ : int
-        Iterations (or epochs) run, counted on through ``warm_start`` fits and
-        :meth:`partial_fit` (``len(loss_curve_)``).
+        Iterations (or epochs) of the last ``fit`` or :meth:`partial_fit` call, as in
+        scikit-learn (``loss_curve_`` holds those of every call since the first).
     n_features_in_ : int
         Features seen by fit.
     n_outputs_ : int

@@ -43,12 +43,15 @@ from nnbackend.backends.loops import Block, Compiler, Layout, Program
 from nnbackend.core import network
 from nnbackend.errors import BackendError, TrainingDivergedError
 from nnbackend.training.holdout import HeldOut
-from nnbackend.training.optimizers import Optimizer
+from nnbackend.training.optimizers import Optimizer, _flat, _pairs  # the one flattening
 from nnbackend.training.rules import (
+    Epochs,
     Stall,
     epoch_cost,
     finite_flag,
     finite_step,
+    on_plateau,
+    stall_message,
     warn_diverged_keeps_best,
 )
 
@@ -122,15 +125,6 @@ def compiler_for(X: Array) -> Compiler | None:
 
 
 # --------------------------------------------------------------------------- steps
-def _flat(pairs: Params) -> list[Array]:
-    return [a for pair in pairs for a in pair]
-
-
-def _pairs(flat: Any) -> Params:
-    flat = list(flat)
-    return list(zip(flat[0::2], flat[1::2], strict=True))
-
-
 def _split(Y: Array, weighted: bool) -> tuple[Array, dict[str, Any]]:
     # Weighted runs carry the example weights as Y's last row, so that every program's
     # gathering of a mini-batch (a take along the examples) hands each batch its own weights.
@@ -197,6 +191,7 @@ class _History:
         callback: Callable[[int, float], None] | None,
         host_weights: np.ndarray | None = None,
         scored: bool = False,
+        stall: Stall | None = None,
     ) -> None:
         self.layout = layout
         self.progress = progress
@@ -205,7 +200,8 @@ class _History:
         self.loss_curve: list[float] = []
         self.scored = scored
         self.scores: list[float] = []
-        self.stall = Stall(tol, n_iter_no_change, higher_is_better=scored)
+        self.stall = stall or Stall(tol, n_iter_no_change, higher_is_better=scored)
+        self.message = stall_message(scored, tol, n_iter_no_change)
         self.tol = tol
         # each iteration's batch weights (sizes, or weight sums), for the block being booked
         self.weights: list[list[float]] = []
@@ -246,6 +242,7 @@ class _History:
         if self.scored:
             assert score is not None
             self.scores.append(score)
+            self.progress.score(score)
             return self.stall.update(score)
         return self.stall.update(cost)
 
@@ -320,6 +317,8 @@ def train(
     sample_weight: Array | None = None,
     host_weights: np.ndarray | None = None,
     holdout: HeldOut | None = None,
+    epochs: Epochs | None = None,
+    stall: Stall | None = None,
 ) -> Run | None:
     """Train with the compiled loop of X's library, or return None when there is none.
 
@@ -329,19 +328,14 @@ def train(
     ----------
     X, Y : arrays
         Course layout, on the backend.
-    params : list of (W, b)
-    optimizer : Optimizer
-        None is returned for an optimizer without a pure form (:attr:`Optimizer.compilable`).
+    params, optimizer, max_iter, batch_size, tol, n_iter_no_change, callback
+        As in :func:`nnbackend.training.train` (None is returned for an optimizer without a
+        pure form, :attr:`Optimizer.compilable`).
     kwargs : dict
         ``hidden``, ``output`` and ``slope``.
-    max_iter, batch_size, tol, n_iter_no_change
-        As in :func:`nnbackend.training.train`.
     rng : numpy Generator or RandomState
         Draws the mini-batch permutations.
-    progress : object
-        Its ``update(iteration, cost)`` is called for every iteration.
-    callback : callable, optional
-        Called as ``callback(iteration, cost)`` for every iteration, after its block.
+    progress : Progress
     compiler : Compiler, optional
         X's compiler, when the caller has looked it up already.
     sample_weight : array of shape (1, m), optional
@@ -356,6 +350,9 @@ def train(
         are returned. They are found by running the best score's block again from its
         snapshot, up to that iteration: one snapshot per block and one partial block at the
         end, where keeping them in the loop would select over every parameter at every step.
+    epochs, stall : optional
+        The examples' order and count (:class:`~nnbackend.training.rules.Epochs`); the stall
+        count to go on from.
 
     Returns
     -------
@@ -384,6 +381,7 @@ def train(
                 max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change, rng=rng,
                 progress=progress, callback=callback, weighted=weighted,
                 host_weights=host_weights, holdout=holdout,
+                epochs=epochs or Epochs(int(X.shape[1])), stall=stall,
             )  # fmt: skip
         except TrainingDivergedError as error:
             if error.params is not None:
@@ -418,6 +416,8 @@ def _train_in_scope(
     weighted: bool = False,
     host_weights: np.ndarray | None = None,
     holdout: HeldOut | None = None,
+    epochs: Epochs,
+    stall: Stall | None = None,
 ) -> tuple[Params, _History, bool]:
     # The run itself, in the compiler's scope; returns (params, history, stopped early).
     xp = compiler.namespace(array_namespace(X, Y))
@@ -438,12 +438,13 @@ def _train_in_scope(
 
         program = compiler.program(_key(X, Y, params, options, optimizer, layout), build)
         history = _History(
-            layout, tol, n_iter_no_change, progress, callback, host_weights, score is not None
-        )
+            layout, tol, n_iter_no_change, progress, callback, host_weights, score is not None,
+            stall,
+        )  # fmt: skip
         with program.session():
             state, stopped, best = _run(
                 program, functional, state, X, Y, optimizer, layout, max_iter, rng, history,
-                held,
+                held, epochs,
             )  # fmt: skip
     if best is not None:
         state = best
@@ -484,7 +485,8 @@ def _run(
     max_iter: int,
     rng: np.random.Generator | np.random.RandomState,
     history: _History,
-    held: Any = None,
+    held: Any,
+    epochs: Epochs,
 ) -> tuple[Any, bool, Any]:
     # The block loop. Returns the final state, handed back by the program, whether the
     # tolerance stop ended the run, and with early stopping the state of the best score;
@@ -510,14 +512,16 @@ def _run(
         return state, stopped, kept
 
     while iteration < max_iter:
-        n = min(layout.block, max_iter - iteration)
+        # a program that reads the optimizer's rate, not scalars, runs a per-epoch schedule
+        # one epoch per block
+        per_epoch = optimizer.rate_per_epoch and not functional
+        n = 1 if per_epoch else min(layout.block, max_iter - iteration)
         scalars = None
-        if functional:
-            scalars = optimizer.step_scalars(n * width, offset=steps)
-            scalars = scalars.reshape(n, width, layout.n_scalars)
+        if functional:  # each epoch's rates, its schedule's (invscaling)
+            scalars = epochs.scalars(optimizer, n, width, steps)
         perms = None
         if layout.batch_size is not None:
-            perms = np.stack([rng.permutation(layout.m) for _ in range(n)])
+            perms = np.stack([epochs.order.next(rng) for _ in range(n)])
         rerun = history.scored or (
             program.device_loop and (history.tol is not None or not program.keeps_finite)
         )
@@ -532,12 +536,13 @@ def _run(
             )
             if history.scored and history.stall.improved:
                 best = (saved, j + 1, scalars, perms)
+            epochs.ended(optimizer)
             if tripped:
                 # the device loop went past the stop, or stopped at a non-finite step that it
                 # did not undo: either way its state is not the stop's
                 if j + 1 < block.done or (block.diverged and not program.keeps_finite):
                     state = redo(saved, j + 1, scalars, perms)
-                if not optimizer.on_plateau():
+                if not on_plateau(optimizer, history.progress, history.message):
                     return finish(state, steps + (j + 1) * width, True)
                 # the optimizer lowered its rate: count again, and go on from this
                 # iteration with its new per-step scalars
@@ -601,13 +606,10 @@ def _diverged(
 class Stepper:
     """One compiled full-batch training step per call, reading nothing back.
 
-    This is the unit the benchmark's nnbackend rows time against a hand-written step on the
-    same library (a ``jax.jit`` step, a torch eager step): the library's compiled step —
-    cost, gradients, the optimizer's update and the divergence check — dispatched once per
-    call, as the training loop runs it. A non-finite step is not kept, except on a program
-    that does not keep the last finite state itself (:attr:`Program.keeps_finite`, JAX's full
-    batch): there the check is computed and left on the device, as the device loop's
-    condition reads it.
+    The unit the benchmark's rows time against a hand-written step on the same library: the
+    compiled step (cost, gradients, update, divergence check) dispatched once per call. A
+    non-finite step is not kept, except where the program does not keep the last finite
+    state itself (:attr:`Program.keeps_finite`): there the check stays on the device.
 
     Parameters
     ----------
@@ -621,8 +623,8 @@ class Stepper:
     Raises
     ------
     ValueError
-        When X's library has no compiler (or compiled loops are off), or the optimizer has no
-        pure form.
+        When X's library has no compiler (or compiled loops are off) or the optimizer no pure
+        form.
     """
 
     def __init__(

@@ -22,7 +22,15 @@ from nnbackend.training import compiled
 from nnbackend.training.holdout import HeldOut
 from nnbackend.training.optimizers import Optimizer
 from nnbackend.training.progress import Progress
-from nnbackend.training.rules import Stall, epoch_cost, finite_step, warn_diverged_keeps_best
+from nnbackend.training.rules import (
+    Epochs,
+    Stall,
+    epoch_cost,
+    finite_step,
+    on_plateau,
+    stall_message,
+    warn_diverged_keeps_best,
+)
 
 __all__ = ["TrainingResult", "train", "training_step"]
 
@@ -48,6 +56,10 @@ class TrainingResult:
         With ``validation_score``: the held-out score after each iteration (epoch); else None.
     best_validation_score : float or None
         The best of ``validation_scores``, whose parameters ``params`` are; else None.
+    samples_seen : int
+        The examples seen by the end, counted from ``train``'s ``samples_seen`` (``t_``).
+    stall : Stall or None
+        The stall count at the end, which a continued run may pass on (``stall=``).
     """
 
     params: Params
@@ -56,6 +68,8 @@ class TrainingResult:
     stopped_early: bool = False
     validation_scores: list[float] | None = None
     best_validation_score: float | None = None
+    samples_seen: int = 0
+    stall: Stall | None = None
 
 
 def _finite_or_raise(
@@ -123,12 +137,13 @@ def _parallel_epoch(
     rng: Any,
     iteration: int,
     last: float | None,
+    order: Any = None,
 ) -> tuple[Params, float]:
     # One epoch of whole-chunk steps (one step for the full batch): each is _batch_step with
     # the runner's gradients, so the divergence check and the update are the loop's own.
     costs: list[float] = []
     sizes: list[int] = []
-    for batch in parallel.batches(batch_size, rng):
+    for batch in parallel.batches(batch_size, rng, order):
         try:
             params, cost = _batch_step(
                 batch,
@@ -200,9 +215,9 @@ class _BestOnHoldout:
     """Early stopping on a held-out score: the score after each iteration, the best parameters
     so far, and the stall count (:class:`~nnbackend.training.rules.Stall` on the score)."""
 
-    def __init__(self, score: Callable[[Params], float], tol: float | None, patience: int) -> None:
+    def __init__(self, score: Callable[[Params], float], stall: Stall) -> None:
         self.score = score
-        self.stall = Stall(tol, patience, higher_is_better=True)
+        self.stall = stall
         self.scores: list[float] = []
         self.best_params: Params | None = None
 
@@ -240,6 +255,9 @@ def train(
     alpha: float = 0.0,
     sample_weight: Array | None = None,
     validation_score: Callable[[Params], float] | None = None,
+    shuffle: bool = True,
+    samples_seen: int = 0,
+    stall: Stall | None = None,
 ) -> TrainingResult:
     """Train ``params`` on (X, Y) and return them with the cost history.
 
@@ -266,9 +284,11 @@ def train(
     n_iter_no_change : int, default 10
     random_state : int, Generator, RandomState or None
         Seeds the shuffling. It is drawn on the host, so every backend sees the same batches.
-    verbose : bool, default False
-        Show the progress on stderr: a live display (a tqdm bar when tqdm is installed) and
-        the cost at iteration 0, every tenth of the run and the last iteration, each once.
+    verbose : bool or "epochs", default False
+        True shows the progress on stderr: a live display (a tqdm bar when tqdm is installed)
+        and the cost at iteration 0, every tenth of the run and the last iteration, each
+        once. ``"epochs"`` prints scikit-learn's lines on stdout instead (``Iteration i, loss
+        = c`` every epoch, the validation score, the stall count's decision).
     callback : callable, optional
         Called as ``callback(iteration, cost)`` after every iteration (with a compiled loop,
         for each iteration of a block once the block has run).
@@ -285,6 +305,16 @@ def train(
         the device; another callable keeps the eager loop. ``tol`` and ``n_iter_no_change``
         then apply to this score instead of the cost, and the parameters of the best score are
         returned.
+    shuffle : bool, default True
+        Mini-batches: each epoch shuffles the previous epoch's order, as scikit-learn does
+        (:class:`~nnbackend.training.rules.Order`); False keeps the examples' order.
+    samples_seen : int, default 0
+        The examples seen before this run (scikit-learn's ``t_``): after each epoch the
+        optimizer hears the new count (:meth:`Optimizer.epoch_ends`), which ``invscaling``
+        reads.
+    stall : Stall, optional
+        The stall count to go on from (a warm start or ``partial_fit`` continuing the count
+        and best value of the calls before, as scikit-learn's do); a fresh one by default.
 
     Returns
     -------
@@ -320,11 +350,13 @@ def train(
             "sample_weight sums to zero (or is not finite): at least one example needs a "
             "positive weight."
         )
-    holdout = None
-    if validation_score is not None:
-        holdout = _BestOnHoldout(validation_score, tol, n_iter_no_change)
-    result = TrainingResult(params)
-    progress = Progress(max_iter, verbose, "training")
+    scored = validation_score is not None
+    stall = stall or Stall(tol, n_iter_no_change, higher_is_better=scored)
+    holdout = _BestOnHoldout(validation_score, stall) if validation_score is not None else None
+    epochs = Epochs(m, shuffle, samples_seen)
+    result = TrainingResult(params, stall=stall)
+    style = "epochs" if verbose == "epochs" else "course"
+    progress = Progress(max_iter, verbose, "training", style)
     # Overflow is detected below and reported as TrainingDivergedError; NumPy's own warnings
     # about it would only be noise before that precise error.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), compiled.computing(X):
@@ -340,19 +372,22 @@ def train(
                     callback=callback, compiler=compiler, sample_weight=sample_weight,
                     host_weights=host_weights,
                     holdout=validation_score if isinstance(validation_score, HeldOut) else None,
+                    epochs=epochs, stall=stall,
                 )  # fmt: skip
                 assert done is not None  # a compiler and a compilable optimizer
                 result.params, result.loss_curve, result.n_iter, result.stopped_early = done[:4]
                 result.validation_scores = done.validation_scores
                 result.best_validation_score = done.best_validation_score
+                result.samples_seen = epochs.seen
                 return result
             _eager(
                 X, Y, params, optimizer, kwargs, xp, result, max_iter=max_iter,
                 batch_size=None if full_batch else batch_size, tol=tol,
                 n_iter_no_change=n_iter_no_change, rng=rng, progress=progress,
                 callback=callback, sample_weight=sample_weight, host_weights=host_weights,
-                holdout=holdout,
+                holdout=holdout, epochs=epochs, stall=stall,
             )  # fmt: skip
+            result.samples_seen = epochs.seen
         finally:
             progress.close()
     return result
@@ -402,6 +437,8 @@ def _eager(
     sample_weight: Array | None,
     host_weights: np.ndarray | None,
     holdout: _BestOnHoldout | None,
+    epochs: Epochs,
+    stall: Stall,
 ) -> None:
     # The eager program, driven by the rules of :mod:`nnbackend.training.rules`. Dask arrays
     # train data-parallel over their chunks.
@@ -415,20 +452,21 @@ def _eager(
             parallel = None
     if parallel is not None:
         params = parallel.host_params(params)  # small: updated on the host, sent out each step
-    stall = Stall(tol, n_iter_no_change)
+    message = stall_message(holdout is not None, tol, n_iter_no_change)
     last: float | None = None
     for iteration in range(max_iter):
         try:
             if parallel is not None:
                 params, cost = _parallel_epoch(
-                    parallel, params, optimizer, kwargs, batch_size, rng, iteration, last
-                )
+                    parallel, params, optimizer, kwargs, batch_size, rng, iteration, last,
+                    epochs.order,
+                )  # fmt: skip
             elif batch_size is None:
                 params, cost = _batch_step(X, Y, params, optimizer, kwargs, xp, iteration, last)
             else:
                 params, cost = _minibatch_epoch(
-                    X, Y, params, optimizer, kwargs, xp, iteration, last, batch_size, rng,
-                    sample_weight, host_weights,
+                    X, Y, params, optimizer, kwargs, xp, iteration, last, batch_size,
+                    epochs.order.next(rng), sample_weight, host_weights,
                 )  # fmt: skip
         except TrainingDivergedError as exc:
             if holdout is None or holdout.best_params is None:
@@ -443,9 +481,12 @@ def _eager(
         if callback is not None:
             callback(iteration, cost)
         tripped = holdout.update(params) if holdout is not None else stall.update(cost)
+        if holdout is not None:
+            progress.score(holdout.scores[-1])
+        epochs.ended(optimizer)
         if tripped:
-            if optimizer.on_plateau():
-                (holdout.stall if holdout is not None else stall).reset()
+            if on_plateau(optimizer, progress, message):
+                stall.reset()
                 continue
             result.stopped_early = True
             break
@@ -480,13 +521,12 @@ def _minibatch_epoch(
     iteration: int,
     last: float | None,
     batch_size: int,
-    rng: Any,
+    host_order: np.ndarray,
     sample_weight: Array | None,
     host_weights: np.ndarray | None,
 ) -> tuple[Params, float]:
-    # One epoch over a fresh permutation; each batch carries its examples' weights.
+    # One epoch in the given order (host indices); each batch carries its examples' weights.
     m = int(X.shape[1])
-    host_order = rng.permutation(m)
     order = move_like(host_order, X, keep_dtype=True)
     costs: list[float] = []
     weights: list[float] = []

@@ -147,6 +147,9 @@ class Optimizer:
         return self.apply(params, self.direction(params, grads))
 
     # ------------------------------------------------------------------ epoch hooks
+    #: Whether :meth:`epoch_ends` changes the rate (the driver then gives each epoch its own).
+    rate_per_epoch: bool = False
+
     def epoch_ends(self, samples_seen: int) -> None:
         """Called by the driver after every epoch with the examples seen so far (``t_``).
 
@@ -613,6 +616,10 @@ class SGD(Optimizer):
     def step_scalars(self, count: int, offset: int = 0) -> np.ndarray:
         # η changes only between epochs, so every step of a block shares it
         return np.full((count, 1), self.learning_rate, dtype=np.float64)
+
+    @property
+    def rate_per_epoch(self) -> bool:  # type: ignore[override]
+        return self.schedule == "invscaling"
 
     def epoch_ends(self, samples_seen: int) -> None:
         if self.schedule == "invscaling":
