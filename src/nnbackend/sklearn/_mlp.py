@@ -8,10 +8,12 @@ with scikit-learn's epsilon placement), :func:`nnbackend.training.lbfgs.minimize
 the step with its divergence check from :mod:`nnbackend.training.loop`. Data of any supported
 library trains on that library; host data on the active backend.
 
-The epoch rules follow scikit-learn's ``_fit_stochastic`` line by line (the order of shuffling,
-the stall count ``_no_improvement_count`` compared with ``> n_iter_no_change``, the
-``on_plateau`` hook for the adaptive schedule, ``t_`` and ``n_iter_`` across warm starts and
-``partial_fit``), so that the same seed gives scikit-learn's weights.
+sgd and adam run the one training driver, :func:`nnbackend.training.train`, as the native
+estimators do: its rules are scikit-learn's (the shuffled order of each epoch, the stall count
+compared with ``> n_iter_no_change``, the ``on_plateau`` hook for the adaptive schedule, ``t_``
+across warm starts and ``partial_fit``), so that the same seed gives scikit-learn's weights,
+and it runs the compiled loop where the library has one. This module maps scikit-learn's
+settings and attributes onto it, and nothing more.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier as _SkClassifier
 from sklearn.neural_network import MLPRegressor as _SkRegressor
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state, gen_batches, shuffle
+from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -38,7 +40,9 @@ from nnbackend.errors import TrainingDivergedError, convergence_warning
 from nnbackend.sklearn import _boundary as bd
 from nnbackend.sklearn._solvers import OUTPUT, SolversMixin
 from nnbackend.sklearn._state import StateMixin
-from nnbackend.training.loop import _batch_step
+from nnbackend.training import train
+from nnbackend.training.holdout import HeldOut
+from nnbackend.training.rules import Stall
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -90,7 +94,8 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
             self.intercepts_.append(intercept)
         if self.solver in _STOCHASTIC:
             self.loss_curve_ = []
-            self._no_improvement_count = 0
+            self.__dict__.pop("_stall", None)
+            self._new_stall()
             if self.early_stopping:
                 self.validation_scores_ = []
                 self.best_validation_score_ = -np.inf
@@ -163,15 +168,15 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
     def _fit_stochastic(
         self, Xc: Any, y: np.ndarray, sw: Any, params: list, incremental: bool
     ) -> list:
+        # scikit-learn's settings mapped onto the one driver (nnbackend.training.train): its
+        # rules (stall count, on_plateau, best held-out weights, t_, the loss curve) are the
+        # native estimators' own, compiled where the library compiles.
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer()
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         X_train, y_train, sw_train, X_val, y_val, sw_val = self._split(Xc, y, sw)
         n_samples = y_train.shape[0]
-        Y = bd.targets_like(y_train, Xc)
-        W = bd.weights_like(sw_train, Xc)
-        xp = bd.array_namespace(Xc)
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
         else:
@@ -182,110 +187,94 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
                     stacklevel=3,
                 )
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
-        kwargs: dict[str, Any] = {
-            "hidden": self._hidden(),
-            "output": OUTPUT[self.out_activation_],
-            "alpha": self.alpha,
-        }
-        sample_idx = np.arange(n_samples, dtype=int)
-        # the starting weights stand as the best until a held-out score beats them (after a
-        # warm start they are the best of the previous fit, as scikit-learn's _best_coefs)
-        best = params if self.early_stopping else None
-        self.n_iter_ = 0
+        # the count and best value go on over warm starts and partial_fit, as scikit-learn's
+        stall = self._new_stall()
+        stall.tol, stall.n_iter_no_change = self.tol, self.n_iter_no_change
         try:
-            for _ in range(self.max_iter):
-                if self.shuffle:
-                    sample_idx = shuffle(sample_idx, random_state=self._random_state)
-                accumulated = 0.0
-                try:
-                    for batch in gen_batches(n_samples, batch_size):
-                        rows = sample_idx[batch] if self.shuffle else np.arange(n_samples)[batch]
-                        idx = bd.move_like(rows, Xc, keep_dtype=True)
-                        step_kwargs = kwargs
-                        if W is not None:
-                            step_kwargs = {**kwargs, "sample_weight": xp.take(W, idx, axis=1)}
-                        params, cost = _batch_step(
-                            xp.take(X_train, idx, axis=1),
-                            xp.take(Y, idx, axis=1),
-                            params,
-                            self._optimizer,
-                            step_kwargs,
-                            xp,
-                            self.n_iter_,
-                            None,
-                        )
-                        accumulated += cost * (batch.stop - batch.start)
-                except TrainingDivergedError as exc:
-                    if not self.early_stopping:
-                        raise ValueError(_NONFINITE) from exc
-                    # scikit-learn keeps going on NaN weights and stops on the stall count;
-                    # the last finite weights score NaN from here on, so stop now and say so
-                    self.n_iter_ += 1
-                    self.loss_curve_.append(math.nan)
-                    self.validation_scores_.append(math.nan)
-                    warnings.warn(
-                        f"Training diverged at iteration {self.n_iter_}: the weights with the "
-                        "best validation score are kept.",
-                        RuntimeWarning,
-                        stacklevel=3,
-                    )
-                    break
-                self.n_iter_ += 1
-                self.loss_ = accumulated / n_samples
-                self.t_ += n_samples
-                self.loss_curve_.append(self.loss_)
-                if self.verbose:
-                    print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
-                if self._update_no_improvement_count(params, X_val, y_val, sw_val):
-                    best = params
-                self._optimizer.epoch_ends(self.t_)
-                if self._no_improvement_count > self.n_iter_no_change:
-                    what = "Validation score" if self.early_stopping else "Training loss"
-                    msg = (
-                        f"{what} did not improve more than tol={self.tol:f} for "
-                        f"{self.n_iter_no_change} consecutive epochs."
-                    )
-                    if not self._optimizer.on_plateau():
-                        if self.verbose:
-                            print(msg + " Stopping.")
-                        break
-                    if self.verbose:
-                        print(msg + f" Setting learning rate to {self._optimizer.learning_rate:f}")
-                    self._no_improvement_count = 0
-                if incremental:
-                    break
-                if self.n_iter_ == self.max_iter:
-                    warnings.warn(
-                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
-                        "and the optimization hasn't converged yet.",
-                        convergence_warning(),
-                        stacklevel=3,
-                    )
+            result = train(
+                X_train,
+                bd.targets_like(y_train, Xc),
+                params,
+                self._optimizer,
+                hidden=self._hidden(),
+                output=OUTPUT[self.out_activation_],
+                max_iter=1 if incremental else self.max_iter,
+                batch_size=batch_size,
+                tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change,
+                random_state=self._random_state,
+                verbose="epochs" if self.verbose else False,
+                alpha=self.alpha,
+                sample_weight=bd.weights_like(sw_train, Xc),
+                validation_score=(
+                    self._held_out(X_val, y_val, sw_val) if self.early_stopping else None
+                ),
+                shuffle=self.shuffle,
+                samples_seen=self.t_,
+                stall=stall,
+            )
+        except TrainingDivergedError as exc:
+            raise ValueError(_NONFINITE) from exc
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=3)
-        return best if self.early_stopping and best is not None else params
-
-    def _update_no_improvement_count(self, params: list, X_val: Any, y_val: Any, sw: Any) -> bool:
-        """scikit-learn's stall count; True when ``params`` are the best so far (held out)."""
+            return params
+        self.n_iter_ = result.n_iter
+        self.t_ = result.samples_seen
+        self.loss_curve_ += result.loss_curve
+        if result.loss_curve:
+            self.loss_ = result.loss_curve[-1]
         if self.early_stopping:
-            score = self._score_course(X_val, y_val, sw, params)
-            self.validation_scores_.append(score)
-            if self.verbose:
-                print(f"Validation score: {score:f}")
-            if score < self.best_validation_score_ + self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if score > self.best_validation_score_:
-                self.best_validation_score_ = score
-                return True
-            return False
-        if self.loss_curve_[-1] > self.best_loss_ - self.tol:
-            self._no_improvement_count += 1
+            self.validation_scores_ += list(result.validation_scores or [])
+            self.best_validation_score_ = stall.best
         else:
-            self._no_improvement_count = 0
-        self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
-        return False
+            self.best_loss_ = stall.best
+        if not incremental and not result.stopped_early and self.n_iter_ == self.max_iter:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                convergence_warning(),
+                stacklevel=3,
+            )
+        return result.params
+
+    @property
+    def _no_improvement_count(self) -> int:
+        """scikit-learn's private stall count (its tests read it): the driver's, carried over."""
+        return self._stall.count
+
+    @_no_improvement_count.setter
+    def _no_improvement_count(self, count: int) -> None:
+        # scikit-learn's tests set up a model by hand, this count included
+        self._new_stall().count = int(count)
+
+    def _new_stall(self) -> Stall:
+        if not hasattr(self, "_stall"):
+            self._stall = Stall(
+                self.tol, self.n_iter_no_change, higher_is_better=self.early_stopping
+            )
+        return self._stall
+
+    def _held_out(self, X_val: Any, y_val: Any, sw_val: Any) -> Any:
+        """Early stopping's score: scored on the device, inside compiled loops, where the
+        driver's :class:`HeldOut` computes it (accuracy of one label per example, R² of
+        identity outputs); multilabel and Poisson score on the host."""
+        if (
+            self._is_classifier() and self.n_outputs_ > 1 and self.out_activation_ != "softmax"
+        ) or (self.out_activation_ == "exp"):
+            return lambda params: self._score_course(X_val, y_val, sw_val, params)
+        like = X_val
+        if self._is_classifier():
+            truth = bd.move_like(
+                np.searchsorted(self.classes_, y_val).astype(np.int32), like, keep_dtype=True
+            )
+            kind = "accuracy"
+        else:
+            truth = bd.move_like(
+                np.asarray(y_val, dtype=np.float64).reshape(len(y_val), -1).T, like
+            )
+            kind = "r2"
+        weights = None if sw_val is None else bd.move_like(np.asarray(sw_val, np.float64), like)
+        return HeldOut(X_val, truth, weights, kind=kind, hidden=self._hidden())
 
     def _score_course(self, Xc: Any, y: Any, sw: Any, params: list) -> float:
         out = bd.host(
