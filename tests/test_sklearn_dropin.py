@@ -147,3 +147,24 @@ def test_sklearn_test_file_passes(tmp_path):
     assert result["passed"] >= MIN_PASSED, result["output"]
     for name in result["failed"]:
         assert name.split("[")[0] in PRIVATE, f"{name} fails and reads no private attribute"
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_jax_fit_runs_the_compiled_loop(solver, monkeypatch):
+    # The drop-in's fit is the driver's: on JAX it runs the jax.jit device loop, with no
+    # option sending it to the eager loop (which would say so with a PerformanceWarning).
+    jnp = pytest.importorskip("jax.numpy")
+    from nnbackend.errors import PerformanceWarning
+    from nnbackend.training import compiled
+
+    calls = []
+    real = compiled.train
+    monkeypatch.setattr(compiled, "train", lambda *a, **k: calls.append(1) or real(*a, **k))
+    X, y = load_digits(n_class=3, return_X_y=True)
+    Xj = jnp.asarray(X / 16.0, dtype=jnp.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerformanceWarning)
+        warnings.simplefilter("ignore", sklearn.exceptions.ConvergenceWarning)
+        model = MLPClassifier((16,), solver=solver, max_iter=5, random_state=0).fit(Xj, y)
+    assert calls and model.n_iter_ == 5 and len(model.loss_curve_) == 5
+    assert type(model.predict_proba(Xj)).__module__.startswith("jax")
