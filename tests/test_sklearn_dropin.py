@@ -168,3 +168,30 @@ def test_jax_fit_runs_the_compiled_loop(solver, monkeypatch):
         model = MLPClassifier((16,), solver=solver, max_iter=5, random_state=0).fit(Xj, y)
     assert calls and model.n_iter_ == 5 and len(model.loss_curve_) == 5
     assert type(model.predict_proba(Xj)).__module__.startswith("jax")
+
+
+def test_load_needs_no_import_of_nnbackend_sklearn(tmp_path):
+    # A model file naming MLPClassifier loads in a process that imported only nnbackend
+    # (the registry imports nnbackend.sklearn on demand), and `import nnbackend` alone
+    # imports no scikit-learn.
+    X, y = load_digits(n_class=2, return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = MLPClassifier((4,), max_iter=3, random_state=0).fit(X / 16.0, y)
+    path = tmp_path / "mlp.nnb"
+    model.save(path)
+    code = (
+        "import sys, numpy as np, nnbackend\n"
+        "assert 'sklearn' not in sys.modules, 'import nnbackend imported scikit-learn'\n"
+        f"m = nnbackend.load({str(path)!r})\n"
+        "print(type(m).__module__, m.predict(np.load(sys.argv[1])).tolist())\n"
+    )
+    np.save(tmp_path / "X.npy", X[:5] / 16.0)
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": src}
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "X.npy")],
+        env=env, capture_output=True, text=True, timeout=300, check=True,
+    ).stdout.split(" ", 1)  # fmt: skip
+    assert out[0] == "nnbackend.sklearn._mlp"
+    assert out[1].strip() == str(model.predict(X[:5] / 16.0).tolist())
