@@ -114,7 +114,10 @@ class _CourseVocabulary(NetworkEstimator):
 
 def _class_targets(encoded: np.ndarray, n_classes: int, like: Array) -> tuple[Array, str]:
     # Y in course layout on like's backend, and the output paired with it: one sigmoid unit for
-    # two classes, a softmax over one-hot rows for more
+    # two classes, a softmax over one-hot rows for more. A single class trains one sigmoid unit
+    # towards 0 (scikit-learn's encoding of one class) and is predicted whatever it outputs.
+    if n_classes == 1:
+        return move_like(np.zeros((1, encoded.shape[0])), like), "sigmoid"
     if n_classes == 2:
         return move_like(encoded.reshape(1, -1).astype(np.float64), like), "sigmoid"
     return move_like(np.eye(n_classes)[encoded].T, like), "softmax"
@@ -138,7 +141,7 @@ class _Classifier(ClassifierFileState, ClassifierPrediction, _CourseVocabulary):
             declared = self._declared_classes(classes)
             encoded = encode_known_labels(y, declared)
         else:
-            declared, encoded = check_labels(y)
+            declared, encoded = check_labels(y, min_classes=1)
             if continuing:
                 previous = self.classes_
                 if previous.shape != declared.shape or not np.array_equal(previous, declared):
@@ -177,7 +180,8 @@ class _Classifier(ClassifierFileState, ClassifierPrediction, _CourseVocabulary):
         ----------
         X : array_like of shape (n_samples, n_features)
         y : array_like of shape (n_samples,)
-            Any labels (ints, strings...), at least two classes.
+            Any labels (ints, strings...). A single class is accepted, as scikit-learn's MLP
+            accepts it: the model predicts that class.
         sample_weight : array_like of shape (n_samples,) or number, optional
             Non-negative weights, at least one positive: the cost is the weighted mean of the
             examples' losses, so an integer weight k counts an example k times. None (or any
