@@ -224,7 +224,11 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
         if result.loss_curve:
             self.loss_ = result.loss_curve[-1]
         if self.early_stopping:
-            self.validation_scores_ += list(result.validation_scores or [])
+            # a score of diverged weights is NaN, as scikit-learn's r2_score/accuracy give it
+            # (a device score of overflowing outputs can read -inf)
+            self.validation_scores_ += [
+                v if math.isfinite(v) else math.nan for v in result.validation_scores or []
+            ]
             self.best_validation_score_ = stall.best
         else:
             self.best_loss_ = stall.best
