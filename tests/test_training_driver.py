@@ -246,15 +246,16 @@ def test_a_diverging_fit_with_early_stopping_keeps_its_best_weights():
 
 
 def test_a_stop_while_the_cost_still_falls_warns():
-    # tol=0.01 with n_iter_no_change=3 stops a fit whose cost falls by less than tol per
-    # iteration, though steadily: the fit says it may be under-trained (issue 20)
+    # mini-batches at a high rate make the cost noisy: the stall count stops the fit while the
+    # cost is still falling by more than tol per iteration overall, and the fit says so
+    # (issue 20)
     from nnbackend.errors import convergence_warning
 
     rng = np.random.default_rng(0)
     Xm = rng.normal(size=(400, 2))
     ym = (Xm[:, 0] * Xm[:, 1] > 0).astype(int)
     model = nnbackend.NeuralNetworkClassifier(
-        (16,), learning_rate=0.01, tol=0.01, n_iter_no_change=3, random_state=0
+        (16,), learning_rate=0.05, batch_size=8, tol=1e-3, n_iter_no_change=2, random_state=0
     )
     with pytest.warns(convergence_warning(), match="still falling overall"):
         model.fit(Xm, ym)
