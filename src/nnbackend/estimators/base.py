@@ -391,14 +391,14 @@ class NetworkEstimator(FileState, Prediction):
         # n_iter_no_change + 1 iterations, also where the cost is noisy (mini-batches, a rate
         # that overshoots) but still going down: the fit then under-trains silently. When the
         # mean cost of the last n_iter_no_change + 1 iterations is below that of the ones
-        # before by more than tol per iteration, the cost is still falling overall, and the
+        # before by more than twice tol per iteration, the cost is still falling overall, and the
         # warning says so. (A cost that creeps down by less than tol per step is the stop
         # working as asked.)
         n = config.n_iter_no_change + 1
         if config.early_stopping or config.tol is None or len(curve) < 2 * n:
             return
         before, last = float(np.mean(curve[-2 * n : -n])), float(np.mean(curve[-n:]))
-        if not before - last > config.tol * n:
+        if not before - last > 2 * config.tol * n:
             return
         warnings.warn(
             f"{type(self).__name__} stopped at iteration {len(curve)} on n_iter_no_change="
