@@ -28,6 +28,8 @@ def _problem(output, n_out=2, m=7, seed=0):
         Y = (rng.random((n_out, m)) > 0.5).astype(float)
     elif output == "softmax":
         Y = np.eye(n_out)[rng.integers(0, n_out, m)].T.copy()
+    elif output == "exp":  # Poisson counts' means: non-negative
+        Y = np.abs(rng.standard_normal((n_out, m))) + 0.5
     else:
         Y = rng.standard_normal((n_out, m)) + 1.0
     params = initializers.draw_parameters([*DIMS, n_out], "xavier", np.random.default_rng(seed))
@@ -85,9 +87,13 @@ def test_gradients_equal_torch_autograd(numpy_backend, hidden, output):
         cost = F.binary_cross_entropy_with_logits(z, tY, reduction="sum") / m
     elif output == "softmax":
         cost = F.cross_entropy(z.T, tY.argmax(dim=0), reduction="sum") / m
+    elif output == "exp":
+        # half the Poisson deviance of exp(z), summed over outputs: y log(y/a) - y + a
+        cost = (torch.xlogy(tY, tY) - tY * z - tY + torch.exp(z)).sum() / m
     else:
         out = torch.relu(z) if output == "relu" else z
-        cost = ((out - tY) ** 2).sum() / (2 * m)
+        # half the squared error, averaged over examples and outputs (scikit-learn's)
+        cost = ((out - tY) ** 2).sum() / (2 * m * Y.shape[0])
     cost.backward()
     expected = np.concatenate([t.grad.numpy().ravel() for pair in tparams for t in pair])
     analytic = _flat(_grads(X, Y, params, hidden, output))

@@ -403,13 +403,25 @@ def test_bad_model_files_name_the_path(tmp_path):
         (np.zeros((3, 0)), np.array([0, 1, 0]), ValueError, r"0 feature\(s\)"),
         (np.array([["a", "b"], ["c", "d"]]), np.array([0, 1]), TypeError, "non-numeric dtype"),
         (np.zeros((2, 2)) + 1j, np.array([0, 1]), ValueError, "Complex data not supported"),
-        (np.zeros((4, 2)), np.array([1, 1, 1, 1]), ValueError, r"only 1 class \(1\)"),
         (np.zeros((4, 2)), np.array([0.5, 1.5, 0.5, 2.0]), ValueError, "Unknown label type"),
     ],
 )
 def test_bad_input_names_the_argument(X, y, error, pattern):
     with pytest.raises(error, match=pattern):
         nnbackend.NeuralNetworkClassifier(max_iter=1).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", [nnbackend.LogisticRegression, nnbackend.NeuralNetworkClassifier])
+def test_a_single_class_fits_and_predicts_that_class(cls, tmp_path):
+    # scikit-learn's MLP accepts a single class (issue 20): so do the native classifiers
+    X, _ = _blobs()
+    y = np.full(X.shape[0], "only")
+    model = cls(max_iter=5).fit(X, y)
+    assert model.classes_.tolist() == ["only"]
+    assert (model.predict(X) == "only").all() and model.score(X, y) == 1.0
+    np.testing.assert_array_equal(model.predict_proba(X), np.ones((X.shape[0], 1)))
+    model.save(tmp_path / "one.nnb")
+    assert (nnbackend.load(tmp_path / "one.nnb").predict(X[:3]) == "only").all()
 
 
 def test_wrong_feature_count_at_predict():

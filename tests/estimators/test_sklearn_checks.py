@@ -9,11 +9,16 @@ import pytest
 import nnbackend
 
 sklearn_checks = pytest.importorskip("sklearn.utils.estimator_checks")
+pytest.importorskip("scipy")
+from nnbackend.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
 
 ESTIMATORS = [
     nnbackend.LogisticRegression(random_state=0),
     nnbackend.NeuralNetworkClassifier(hidden_layer_sizes=(16,), random_state=0),
     nnbackend.NeuralNetworkRegressor(hidden_layer_sizes=(16,), random_state=0),
+    # scikit-learn's drop-in, with the settings scikit-learn's own suite checks its MLPs with
+    MLPClassifier(hidden_layer_sizes=(16,), max_iter=200, random_state=0),
+    MLPRegressor(hidden_layer_sizes=(16,), max_iter=200, random_state=0),
 ]
 # Checks that cannot apply, by name, with the reason.
 EXPECTED_FAILED: dict[str, str] = {}

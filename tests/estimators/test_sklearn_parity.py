@@ -39,6 +39,8 @@ def _problem(output, n_out=2, m=9, seed=0):
         Y = (rng.random((n_out, m)) > 0.5).astype(float)
     elif output == "softmax":
         Y = np.eye(n_out)[rng.integers(0, n_out, m)].T.copy()
+    elif output == "exp":  # counts, for the Poisson output
+        Y = rng.poisson(2.0, (n_out, m)).astype(float)
     else:
         Y = rng.standard_normal((n_out, m)) + 1.0
     params = initializers.draw_parameters([3, 5, 4, n_out], "xavier", rng)
@@ -124,9 +126,11 @@ def test_penalty_and_weights_equal_torch_autograd(numpy_backend, hidden, output)
         per_example = F.binary_cross_entropy_with_logits(z, tY, reduction="none").sum(0)
     elif output == "softmax":
         per_example = F.cross_entropy(z.T, tY.argmax(dim=0), reduction="none")
-    else:
+    elif output == "exp":  # half Poisson deviance with the log link
+        per_example = (torch.xlogy(tY, tY) - tY * z - tY + torch.exp(z)).sum(0)
+    else:  # half squared error, averaged over the outputs
         out = torch.relu(z) if output == "relu" else z
-        per_example = ((out - tY) ** 2).sum(0) / 2
+        per_example = ((out - tY) ** 2).sum(0) / (2 * tY.shape[0])
     total_weight = tw.sum()
     penalty = sum((w**2).sum() for w, _ in tparams) * alpha / (2 * total_weight)
     cost = (tw * per_example).sum() / total_weight + penalty
@@ -532,8 +536,7 @@ def test_partial_fit_calls_continue_like_one_fit(solver):
     steps = nnbackend.NeuralNetworkClassifier(**kwargs)
     for call in range(8):
         steps.partial_fit(X, y, classes=np.unique(y) if call == 0 else None)
-        # n_iter_ counts the call's iteration and the curve keeps them all, as scikit-learn's
-        # (its _fit_stochastic sets n_iter_ = 0 on every call; measured on 1.9.1)
+        # scikit-learn's n_iter_ counts this call's epochs (1); its loss_curve_ accumulates
         assert steps.n_iter_ == 1 and len(steps.loss_curve_) == call + 1
     # the optimizer's state (velocity, Adam moments and step count) carried over every call
     np.testing.assert_allclose(steps.loss_curve_, whole.loss_curve_, rtol=1e-12)
@@ -667,7 +670,8 @@ def test_warm_start_continues_from_the_previous_solution(cls):
     # plain gradient descent has no state: two warm halves are the whole run
     np.testing.assert_allclose(warm.loss_curve_, whole.loss_curve_, rtol=1e-12)
     np.testing.assert_allclose(warm.predict_proba(X), whole.predict_proba(X), rtol=1e-12)
-    assert warm.n_iter_ == 5  # this call's iterations, as scikit-learn's (the curve has all)
+    # scikit-learn's n_iter_ counts the last fit's iterations; loss_curve_ holds them all
+    assert warm.n_iter_ == 5 and len(warm.loss_curve_) == 10
     cold = cls(max_iter=5, **kwargs).fit(X, y).fit(X, y)
     assert len(cold.loss_curve_) == 5
     np.testing.assert_array_equal(cold.loss_curve_, whole.loss_curve_[:5])

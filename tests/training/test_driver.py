@@ -248,3 +248,20 @@ def test_a_diverging_fit_with_early_stopping_keeps_its_best_weights():
     with pytest.warns(RuntimeWarning, match="diverged"):
         model.fit(big, target)
     assert all(np.isfinite(np.asarray(c)).all() for c in model.coefs_)
+
+
+def test_a_stop_while_the_cost_still_falls_warns():
+    # A noisy cost (mini-batches) trips the stall count while it still falls by more than
+    # twice tol per iteration overall: the fit says it may be under-trained (issue 20). A cost
+    # that creeps down by less than that is the stop working as asked, and stays quiet.
+    from nnbackend.errors import convergence_warning
+
+    model = nnbackend.NeuralNetworkClassifier(tol=1e-3, n_iter_no_change=2)
+    config = model._fit_config()
+    noisy = [1.0, 0.90, 0.95, 0.80, 0.85, 0.70, 0.75, 0.72]
+    with pytest.warns(convergence_warning(), match="still falling overall"):
+        model._warn_if_still_falling(noisy, config)
+    creeping = [1.0 - 1e-3 * i for i in range(12)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model._warn_if_still_falling(creeping, config)

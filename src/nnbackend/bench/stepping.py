@@ -3,7 +3,7 @@
 These exist only to be timed against hand-written steps (the ``nnbackend-<library>`` and
 ``fit step`` rows); training itself runs whole blocks (:mod:`nnbackend.training`). They use
 only the training package's public pieces: the compiled step and its cache key
-(:func:`nnbackend.training.compiled.step_and_state`), and the full-batch step of the eager
+(:func:`nnbackend.training.steps.step_and_state`), and the full-batch step of the eager
 loop (:func:`nnbackend.training.full_batch_step`).
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from nnbackend.backends import Layout, array_namespace
 from nnbackend.core.spec import NetworkSpec
-from nnbackend.training import compiled, full_batch_step
+from nnbackend.training import compiled, full_batch_step, steps
 from nnbackend.training.optimizers import Optimizer
 
 __all__ = ["Stepper", "Stepwise", "training_step"]
@@ -92,10 +92,10 @@ class Stepper:
         self._functional = compiler.functional
         with place.computing():
             xp = compiler.namespace(array_namespace(X, Y))
-            step, state = compiled.step_and_state(params, optimizer, spec, xp, self._functional)
+            step, state = steps.step_and_state(params, optimizer, spec, xp, self._functional)
             layout_m = int(X.shape[1])
             self._single: Any = compiler.program(
-                compiled.program_key(X, Y, params, spec, optimizer, place.device),
+                steps.program_key(X, Y, params, spec, optimizer, place.device),
                 lambda: (
                     compiler.single(step, _full_batch(layout_m, optimizer), xp)
                     or Stepwise(step, self._functional)
@@ -132,7 +132,7 @@ class Stepper:
     @property
     def params(self) -> Params:
         """The current parameters (for a device sync or a look at the result)."""
-        return compiled.params_of(self.state, self._functional)
+        return steps.params_of(self.state, self._functional)
 
 
 def _full_batch(m: int, optimizer: Optimizer) -> Layout:

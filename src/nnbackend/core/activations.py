@@ -22,9 +22,11 @@ from nnbackend._arrays import array_namespace, exp_bound
 
 __all__ = [
     "ACTIVATIONS",
+    "ALIASES",
     "HIDDEN_ACTIVATIONS",
     "activation_backward",
     "activation_forward",
+    "canonical",
     "identity",
     "leaky_relu",
     "relu",
@@ -37,8 +39,24 @@ Array = Any
 
 HIDDEN_ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "leaky_relu", "identity")
 """Activations a hidden layer may use."""
-ACTIVATIONS: tuple[str, ...] = (*HIDDEN_ACTIVATIONS, "softmax")
-"""Every activation name :func:`activation_forward` knows."""
+ACTIVATIONS: tuple[str, ...] = (*HIDDEN_ACTIVATIONS, "softmax", "exp")
+"""Every activation name :func:`activation_forward` knows (exp: the Poisson output only)."""
+ALIASES: dict[str, str] = {"logistic": "sigmoid"}
+"""Other names for the same function: scikit-learn calls the sigmoid ``logistic``."""
+
+
+def canonical(name: str) -> str:
+    """The activation's own name for ``name`` or one of its :data:`ALIASES`.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    str
+    """
+    return ALIASES.get(name, name)
 
 
 def sigmoid(z: Array, *, xp: ModuleType | None = None) -> Array:
@@ -172,6 +190,7 @@ def activation_forward(
     array
     """
     xp = xp or array_namespace(z)
+    name = ALIASES.get(name, name)
     if name == "relu":
         return relu(z, xp=xp)
     if name == "tanh":
@@ -184,6 +203,8 @@ def activation_forward(
         return z
     if name == "softmax":
         return softmax(z, xp=xp)
+    if name == "exp":
+        return xp.exp(z)
     raise ValueError(f"activation={name!r} is not valid: expected one of {ACTIVATIONS}")
 
 
@@ -209,6 +230,7 @@ def activation_backward(
         dz, with the shape of ``da``.
     """
     xp = xp or array_namespace(da, a)
+    name = ALIASES.get(name, name)
     if name == "relu":
         return da * xp.astype(a > 0, da.dtype)
     if name == "tanh":

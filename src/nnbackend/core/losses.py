@@ -20,6 +20,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "clip_epsilon",
     "mean_squared_error",
+    "poisson_deviance_with_log_link",
     "softmax_cross_entropy",
     "softmax_cross_entropy_with_logits",
     "softplus",
@@ -219,10 +220,13 @@ def mean_squared_error(
     sample_weight: Array | None = None,
     xp: ModuleType | None = None,
 ) -> Array:
-    """Half the mean squared error: J = (1/2m) Σ ||a - y||².
+    """Half the mean squared error, averaged over outputs: J = (1/(2 m k)) Σ ||a - y||².
 
-    The ½ makes the gradient (a - y)/m, the same form as the cross-entropy pairs; scikit-learn's
-    MLPRegressor uses the same convention.
+    k is the number of outputs (rows). The ½ makes the gradient (a - y)/(m k), the same form
+    as the cross-entropy pairs. scikit-learn's MLPRegressor reports this cost, averaged over
+    outputs, but steps along the gradient of the sum over outputs, (a - y)/m: with k > 1
+    outputs its sgd steps are k times longer than the gradient of its own loss, where ours
+    follow the cost they report (the same weights for one output).
 
     Parameters
     ----------
@@ -239,6 +243,44 @@ def mean_squared_error(
     """
     xp = xp or array_namespace(a, y)
     d = a - y
+    k = 1 if d.ndim < 2 else int(d.shape[0])
     if sample_weight is not None:
-        return _weighted_mean(d * d, sample_weight, xp) / 2
-    return reduce_sum(d * d, xp) / (2 * _n_examples(y))
+        return _weighted_mean(d * d, sample_weight, xp) / (2 * k)
+    return reduce_sum(d * d, xp) / (2 * k * _n_examples(y))
+
+
+def poisson_deviance_with_log_link(
+    z: Array,
+    y: Array,
+    *,
+    sample_weight: Array | None = None,
+    xp: ModuleType | None = None,
+) -> Array:
+    """Half the Poisson deviance of the prediction a = exp(z), summed over outputs.
+
+    J = (1/m) Σ [y log(y / a) - y + a], with y log y = 0 at y = 0: scikit-learn's
+    ``poisson_loss``. Its gradient with respect to z is (a - y)/m, the canonical-link form
+    the other pairs share.
+
+    Parameters
+    ----------
+    z : array of shape (n_outputs, m)
+        The log of the predicted mean (the output layer's logits).
+    y : array of shape (n_outputs, m)
+        Non-negative targets.
+    sample_weight : array of shape (1, m), optional
+    xp : module, optional
+
+    Returns
+    -------
+    array
+        The cost, 0-d.
+    """
+    xp = xp or array_namespace(z, y)
+    positive = y > 0
+    # y log(y/a) = y (log y - z); where y = 0 the term is 0, and log is given 1 there
+    ylogy = xp.where(positive, y * xp.log(xp.where(positive, y, xp.ones_like(y))), 0.0 * y)
+    losses = ylogy - y * z - y + xp.exp(z)
+    if sample_weight is not None:
+        return _weighted_mean(losses, sample_weight, xp)
+    return reduce_sum(losses, xp) / _n_examples(y)

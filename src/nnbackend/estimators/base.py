@@ -401,7 +401,10 @@ class NetworkEstimator(FileState, Prediction):
     def _warn_if_not_converged(self, result: TrainingResult, config: FitConfig) -> None:
         # Called by fit once the whole fitted state is in place: where warnings are errors, the
         # model is still complete.
-        if config.tol is None or result.stopped_early:
+        if config.tol is None:
+            return
+        if result.stopped_early:
+            self._warn_if_still_falling(result.loss_curve, config)
             return
         criterion = "validation score" if config.early_stopping else "training cost"
         warnings.warn(
@@ -412,6 +415,30 @@ class NetworkEstimator(FileState, Prediction):
             "iterations.",
             convergence_warning(),
             stacklevel=user_stacklevel(),
+        )
+
+    def _warn_if_still_falling(self, curve: list[float], config: FitConfig) -> None:
+        # The stall count stops a fit whose cost fails to beat its best by tol for
+        # n_iter_no_change + 1 iterations, also where the cost is noisy (mini-batches, a rate
+        # that overshoots) but still going down: the fit then under-trains silently. When the
+        # mean cost of the last n_iter_no_change + 1 iterations is below that of the ones
+        # before by more than twice tol per iteration, the cost is still falling overall, and the
+        # warning says so. (A cost that creeps down by less than tol per step is the stop
+        # working as asked.)
+        n = config.n_iter_no_change + 1
+        if config.early_stopping or config.tol is None or len(curve) < 2 * n:
+            return
+        before, last = float(np.mean(curve[-2 * n : -n])), float(np.mean(curve[-n:]))
+        if not before - last > 2 * config.tol * n:
+            return
+        warnings.warn(
+            f"{type(self).__name__} stopped at iteration {len(curve)} on n_iter_no_change="
+            f"{config.n_iter_no_change} and tol={config.tol}, but its training cost was still "
+            f"falling overall (mean {before:.6g}, then {last:.6g}, over the last {2 * n} "
+            "iterations): the model may be under-trained. Raise n_iter_no_change or lower "
+            "tol, or pass tol=None to train for max_iter iterations.",
+            convergence_warning(),
+            stacklevel=5,
         )
 
     def _set_fitted(self, state: dict[str, Any]) -> None:

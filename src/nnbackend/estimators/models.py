@@ -106,6 +106,10 @@ class _CourseVocabulary(NetworkEstimator):
 def _class_targets(encoded: np.ndarray, n_classes: int, place: Placement) -> tuple[Array, str]:
     # Y in course layout where the fit computes, and the output paired with it: one sigmoid
     # unit for two classes, a softmax over one-hot rows for more
+    # A single class trains one sigmoid unit towards 0 (scikit-learn's encoding of one class)
+    # and is predicted whatever it outputs.
+    if n_classes == 1:
+        return place.move(np.zeros((1, encoded.shape[0]))), "sigmoid"
     if n_classes == 2:
         return place.move(encoded.reshape(1, -1).astype(np.float64)), "sigmoid"
     return place.move(np.eye(n_classes)[encoded].T), "softmax"
@@ -130,7 +134,7 @@ class _Classifier(ClassifierFileState, ClassifierPrediction, _CourseVocabulary):
             declared = self._declared_classes(classes)
             encoded = encode_known_labels(y, declared)
         else:
-            declared, encoded = check_labels(y)
+            declared, encoded = check_labels(y, min_classes=1)
             if continuing:
                 previous = self.classes_
                 if previous.shape != declared.shape or not np.array_equal(previous, declared):
@@ -169,7 +173,8 @@ class _Classifier(ClassifierFileState, ClassifierPrediction, _CourseVocabulary):
         ----------
         X : array_like of shape (n_samples, n_features)
         y : array_like of shape (n_samples,)
-            Any labels (ints, strings...), at least two classes.
+            Any labels (ints, strings...). A single class is accepted, as scikit-learn's MLP
+            accepts it: the model predicts that class.
         sample_weight : array_like of shape (n_samples,) or number, optional
             Non-negative weights, at least one positive: the cost is the weighted mean of the
             examples' losses, so an integer weight k counts an example k times. None (or any
@@ -307,8 +312,8 @@ class NeuralNetworkClassifier(_Classifier, _LayeredNetwork):
         With ``early_stopping``, the best held-out accuracy of the last fit, whose parameters
         the model keeps; else None.
     n_iter_ : int
-        The iterations (epochs) run, counted on through ``warm_start`` fits and
-        :meth:`partial_fit` (``len(loss_curve_)``), as in scikit-learn.
+        The iterations (epochs) of the last ``fit`` or :meth:`partial_fit` call, as in
+        scikit-learn (``loss_curve_`` holds those of every call since the first).
     n_features_in_ : int
     """
 
@@ -511,8 +516,8 @@ class NeuralNetworkRegressor(RegressorFileState, RegressorPrediction, _LayeredNe
         With ``early_stopping``, the best held-out R² of the last fit, whose parameters the
         model keeps; else None.
     n_iter_ : int
-        Iterations (or epochs) run, counted on through ``warm_start`` fits and
-        :meth:`partial_fit` (``len(loss_curve_)``).
+        Iterations (or epochs) of the last ``fit`` or :meth:`partial_fit` call, as in
+        scikit-learn (``loss_curve_`` holds those of every call since the first).
     n_features_in_ : int
         Features seen by fit.
     n_outputs_ : int

@@ -162,7 +162,9 @@ class ClassifierPrediction(Prediction):
         XT, owner = self._features(X)
         z = self._logits(XT)
         xp = array_namespace(z)
-        if z.shape[0] == 1:
+        if self.classes_.shape[0] == 1:  # the single class of the fit, certainly
+            proba = xp.ones_like(z[0, :])[:, None]
+        elif z.shape[0] == 1:
             p = sigmoid(z[0, :], xp=xp)
             proba = xp.stack([1 - p, p], axis=1)
         else:
@@ -187,6 +189,8 @@ class ClassifierPrediction(Prediction):
         z = self._logits(XT)
         xp = array_namespace(z)
         index = z[0, :] > 0 if z.shape[0] == 1 else xp.argmax(z, axis=0)
+        if self.classes_.shape[0] == 1:
+            index = xp.zeros_like(z[0, :])  # a single class is all there is to predict
         labels = self.classes_[to_numpy(index).astype(np.intp)]
         if owner is None or labels.dtype.kind not in "biuf":
             return labels

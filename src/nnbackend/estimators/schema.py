@@ -304,7 +304,7 @@ class ClassifierFileState(FileState):
         else:
             checks.fail("arrays/classes.npy", "missing: a classifier stores its classes")
         k = int(classes.shape[0])
-        output, n_out = ("sigmoid", 1) if k == 2 else ("softmax", k)
+        output, n_out = ("sigmoid", 1) if k <= 2 else ("softmax", k)  # one class: one unit
         if values["_output"] != output:
             checks.fail(
                 "fitted.output", f"{values['_output']!r} with {k} classes: expected {output!r}"

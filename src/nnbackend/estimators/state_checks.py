@@ -296,8 +296,8 @@ def _label_value(label: Any) -> bool | int | float | str:
 
 
 def _check_sorted_unique(classes: np.ndarray, field: str) -> None:
-    if classes.shape[0] < 2:
-        fail(field, f"expected at least 2 classes, got {classes.shape[0]}")
+    if classes.shape[0] < 1:
+        fail(field, "expected at least 1 class, got none")
     if classes.shape != np.unique(classes).shape or not np.array_equal(classes, np.unique(classes)):
         fail(field, "the classes are not sorted and unique, as fit stores them")
 

@@ -383,14 +383,17 @@ def _fraction_of(value: Any) -> bool | None:
         return None
 
 
-def check_labels(y: Any, name: str = "y") -> tuple[np.ndarray, np.ndarray]:
-    """Classification labels: encode to indices 0..k-1 and check there are at least 2 classes.
+def check_labels(y: Any, name: str = "y", min_classes: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Classification labels: encode to indices 0..k-1 and check there are enough classes.
 
     Parameters
     ----------
     y : array_like of shape (n_samples,)
         Any labels (ints, strings...).
     name : str, default "y"
+    min_classes : int, default 2
+        ``fit`` accepts a single class (as scikit-learn's MLP does); ``partial_fit``'s
+        ``classes``, which declare every label ever, need two.
 
     Returns
     -------
@@ -400,7 +403,7 @@ def check_labels(y: Any, name: str = "y") -> tuple[np.ndarray, np.ndarray]:
     """
     arr = check_label_values(y, name)
     classes, encoded = np.unique(arr, return_inverse=True)
-    if classes.shape[0] < 2:
+    if classes.shape[0] < min_classes:
         raise ValueError(
             f"{name} has only 1 class ({classes.tolist()[0]!r}), but a classifier needs at least 2 "
             "classes."

@@ -6,6 +6,7 @@ It knows no estimator class: estimators register themselves with :func:`register
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar
@@ -49,6 +50,14 @@ class StatefulEstimator(Protocol):
 E = TypeVar("E", bound=type)
 
 _REGISTRY: dict[str, Any] = {}  # name -> a class with to_state and from_state
+
+# Names whose classes live in a module that ``import nnbackend`` does not import (it would
+# import an optional library): the module is imported, and registers them, when a model file
+# names one. Module names only, so this registry still knows no estimator class.
+_LAZY: dict[str, str] = {
+    "MLPClassifier": "nnbackend.sklearn",
+    "MLPRegressor": "nnbackend.sklearn",
+}
 
 
 def register_estimator(cls: E) -> E:
@@ -102,6 +111,14 @@ def estimator_class(name: str) -> type:
     KeyError
         When no registered class has that name; the message lists those that do.
     """
+    if isinstance(name, str) and name not in _REGISTRY and name in _LAZY:
+        try:
+            importlib.import_module(_LAZY[name])
+        except ImportError as exc:
+            raise ImportError(
+                f"the model file holds a {name}, which needs {_LAZY[name]} and its optional "
+                f"dependencies (pip install 'nnbackend[sklearn]'): {exc}"
+            ) from exc
     try:
         return _REGISTRY[name]
     except (KeyError, TypeError):

@@ -143,7 +143,8 @@ def network_step(
     learning_rate : float
     hidden : {"relu", "tanh", "sigmoid", "leaky_relu", "identity"}, default "relu"
     output : {"sigmoid", "identity"}, default "sigmoid"
-        sigmoid with binary cross-entropy, or identity with half mean squared error.
+        sigmoid with binary cross-entropy, or identity with half the squared error averaged
+        over examples and outputs.
     slope : float, default 0.01
 
     Returns
@@ -177,12 +178,15 @@ def network_step(
             a = new_a
         # cost and dZ of the output layer
         dz = []
+        # squared error is averaged over the outputs (as scikit-learn averages it), so each
+        # output's residual counts 1/k; cross-entropy sums over independent sigmoid units
+        share = 1.0 if output == "sigmoid" else 1.0 / len(y)
         for ai, yi in zip(a, y, strict=True):
             if output == "sigmoid":
                 cost += _bce(ai, yi)
             else:
-                cost += 0.5 * (ai - yi) * (ai - yi)
-            dz.append(ai - yi)
+                cost += 0.5 * (ai - yi) * (ai - yi) * share
+            dz.append((ai - yi) * share)
         # backward
         for layer in range(n_layers - 1, -1, -1):
             a_prev = layer_inputs[layer]

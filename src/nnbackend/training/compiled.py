@@ -37,21 +37,22 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from nnbackend import backends
-from nnbackend._arrays import array_namespace, dtype_name
+from nnbackend._arrays import array_namespace
 from nnbackend.backends import Adapter, Placement, get_backend
 from nnbackend.backends.loops import Block, Compiler, Layout, Program
-from nnbackend.core import network
 from nnbackend.core.spec import NetworkSpec
 from nnbackend.errors import BackendError, TrainingDivergedError
 from nnbackend.training.holdout import HeldOut
-from nnbackend.training.optimizers import Optimizer
+from nnbackend.training.optimizers import Optimizer, _flat, _pairs  # the one flattening
 from nnbackend.training.rules import (
+    Epochs,
     Stall,
     epoch_cost,
-    finite_flag,
-    finite_step,
+    on_plateau,
+    stall_message,
     warn_diverged_keeps_best,
 )
+from nnbackend.training.steps import cache_key, eager_step, functional_step
 
 __all__ = [
     "BLOCK",
@@ -59,10 +60,7 @@ __all__ = [
     "compiler_for",
     "computing",
     "enabled",
-    "params_of",
     "place",
-    "program_key",
-    "step_and_state",
     "train",
 ]
 
@@ -150,74 +148,6 @@ def compiler_for(X: Array) -> Compiler | None:
     return None if adapter is None else adapter.compiler()
 
 
-# --------------------------------------------------------------------------- steps
-def _flat(pairs: Params) -> list[Array]:
-    return [a for pair in pairs for a in pair]
-
-
-def _pairs(flat: Any) -> Params:
-    flat = list(flat)
-    return list(zip(flat[0::2], flat[1::2], strict=True))
-
-
-def _split(Y: Array, weighted: bool) -> tuple[Array, Array | None]:
-    # Weighted runs carry the example weights as Y's last row, so that every program's
-    # gathering of a mini-batch (a take along the examples) hands each batch its own weights.
-    if not weighted:
-        return Y, None
-    n = int(Y.shape[0]) - 1
-    return Y[:n, :], Y[n:, :]
-
-
-def _cost_and_gradients(
-    spec: NetworkSpec, alpha: float, X: Array, Y: Array, params: Params, scale: float, xp: Any,
-    weights: Array | None,
-) -> tuple[Array, Params]:  # fmt: skip
-    # The core's one cost-and-gradients call, with the spec's activations spelled out.
-    return network.cost_and_gradients(
-        X, Y, params, hidden=spec.hidden, output=spec.output, slope=spec.slope, scale=scale,
-        alpha=alpha, sample_weight=weights, xp=xp,
-    )  # fmt: skip
-
-
-def _functional_step(
-    spec: NetworkSpec, rule: Optimizer, xp: Any, weighted: bool = False, alpha: float = 0.0
-) -> Callable[[Any, Array, Array, Any], tuple[Any, Array, Array]]:
-    # state = (flat parameters, flat optimizer state); a pure function of arrays, for tracing.
-    scale = rule.preferred_grad_scale
-
-    def step(state: Any, X: Array, Y: Array, scalars: Any) -> tuple[Any, Array, Array]:
-        flat, opt_state = state
-        Y, weights = _split(Y, weighted)
-        cost, grads = _cost_and_gradients(spec, alpha, X, Y, _pairs(flat), scale, xp, weights)
-        deltas, opt_state = rule.functional_direction(
-            list(opt_state), _flat(grads), scalars, grad_scale=scale, xp=xp
-        )
-        new = tuple(p - d for p, d in zip(flat, deltas, strict=True))
-        return (new, tuple(opt_state)), cost, finite_flag(cost, new, xp)
-
-    return step
-
-
-def _eager_step(
-    spec: NetworkSpec, xp: Any, weighted: bool = False, alpha: float = 0.0
-) -> Callable[[Any, Array, Array, Any], tuple[Any, float, bool]]:
-    # state = (parameters, optimizer): the eager loop's step, through the compiler's
-    # namespace. The update lands in new arrays, kept only when they are finite.
-    def step(state: Any, X: Array, Y: Array, scalars: Any) -> tuple[Any, float, bool]:
-        params, optimizer = state
-        Y, weights = _split(Y, weighted)
-        scale = optimizer.preferred_grad_scale
-        cost, grads = _cost_and_gradients(spec, alpha, X, Y, params, scale, xp, weights)
-        updated = optimizer.propose(params, optimizer.direction(params, grads, grad_scale=scale))
-        value = float(cost)
-        if finite_step(value, _flat(updated), xp):
-            return (updated, optimizer), value, True
-        return state, value, False
-
-    return step
-
-
 # --------------------------------------------------------------------------- bookkeeping
 class _History:
     """The per-iteration bookkeeping of a compiled run: the cost history, progress, the
@@ -233,6 +163,7 @@ class _History:
         callback: Callable[[int, float], None] | None,
         host_weights: np.ndarray | None = None,
         scored: bool = False,
+        stall: Stall | None = None,
     ) -> None:
         self.layout = layout
         self.progress = progress
@@ -241,7 +172,8 @@ class _History:
         self.loss_curve: list[float] = []
         self.scored = scored
         self.scores: list[float] = []
-        self.stall = Stall(tol, n_iter_no_change, higher_is_better=scored)
+        self.stall = stall or Stall(tol, n_iter_no_change, higher_is_better=scored)
+        self.message = stall_message(scored, tol, n_iter_no_change)
         self.tol = tol
         # each iteration's batch weights (sizes, or weight sums), for the block being booked
         self.weights: list[list[float]] = []
@@ -282,6 +214,7 @@ class _History:
         if self.scored:
             assert score is not None
             self.scores.append(score)
+            self.progress.score(score)
             return self.stall.update(score)
         return self.stall.update(cost)
 
@@ -320,30 +253,6 @@ def _layout(m: int, batch_size: int | None, optimizer: Optimizer) -> Layout:
     return Layout(m, int(batch_size), epochs, optimizer.n_step_scalars)
 
 
-def _key(
-    X: Array,
-    Y: Array,
-    params: Params,
-    spec: NetworkSpec,
-    options: tuple[Any, ...],
-    optimizer: Optimizer,
-    layout: Layout,
-    device: Any,
-) -> tuple[Any, ...]:
-    shapes = tuple((tuple(w.shape), tuple(b.shape)) for w, b in params)
-    return (
-        shapes,
-        tuple(X.shape),
-        tuple(Y.shape),
-        dtype_name(X.dtype),
-        str(device),
-        spec,
-        options,
-        optimizer.signature(),
-        layout,
-    )
-
-
 def train(
     X: Array,
     Y: Array,
@@ -364,6 +273,8 @@ def train(
     host_weights: np.ndarray | None = None,
     holdout: HeldOut | None = None,
     placement: Placement | None = None,
+    epochs: Epochs | None = None,
+    stall: Stall | None = None,
 ) -> Run | None:
     """Train with the compiled loop of X's library, or return None when there is none.
 
@@ -405,6 +316,9 @@ def train(
     placement : Placement, optional
         Where X is, resolved by the caller (:func:`nnbackend.training.train`), which has
         entered its ``computing`` scope; resolved here (and entered) when omitted.
+    epochs, stall : optional
+        The examples' order and count (:class:`~nnbackend.training.rules.Epochs`); the stall
+        count to go on from.
 
     Returns
     -------
@@ -436,6 +350,7 @@ def train(
                 placement.device, max_iter=max_iter, tol=tol, n_iter_no_change=n_iter_no_change,
                 rng=rng, progress=progress, callback=callback, weighted=weighted,
                 host_weights=host_weights, holdout=holdout,
+                epochs=epochs or Epochs(int(X.shape[1])), stall=stall,
             )  # fmt: skip
         except TrainingDivergedError as error:
             if error.params is not None:
@@ -472,15 +387,17 @@ def _train_in_scope(
     weighted: bool = False,
     host_weights: np.ndarray | None = None,
     holdout: HeldOut | None = None,
+    epochs: Epochs,
+    stall: Stall | None = None,
 ) -> tuple[Params, _History, bool]:
     # The run itself, in the compiler's scope; returns (params, history, stopped early).
     xp = compiler.namespace(array_namespace(X, Y))
     with compiler.scope(X.dtype):
         if functional:
-            step = _functional_step(spec, optimizer.fresh(), xp, weighted, alpha)
+            step = functional_step(spec, optimizer.fresh(), xp, weighted, alpha)
             state: Any = (tuple(_flat(params)), tuple(opt_state))
         else:
-            step = _eager_step(spec, xp, weighted, alpha)
+            step = eager_step(spec, xp, weighted, alpha)
             state = (params, optimizer)
         score, held, signature = _score(holdout, functional, xp)
 
@@ -490,16 +407,17 @@ def _train_in_scope(
             return compiler.loop(step, layout, xp, score)
 
         program = compiler.program(
-            _key(X, Y, params, spec, (alpha, weighted, signature), optimizer, layout, device),
+            cache_key(X, Y, params, spec, (alpha, weighted, signature), optimizer, layout, device),
             build,
         )
         history = _History(
-            layout, tol, n_iter_no_change, progress, callback, host_weights, score is not None
-        )
+            layout, tol, n_iter_no_change, progress, callback, host_weights, score is not None,
+            stall,
+        )  # fmt: skip
         with program.session():
             state, stopped, best = _run(
                 program, functional, state, X, Y, optimizer, layout, max_iter, rng, history,
-                held,
+                held, epochs,
             )  # fmt: skip
     if best is not None:
         state = best
@@ -540,7 +458,8 @@ def _run(
     max_iter: int,
     rng: np.random.Generator | np.random.RandomState,
     history: _History,
-    held: Any = None,
+    held: Any,
+    epochs: Epochs,
 ) -> tuple[Any, bool, Any]:
     # The block loop. Returns the final state, handed back by the program, whether the
     # tolerance stop ended the run, and with early stopping the state of the best score;
@@ -566,14 +485,16 @@ def _run(
         return state, stopped, kept
 
     while iteration < max_iter:
-        n = min(layout.block, max_iter - iteration)
+        # a program that reads the optimizer's rate, not scalars, runs a per-epoch schedule
+        # one epoch per block
+        per_epoch = optimizer.rate_per_epoch and not functional
+        n = 1 if per_epoch else min(layout.block, max_iter - iteration)
         scalars = None
-        if functional:
-            scalars = optimizer.step_scalars(n * width, offset=steps)
-            scalars = scalars.reshape(n, width, layout.n_scalars)
+        if functional:  # each epoch's rates, its schedule's (invscaling)
+            scalars = epochs.scalars(optimizer, n, width, steps)
         perms = None
         if layout.batch_size is not None:
-            perms = np.stack([rng.permutation(layout.m) for _ in range(n)])
+            perms = np.stack([epochs.order.next(rng) for _ in range(n)])
         rerun = history.scored or (
             program.device_loop and (history.tol is not None or not program.keeps_finite)
         )
@@ -588,12 +509,13 @@ def _run(
             )
             if history.scored and history.stall.improved:
                 best = (saved, j + 1, scalars, perms)
+            epochs.ended(optimizer)
             if tripped:
                 # the device loop went past the stop, or stopped at a non-finite step that it
                 # did not undo: either way its state is not the stop's
                 if j + 1 < block.done or (block.diverged and not program.keeps_finite):
                     state = redo(saved, j + 1, scalars, perms)
-                if not optimizer.on_plateau():
+                if not on_plateau(optimizer, history.progress, history.message):
                     return finish(state, steps + (j + 1) * width, True)
                 # the optimizer lowered its rate: count again, and go on from this
                 # iteration with its new per-step scalars
@@ -652,61 +574,3 @@ def _diverged(
         math.nan if block.bad_cost is None else block.bad_cost,
         params=_pairs(state[0]) if functional else state[0],
     )
-
-
-# --------------------------------------------------------------------------- for benchmarks
-def step_and_state(
-    params: Params, optimizer: Optimizer, spec: NetworkSpec, xp: Any, functional: bool
-) -> tuple[Callable[..., Any], Any]:
-    """The full-batch step a compiled program runs, and its starting state for ``params``.
-
-    The step is ``step(state, X, Y, scalars) -> (state, cost, finite)``, exactly the one
-    :func:`train` compiles; the benchmark's steppers (:mod:`nnbackend.bench.stepping`) run it
-    one call at a time. Call it inside the adapter's ``computing`` scope.
-
-    Parameters
-    ----------
-    params : list of (W, b)
-    optimizer : Optimizer
-    spec : NetworkSpec
-    xp : module
-        The compiler's namespace (:meth:`Compiler.namespace`).
-    functional : bool
-        The compiler's ``Compiler.functional``.
-
-    Returns
-    -------
-    (step, state)
-    """
-    if functional:
-        flat = _flat(params)
-        state = (tuple(flat), tuple(optimizer.state_arrays(flat)))
-        return _functional_step(spec, optimizer.fresh(), xp), state
-    return _eager_step(spec, xp), (params, optimizer)
-
-
-def params_of(state: Any, functional: bool) -> Params:
-    """The (W, b) pairs of a step's state (see :func:`step_and_state`)."""
-    return _pairs(state[0]) if functional else state[0]
-
-
-def program_key(
-    X: Array, Y: Array, params: Params, spec: NetworkSpec, optimizer: Optimizer, device: Any
-) -> tuple[Any, ...]:
-    """The compiler's cache key of a single full-batch step program on (X, Y).
-
-    Parameters
-    ----------
-    X, Y : arrays
-    params : list of (W, b)
-    spec : NetworkSpec
-    optimizer : Optimizer
-    device : object
-        X's device, as its adapter names it.
-
-    Returns
-    -------
-    tuple
-    """
-    layout = Layout(int(X.shape[1]), None, 1, optimizer.n_step_scalars)
-    return ("single", *_key(X, Y, params, spec, (), optimizer, layout, device))

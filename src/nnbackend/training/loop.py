@@ -24,7 +24,15 @@ from nnbackend.training import compiled
 from nnbackend.training.holdout import HeldOut
 from nnbackend.training.optimizers import Optimizer
 from nnbackend.training.progress import Progress
-from nnbackend.training.rules import Stall, epoch_cost, finite_step, warn_diverged_keeps_best
+from nnbackend.training.rules import (
+    Epochs,
+    Stall,
+    epoch_cost,
+    finite_step,
+    on_plateau,
+    stall_message,
+    warn_diverged_keeps_best,
+)
 
 __all__ = ["TrainingResult", "full_batch_step", "train"]
 
@@ -50,6 +58,10 @@ class TrainingResult:
         With ``validation_score``: the held-out score after each iteration (epoch); else None.
     best_validation_score : float or None
         The best of ``validation_scores``, whose parameters ``params`` are; else None.
+    samples_seen : int
+        The examples seen by the end, counted from ``train``'s ``samples_seen`` (``t_``).
+    stall : Stall or None
+        The stall count at the end, which a continued run may pass on (``stall=``).
     """
 
     params: Params
@@ -58,6 +70,8 @@ class TrainingResult:
     stopped_early: bool = False
     validation_scores: list[float] | None = None
     best_validation_score: float | None = None
+    samples_seen: int = 0
+    stall: Stall | None = None
 
 
 def _finite_or_raise(
@@ -92,9 +106,15 @@ def _batch_step(
     # up at call time, so that it stays one function wherever it is replaced
     gradients = gradients or network.cost_and_gradients
     scale = optimizer.preferred_grad_scale
+    # the options travel only when set: a plain step is the core's plain call
+    options: dict[str, Any] = {}
+    if alpha:
+        options["alpha"] = alpha
+    if sample_weight is not None:
+        options["sample_weight"] = sample_weight
     cost, grads = gradients(
         X, Y, params, hidden=spec.hidden, output=spec.output, slope=spec.slope,
-        scale=scale, xp=xp, alpha=alpha, sample_weight=sample_weight,
+        scale=scale, xp=xp, **options,
     )  # fmt: skip
     deltas = optimizer.direction(params, grads, grad_scale=scale)
     # The update is checked as it lands, on the parameters it produces, and it lands in new
@@ -158,6 +178,7 @@ def _parallel_epoch(
     iteration: int,
     last: float | None,
     alpha: float = 0.0,
+    order: Any = None,
 ) -> tuple[Params, float]:
     # One epoch of whole-chunk steps (one step for the full batch): each is _batch_step with
     # the runner's gradients, so the divergence check and the update are the loop's own.
@@ -165,7 +186,7 @@ def _parallel_epoch(
     costs: list[float] = []
     weights: list[float] = []
     gradients = _parallel_gradients(parallel)
-    for batch in parallel.batches(batch_size, rng):
+    for batch in parallel.batches(batch_size, rng, order):
         try:
             params, cost = _batch_step(
                 batch, None, params, optimizer, spec, np, iteration, last, gradients,
@@ -227,9 +248,9 @@ class _BestOnHoldout:
     """Early stopping on a held-out score: the score after each iteration, the best parameters
     so far, and the stall count (:class:`~nnbackend.training.rules.Stall` on the score)."""
 
-    def __init__(self, score: Callable[[Params], float], tol: float | None, patience: int) -> None:
+    def __init__(self, score: Callable[[Params], float], stall: Stall) -> None:
         self.score = score
-        self.stall = Stall(tol, patience, higher_is_better=True)
+        self.stall = stall
         self.scores: list[float] = []
         self.best_params: Params | None = None
 
@@ -269,6 +290,9 @@ def train(
     sample_weight: Array | None = None,
     validation_score: Callable[[Params], float] | None = None,
     placement: Placement | None = None,
+    shuffle: bool = True,
+    samples_seen: int = 0,
+    stall: Stall | None = None,
 ) -> TrainingResult:
     """Train ``params`` on (X, Y) and return them with the cost history.
 
@@ -299,9 +323,11 @@ def train(
     n_iter_no_change : int, default 10
     random_state : int, Generator, RandomState or None
         Seeds the shuffling. It is drawn on the host, so every backend sees the same batches.
-    verbose : bool, default False
-        Show the progress on stderr: a live display (a tqdm bar when tqdm is installed) and
-        the cost at iteration 0, every tenth of the run and the last iteration, each once.
+    verbose : bool or "epochs", default False
+        True shows the progress on stderr: a live display (a tqdm bar when tqdm is installed)
+        and the cost at iteration 0, every tenth of the run and the last iteration, each
+        once. ``"epochs"`` prints scikit-learn's lines on stdout instead (``Iteration i, loss
+        = c`` every epoch, the validation score, the stall count's decision).
     callback : callable, optional
         Called as ``callback(iteration, cost)`` after every iteration (with a compiled loop,
         for each iteration of a block once the block has run).
@@ -322,6 +348,16 @@ def train(
         Where X is (adapter, device, dtype, compiler), resolved by the caller, which has
         entered its ``computing`` scope (the estimators' boundary). When omitted it is
         resolved here, once, and its scope entered here.
+    shuffle : bool, default True
+        Mini-batches: each epoch shuffles the previous epoch's order, as scikit-learn does
+        (:class:`~nnbackend.training.rules.Order`); False keeps the examples' order.
+    samples_seen : int, default 0
+        The examples seen before this run (scikit-learn's ``t_``): after each epoch the
+        optimizer hears the new count (:meth:`Optimizer.epoch_ends`), which ``invscaling``
+        reads.
+    stall : Stall, optional
+        The stall count to go on from (a warm start or ``partial_fit`` continuing the count
+        and best value of the calls before, as scikit-learn's do); a fresh one by default.
 
     Returns
     -------
@@ -362,11 +398,13 @@ def train(
             "sample_weight sums to zero (or is not finite): at least one example needs a "
             "positive weight."
         )
-    holdout = None
-    if validation_score is not None:
-        holdout = _BestOnHoldout(validation_score, tol, n_iter_no_change)
-    result = TrainingResult(params)
-    progress = Progress(max_iter, verbose, "training")
+    scored = validation_score is not None
+    stall = stall or Stall(tol, n_iter_no_change, higher_is_better=scored)
+    holdout = _BestOnHoldout(validation_score, stall) if validation_score is not None else None
+    epochs = Epochs(m, shuffle, samples_seen)
+    result = TrainingResult(params, stall=stall)
+    style = "epochs" if verbose == "epochs" else "course"
+    progress = Progress(max_iter, verbose, "training", style)
     # Overflow is detected below and reported as TrainingDivergedError; NumPy's own warnings
     # about it would only be noise before that precise error.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), scope:
@@ -383,19 +421,22 @@ def train(
                     callback=callback, compiler=compiler, sample_weight=sample_weight,
                     host_weights=host_weights, placement=placement,
                     holdout=validation_score if isinstance(validation_score, HeldOut) else None,
+                    epochs=epochs, stall=stall,
                 )  # fmt: skip
                 assert done is not None  # a compiler and a compilable optimizer
                 result.params, result.loss_curve, result.n_iter, result.stopped_early = done[:4]
                 result.validation_scores = done.validation_scores
                 result.best_validation_score = done.best_validation_score
+                result.samples_seen = epochs.seen
                 return result
             _eager(
                 X, Y, params, optimizer, spec, xp, result, alpha=alpha, max_iter=max_iter,
                 batch_size=None if full_batch else batch_size, tol=tol,
                 n_iter_no_change=n_iter_no_change, rng=rng, progress=progress,
                 callback=callback, sample_weight=sample_weight, host_weights=host_weights,
-                holdout=holdout, placement=placement,
+                holdout=holdout, placement=placement, epochs=epochs, stall=stall,
             )  # fmt: skip
+            result.samples_seen = epochs.seen
         finally:
             progress.close()
     return result
@@ -447,6 +488,8 @@ def _eager(
     host_weights: np.ndarray | None,
     holdout: _BestOnHoldout | None,
     placement: Placement,
+    epochs: Epochs,
+    stall: Stall,
 ) -> None:
     # The eager program, driven by the rules of :mod:`nnbackend.training.rules`. Dask arrays
     # train data-parallel over their chunks.
@@ -463,14 +506,15 @@ def _eager(
             parallel = None
     if parallel is not None:
         params = parallel.host_params(params)  # small: updated on the host, sent out each step
-    stall = Stall(tol, n_iter_no_change)
+    message = stall_message(holdout is not None, tol, n_iter_no_change)
     last: float | None = None
     for iteration in range(max_iter):
         try:
             if parallel is not None:
                 params, cost = _parallel_epoch(
-                    parallel, params, optimizer, spec, batch_size, rng, iteration, last, alpha
-                )
+                    parallel, params, optimizer, spec, batch_size, rng, iteration, last, alpha,
+                    epochs.order,
+                )  # fmt: skip
             elif batch_size is None:
                 params, cost = _batch_step(
                     X, Y, params, optimizer, spec, xp, iteration, last, alpha=alpha,
@@ -478,8 +522,8 @@ def _eager(
                 )  # fmt: skip
             else:
                 params, cost = _minibatch_epoch(
-                    X, Y, params, optimizer, spec, xp, iteration, last, batch_size, rng,
-                    sample_weight, host_weights, alpha, placement,
+                    X, Y, params, optimizer, spec, xp, iteration, last, batch_size,
+                    epochs.order.next(rng), sample_weight, host_weights, alpha, placement,
                 )  # fmt: skip
         except TrainingDivergedError as exc:
             if holdout is None or holdout.best_params is None:
@@ -494,9 +538,12 @@ def _eager(
         if callback is not None:
             callback(iteration, cost)
         tripped = holdout.update(params) if holdout is not None else stall.update(cost)
+        if holdout is not None:
+            progress.score(holdout.scores[-1])
+        epochs.ended(optimizer)
         if tripped:
-            if optimizer.on_plateau():
-                (holdout.stall if holdout is not None else stall).reset()
+            if on_plateau(optimizer, progress, message):
+                stall.reset()
                 continue
             result.stopped_early = True
             break
@@ -519,15 +566,14 @@ def _minibatch_epoch(
     iteration: int,
     last: float | None,
     batch_size: int,
-    rng: Any,
+    host_order: np.ndarray,
     sample_weight: Array | None,
     host_weights: np.ndarray | None,
     alpha: float,
     placement: Placement,
 ) -> tuple[Params, float]:
-    # One epoch over a fresh permutation; each batch carries its examples' weights.
+    # One epoch in the given order (host indices); each batch carries its examples' weights.
     m = int(X.shape[1])
-    host_order = rng.permutation(m)
     order = placement.move(host_order, keep_dtype=True)
     costs: list[float] = []
     weights: list[float] = []

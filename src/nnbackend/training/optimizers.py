@@ -30,7 +30,16 @@ import numpy as np
 from nnbackend._arrays import array_namespace
 from nnbackend.backends import _numpy_kernels, fused_kernels, is_writeable, materialize
 
-__all__ = ["SOLVERS", "Adam", "GradientDescent", "Momentum", "Optimizer", "make_optimizer"]
+__all__ = [
+    "LEARNING_RATE_SCHEDULES",
+    "SGD",
+    "SOLVERS",
+    "Adam",
+    "GradientDescent",
+    "Momentum",
+    "Optimizer",
+    "make_optimizer",
+]
 
 Array = Any
 Params = list[tuple[Array, Array]]
@@ -38,6 +47,9 @@ Grads = list[tuple[Array, Array]]
 
 SOLVERS: tuple[str, ...] = ("gd", "momentum", "adam")
 """Solver names the estimators accept."""
+
+LEARNING_RATE_SCHEDULES: tuple[str, ...] = ("constant", "invscaling", "adaptive")
+"""scikit-learn's learning-rate schedules, which :class:`SGD` follows."""
 
 
 def _flat(pairs: list[tuple[Array, Array]]) -> list[Array]:
@@ -133,6 +145,21 @@ class Optimizer:
     def step(self, params: Params, grads: Grads) -> Params:
         """Apply one update and return the parameters."""
         return self.apply(params, self.direction(params, grads))
+
+    # ------------------------------------------------------------------ epoch hooks
+    #: Whether :meth:`epoch_ends` changes the rate (the driver then gives each epoch its own).
+    rate_per_epoch: bool = False
+
+    def epoch_ends(self, samples_seen: int) -> None:
+        """Called by the driver after every epoch with the examples seen so far (``t_``).
+
+        Schedules that change the rate between epochs (:class:`SGD`'s ``invscaling``) do it
+        here; the others ignore it.
+
+        Parameters
+        ----------
+        samples_seen : int
+        """
 
     # ------------------------------------------------------------------ pure form
     @property
@@ -385,15 +412,27 @@ class Adam(Optimizer):
     beta1 : float, default 0.9
     beta2 : float, default 0.999
     epsilon : float, default 1e-8
+    corrected_epsilon : bool, default True
+        True (the textbook form, Kingma & Ba's Algorithm 1): ε is added to √v̂, the
+        bias-corrected second moment. False places it as scikit-learn does, added to √v
+        before the correction: Δ = α_t m / (√v + ε). The two differ only while ε is not
+        negligible beside √v, early in training or for parameters with tiny gradients.
     """
 
     n_step_scalars = 2
 
     def __init__(
-        self, learning_rate: float, beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8
+        self,
+        learning_rate: float,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = 1e-8,
+        *,
+        corrected_epsilon: bool = True,
     ) -> None:
         super().__init__(learning_rate)
         self.beta1, self.beta2, self.epsilon = float(beta1), float(beta2), float(epsilon)
+        self.corrected_epsilon = bool(corrected_epsilon)
         self._m: list[Array] | None = None
         self._v: list[Array] | None = None
         self.t = 0
@@ -403,6 +442,8 @@ class Adam(Optimizer):
         # two scalars instead of two bias-correction passes over every array.
         b1, b2 = self.beta1, self.beta2
         lr_t = self.learning_rate * math.sqrt(1 - b2**t) / (1 - b1**t)
+        if not self.corrected_epsilon:  # scikit-learn's placement: ε beside √v, uncorrected
+            return lr_t, self.epsilon
         return lr_t, self.epsilon * math.sqrt(1 - b2**t)
 
     def direction(self, params: Params, grads: Grads, *, grad_scale: float = 1.0) -> list[Array]:
@@ -440,7 +481,13 @@ class Adam(Optimizer):
         return [lr_t * mi / (xp.sqrt(vi) + eps_t) for mi, vi in zip(m, v, strict=True)]
 
     def signature(self) -> tuple[Any, ...]:
-        return (*super().signature(), self.beta1, self.beta2, self.epsilon)
+        return (
+            *super().signature(),
+            self.beta1,
+            self.beta2,
+            self.epsilon,
+            self.corrected_epsilon,
+        )
 
     def _clear(self) -> None:
         self._m = self._v = None
@@ -480,6 +527,125 @@ class Adam(Optimizer):
         n = len(flat_g)
         xp = xp or array_namespace(flat_g[0])
         return self._steps(new[:n], new[n:], scalars[0], scalars[1], xp), new
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent as scikit-learn writes it: momentum, Nesterov, schedules.
+
+    With the velocity v (zero at first) and the learning rate η of this epoch::
+
+        v ← μ v - η dθ
+        θ ← θ + v                  (classical momentum)
+        θ ← θ + μ v - η dθ         (Nesterov's, with the v just updated)
+
+    The state is kept as u = -v so that the step Δ (θ ← θ - Δ) is u itself, or μ u + η dθ:
+    the same numbers as scikit-learn's, negated exactly. ``momentum=0`` is plain SGD.
+
+    η follows scikit-learn's schedules: ``constant``; ``invscaling``, η = η₀ / (t + 1)^power_t
+    after each epoch with t the examples seen so far (:meth:`epoch_ends`); ``adaptive``, which
+    keeps η until the stopping rule fires and then divides it by 5 (:meth:`on_plateau`),
+    stopping once η is at most 1e-6.
+
+    η travels to compiled loops as the step's scalar (:meth:`step_scalars`), so a schedule
+    never recompiles a loop.
+
+    Parameters
+    ----------
+    learning_rate : float
+        η₀, scikit-learn's ``learning_rate_init``.
+    schedule : {"constant", "invscaling", "adaptive"}, default "constant"
+    momentum : float, default 0.9
+        μ, in [0, 1].
+    nesterov : bool, default True
+    power_t : float, default 0.5
+    """
+
+    n_step_scalars = 1
+
+    def __init__(
+        self,
+        learning_rate: float,
+        schedule: str = "constant",
+        momentum: float = 0.9,
+        nesterov: bool = True,
+        power_t: float = 0.5,
+    ) -> None:
+        super().__init__(learning_rate)
+        if schedule not in LEARNING_RATE_SCHEDULES:
+            raise ValueError(
+                f"schedule={schedule!r} is not valid: expected one of {LEARNING_RATE_SCHEDULES}"
+            )
+        if not 0.0 <= float(momentum) <= 1.0:
+            raise ValueError(f"momentum={momentum!r} is not valid: expected a number in [0, 1]")
+        self.learning_rate_init = float(learning_rate)
+        self.schedule = schedule
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+        self.power_t = float(power_t)
+        self._velocity: list[Array] | None = None
+
+    def direction(self, params: Params, grads: Grads, *, grad_scale: float = 1.0) -> list[Array]:
+        """Δ after updating the (negated) velocity with this epoch's rate."""
+        flat_g = self._unscaled(_flat(grads), grad_scale)
+        state = self.state_arrays(flat_g)
+        deltas, new = self.functional_direction(state, flat_g, (self.learning_rate,))
+        # Lazy (Dask) state is evaluated now so that its graph does not grow every step.
+        self._velocity = materialize(new) if not is_writeable(flat_g[0]) else new
+        return deltas
+
+    def functional_direction(
+        self,
+        state: list[Array],
+        flat_grads: list[Array],
+        scalars: Any,
+        *,
+        grad_scale: float = 1.0,
+        xp: Any = None,
+    ) -> tuple[list[Array], list[Array]]:
+        """Δ with u ← μ u + η dθ (u = -v), as new arrays; ``scalars`` is (η,)."""
+        lr, mu = scalars[0], self.momentum
+        flat_g = self._unscaled(flat_grads, grad_scale)
+        velocity = [mu * u + lr * g for u, g in zip(state, flat_g, strict=True)]
+        if self.nesterov:
+            deltas = [mu * u + lr * g for u, g in zip(velocity, flat_g, strict=True)]
+        else:
+            # the caller may overwrite the steps (propose does): they must not be the state
+            deltas = [1.0 * u for u in velocity] if len(velocity) else velocity
+        return deltas, velocity
+
+    def step_scalars(self, count: int, offset: int = 0) -> np.ndarray:
+        # η changes only between epochs, so every step of a block shares it
+        return np.full((count, 1), self.learning_rate, dtype=np.float64)
+
+    @property
+    def rate_per_epoch(self) -> bool:  # type: ignore[override]
+        return self.schedule == "invscaling"
+
+    def epoch_ends(self, samples_seen: int) -> None:
+        if self.schedule == "invscaling":
+            self.learning_rate = self.learning_rate_init / (samples_seen + 1) ** self.power_t
+
+    def on_plateau(self) -> bool:
+        if self.schedule != "adaptive" or self.learning_rate <= 1e-6:
+            return False
+        self.learning_rate /= 5.0
+        return True
+
+    def signature(self) -> tuple[Any, ...]:
+        # η is a step scalar, not baked in: only what the compiled step computes with
+        return (type(self), self.momentum, self.nesterov)
+
+    def _clear(self) -> None:
+        self._velocity = None
+
+    def state_arrays(self, flat_params: list[Array]) -> list[Array]:
+        if self._velocity is None:
+            xp = array_namespace(flat_params[0])
+            self._velocity = [xp.zeros_like(p) for p in flat_params]
+        return self._velocity
+
+    def load_state(self, arrays: list[Array], steps: int) -> None:
+        self._velocity = list(arrays)
 
 
 def make_optimizer(solver: str, learning_rate: float) -> Optimizer:

@@ -24,12 +24,17 @@ class Progress:
     whose redraws would only repeat the costs there. In every case the cost at iteration 0,
     every tenth of the run and the last iteration is printed once, as a line of its own, in
     the course's words: ``cost after iteration i: c``.
+
+    ``style="epochs"`` prints scikit-learn's lines instead, on stdout: ``Iteration i, loss =
+    c`` after every iteration, ``Validation score: s`` after every held-out score, and what
+    the stall count decided (:meth:`plateau`).
     """
 
     _REDRAW_S = 0.1  # the fallback line's redraw interval, as tqdm's default mininterval
 
-    def __init__(self, total: int, enabled: bool, desc: str) -> None:
-        self.enabled = enabled
+    def __init__(self, total: int, enabled: bool, desc: str, style: str = "course") -> None:
+        self.enabled = bool(enabled)
+        self.style = style
         self.total = total
         self.desc = desc
         self.every = max(1, total // 10)
@@ -40,7 +45,7 @@ class Progress:
         self.printed: int | None = None
         self.drawn_at = -math.inf
         self.width = 0
-        if not (enabled and self._watched(self.stream)):
+        if not (enabled and style == "course" and self._watched(self.stream)):
             return
         try:
             from tqdm.auto import tqdm
@@ -58,6 +63,9 @@ class Progress:
     def update(self, iteration: int, cost: float) -> None:
         if not self.enabled:
             return
+        if self.style == "epochs":
+            print(f"Iteration {iteration + 1}, loss = {cost:.8f}", flush=True)
+            return
         self.last = (iteration, cost)
         if self.bar is not None:
             self.bar.set_postfix(cost=_format_cost(cost), refresh=False)
@@ -70,8 +78,30 @@ class Progress:
         if iteration % self.every == 0:
             self._cost_line(iteration, cost)
 
+    def score(self, value: float) -> None:
+        """Report a held-out score (scikit-learn's style only)."""
+        if self.enabled and self.style == "epochs":
+            print(f"Validation score: {value:f}", flush=True)
+
+    def plateau(self, message: str, learning_rate: float | None) -> None:
+        """Report the stall count's decision: a lowered rate (given), or the stop.
+
+        Parameters
+        ----------
+        message : str
+            :func:`~nnbackend.training.rules.stall_message`.
+        learning_rate : float or None
+            The new rate when the optimizer lowered it; None when the run stops.
+        """
+        if not (self.enabled and self.style == "epochs"):
+            return
+        if learning_rate is None:
+            print(message + " Stopping.", flush=True)
+        else:
+            print(message + f" Setting learning rate to {learning_rate:f}", flush=True)
+
     def close(self) -> None:
-        if not self.enabled:
+        if not self.enabled or self.style == "epochs":
             return
         if self.last is not None and self.printed != self.last[0]:
             self._cost_line(*self.last)  # the last cost, also after an early stop

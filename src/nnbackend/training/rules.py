@@ -14,9 +14,21 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from nnbackend._arrays import total_sum
 
-__all__ = ["Stall", "epoch_cost", "finite_flag", "finite_step", "warn_diverged_keeps_best"]
+__all__ = [
+    "Epochs",
+    "Order",
+    "Stall",
+    "epoch_cost",
+    "finite_flag",
+    "finite_step",
+    "on_plateau",
+    "stall_message",
+    "warn_diverged_keeps_best",
+]
 
 Array = Any
 
@@ -93,7 +105,91 @@ def epoch_cost(costs: Sequence[float], weights: Sequence[float]) -> float:
     return total / weight_total
 
 
+# ----------------------------------------------------------------- the examples' order
+class Order:
+    """The order of the examples in each mini-batch epoch, as scikit-learn draws it.
+
+    With ``shuffle``, every epoch shuffles the previous epoch's order (scikit-learn's
+    ``sample_idx = shuffle(sample_idx, random_state)``: one ``rng.permutation(m)`` per epoch,
+    composed), so that one seed gives scikit-learn's batches; without, the examples keep their
+    order and nothing is drawn.
+
+    Parameters
+    ----------
+    m : int
+        The number of examples.
+    shuffle : bool
+    """
+
+    def __init__(self, m: int, shuffle: bool) -> None:
+        self.order = np.arange(m)
+        self.shuffle = shuffle
+
+    def next(self, rng: np.random.Generator | np.random.RandomState) -> np.ndarray:
+        """The next epoch's order (host indices)."""
+        if self.shuffle:
+            self.order = self.order[rng.permutation(self.order.shape[0])]
+        return self.order
+
+
+class Epochs:
+    """What passes from one epoch to the next in a run: the examples' order and the count of
+    examples seen (scikit-learn's ``t_``), which the optimizer's schedule reads.
+
+    Parameters
+    ----------
+    m : int
+        The training examples, seen once per epoch.
+    shuffle : bool
+        See :class:`Order`.
+    samples_seen : int, default 0
+        The count at the start (a warm start's or ``partial_fit``'s ``t_``).
+    """
+
+    def __init__(self, m: int, shuffle: bool = True, samples_seen: int = 0) -> None:
+        self.m = m
+        self.order = Order(m, shuffle)
+        self.seen = int(samples_seen)
+
+    def ended(self, optimizer: Any) -> None:
+        """One epoch ended: count its examples and tell the optimizer's schedule."""
+        self.seen += self.m
+        optimizer.epoch_ends(self.seen)
+
+    def scalars(self, optimizer: Any, n: int, width: int, steps: int) -> np.ndarray:
+        """The per-step scalars of the next ``n`` epochs of ``width`` steps, of shape
+        ``(n, width, k)``, each epoch with the rate its schedule gives it.
+
+        The optimizer is told of the epochs ahead; :meth:`ended`, called as each epoch is
+        booked, sets it to where the run really is again (a schedule's rate depends only on
+        the count).
+        """
+        rows = []
+        for e in range(n):
+            if e:
+                optimizer.epoch_ends(self.seen + e * self.m)
+            rows.append(optimizer.step_scalars(width, offset=steps + e * width))
+        return np.concatenate(rows).reshape(n, width, -1)
+
+
+def on_plateau(optimizer: Any, progress: Any, message: str) -> bool:
+    """The stall count tripped: True when the optimizer lowered its rate (go on), False to
+    stop; a verbose run says which (:meth:`~nnbackend.training.progress.Progress.plateau`)."""
+    lowered = bool(optimizer.on_plateau())
+    progress.plateau(message, optimizer.learning_rate if lowered else None)
+    return lowered
+
+
 # ----------------------------------------------------------------- stopping
+def stall_message(scored: bool, tol: float | None, n_iter_no_change: int) -> str:
+    """What a verbose run says when the stall count trips (scikit-learn's words)."""
+    what = "Validation score" if scored else "Training loss"
+    return (
+        f"{what} did not improve more than tol={tol if tol is not None else 0.0:f} for "
+        f"{n_iter_no_change} consecutive epochs."
+    )
+
+
 class Stall:
     """The tolerance stop and early stopping's bookkeeping, as scikit-learn counts them.
 

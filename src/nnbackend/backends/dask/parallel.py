@@ -344,7 +344,10 @@ class ChunkedTraining:
         return self._held is not None
 
     def batches(
-        self, batch_size: int | None, rng: np.random.Generator | np.random.RandomState
+        self,
+        batch_size: int | None,
+        rng: np.random.Generator | np.random.RandomState,
+        order: Any = None,
     ) -> list[Batch]:
         """The steps of one epoch.
 
@@ -357,6 +360,9 @@ class ChunkedTraining:
             training loop's own: ``batch_size`` examples from one permutation per epoch.
         rng : numpy Generator or RandomState
             Draws the order.
+        order : training.rules.Order, optional
+            The training loop's order of the examples (data held in this process), so that
+            the batches are the eager loop's; a fresh permutation when omitted.
 
         Returns
         -------
@@ -365,10 +371,10 @@ class ChunkedTraining:
         if batch_size is None or batch_size >= self.m:
             batches = [Batch(self.m, chunks=tuple(range(self.n_chunks)))]
         elif self._held is not None:
-            order = rng.permutation(self.m)
+            examples = rng.permutation(self.m) if order is None else order.next(rng)
             batches = [
                 Batch(int(idx.shape[0]), columns=idx)
-                for idx in (order[s : s + batch_size] for s in range(0, self.m, batch_size))
+                for idx in (examples[s : s + batch_size] for s in range(0, self.m, batch_size))
             ]
         else:
             per_step = max(1, round(batch_size * self.n_chunks / self.m))
