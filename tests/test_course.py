@@ -513,26 +513,24 @@ def test_plot_decision_boundary_takes_the_notebooks_call(numpy_backend, tmp_path
         grids.append(x)
         return sn.predict(parameters, x.T)
 
-    # the planar notebook's call, course layout: X (2, m), Y (1, m)
-    fig = plotting.plot_decision_boundary(model, X, Y, path=tmp_path / "boundary.png")
+    # the planar notebook's call, course layout: X (2, m), Y (1, m), drawn on the current axes
+    ax = plotting.plot_decision_boundary(model, X, Y)
     plt.title("Decision Boundary for hidden layer size 4")  # the notebook's next line
-    try:
-        assert fig.axes[0].get_title() == "Decision Boundary for hidden layer size 4"
-        (grid,) = grids
-        assert grid.shape[1] == 2  # rows (x1, x2), as the notebook's np.c_[xx.ravel(), ...]
-        np.testing.assert_allclose(grid.min(axis=0), X.min(axis=1) - 1)
-        np.testing.assert_allclose(grid.max(axis=0), X.max(axis=1) + 1)
-        points = fig.axes[0].collections[-1].get_offsets()
-        np.testing.assert_allclose(points, X.T)  # the scatter shows the examples, not features
-        assert (tmp_path / "boundary.png").stat().st_size > 10_000
-    finally:
-        plt.close(fig)
+    assert ax is plt.gca()
+    assert ax.get_title() == "Decision Boundary for hidden layer size 4"
+    (grid,) = grids
+    assert grid.shape[1] == 2  # rows (x1, x2), as the notebook's np.c_[xx.ravel(), ...]
+    np.testing.assert_allclose(grid.min(axis=0), X.min(axis=1) - 1)
+    np.testing.assert_allclose(grid.max(axis=0), X.max(axis=1) + 1)
+    points = ax.collections[-1].get_offsets()
+    np.testing.assert_allclose(points, X.T)  # the scatter shows the examples, not features
+    # with a path: a figure of its own, written exactly there
+    saved = plotting.plot_decision_boundary(model, X, Y, path=tmp_path / "boundary.png")
+    assert saved.figure is not ax.figure
+    assert (tmp_path / "boundary.png").stat().st_size > 10_000
     # the same points in rows with flat labels draw the same scatter
-    fig = plotting.plot_decision_boundary(model, X.T, Y.ravel())
-    try:
-        np.testing.assert_allclose(fig.axes[0].collections[-1].get_offsets(), X.T)
-    finally:
-        plt.close(fig)
+    ax = plotting.plot_decision_boundary(model, X.T, Y.ravel(), ax=plt.figure().add_subplot())
+    np.testing.assert_allclose(ax.collections[-1].get_offsets(), X.T)
     with pytest.raises(ValueError, match=r"X must have shape \(n_samples, 2\) or.*\(3, 4\)"):
         plotting.plot_decision_boundary(model, np.zeros((3, 4)), np.zeros(4))
     with pytest.raises(ValueError, match="y has 5 labels but X has 400 points"):
