@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 
 import numpy as np
 import pytest
@@ -300,6 +301,46 @@ def test_deep_update_and_predict(capsys, backend):
     p = dn.predict(_on([[1.0, -1.0, 3.0], [0.0, -2.0, 1.0]]), _on([[1.0, 0.0, 0.0]]), params)
     np.testing.assert_array_equal(_np(p), [[1.0, 0.0, 1.0]])
     assert "Accuracy: 0.666666" in capsys.readouterr().out
+    # the notebook sums (p == y) / m: 209 right answers print its 0.9999999999999998, not 1.0
+    dn.predict(_on(np.ones((2, 209))), _on(np.ones((1, 209))), params)
+    assert capsys.readouterr().out == "Accuracy: 0.9999999999999998\n"
+
+
+def test_week3_predictions_serve_the_notebooks_arithmetic(backend):
+    # the planar notebook computes 1 - predictions and np.dot(Y, predictions.T): PyTorch
+    # refuses 1 - bool_tensor, so predict returns 0.0/1.0 in the parameters' float dtype
+    X = _on([[1.0, -1.0, 3.0], [0.0, -2.0, 1.0]])
+    parameters = {
+        "W1": _on([[1.0, 0.0]]),
+        "b1": _on([[0.0]]),
+        "W2": _on([[5.0]]),
+        "b2": _on([[0.0]]),
+    }
+    predictions = sn.predict(parameters, X)
+    assert predictions.dtype == X.dtype
+    np.testing.assert_array_equal(_np(predictions), [[1.0, 0.0, 1.0]])
+    np.testing.assert_array_equal(_np(1 - predictions), [[0.0, 1.0, 0.0]])
+
+
+def test_week4_prints_the_full_cost_as_the_notebook(capsys, backend):
+    # the Week 4 application prints "{}".format(np.squeeze(cost)): the full value, where
+    # Weeks 2 and 3 print "%f"
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 8))
+    Y = (rng.random((1, 8)) > 0.5).astype(float)
+    _, costs = dn.L_layer_model(_on(X), _on(Y), [3, 2, 1], num_iterations=2, print_cost=True)
+    first, second = capsys.readouterr().out.splitlines()
+    assert first == f"Cost after iteration 0: {float(_np(costs[0]))!r}"
+    assert re.fullmatch(r"Cost after iteration 1: 0\.\d{12,}", second), second
+
+
+def test_week4_prints_a_float32_cost_in_float32s_digits(capsys, numpy_backend):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 8)).astype(np.float32)
+    Y = (rng.random((1, 8)) > 0.5).astype(np.float32)
+    _, costs = dn.two_layer_model(X, Y, (3, 2, 1), num_iterations=1, print_cost=True)
+    assert costs[0].dtype == np.float32
+    assert capsys.readouterr().out == f"Cost after iteration 0: {np.squeeze(costs[0])}\n"
 
 
 def test_two_layer_model_trains(capsys, backend):
