@@ -7,6 +7,7 @@ import importlib
 import importlib.metadata
 import importlib.util
 import inspect
+import json
 import os
 import re
 import shlex
@@ -148,8 +149,16 @@ def site(tmp_path_factory):
     return _build(tmp_path_factory.mktemp("docs"))
 
 
+def _api_reference(site: Path) -> str:
+    """The public API page and the internals page, together."""
+    return "".join(
+        (site / "reference" / page / "index.html").read_text(encoding="utf-8")
+        for page in ("api", "internals")
+    )
+
+
 def test_the_site_builds_strict_and_every_public_name_is_in_the_api_reference(site):
-    html = (site / "reference" / "api" / "index.html").read_text(encoding="utf-8")
+    html = _api_reference(site)
     modules = [
         "nnbackend.backends.switch",
         "nnbackend.backends.moves",
@@ -170,6 +179,7 @@ def test_the_site_builds_strict_and_every_public_name_is_in_the_api_reference(si
         "nnbackend.reference.loop",
         "nnbackend.bench",
         "nnbackend.errors",
+        "nnbackend.sklearn",
     ]
     missing = []
     for name in modules:
@@ -186,6 +196,48 @@ def test_the_site_builds_strict_and_every_public_name_is_in_the_api_reference(si
         obj = getattr(nnbackend, public)
         home = getattr(obj, "__module__", None)
         assert home and f'id="{home}.{public}"' in html, public
+    # the public API has its own page; the internals have theirs
+    public_page = (site / "reference" / "api" / "index.html").read_text(encoding="utf-8")
+    internals = (site / "reference" / "internals" / "index.html").read_text(encoding="utf-8")
+    for name in (
+        "nnbackend.estimators.models",
+        "nnbackend.course.deep_network",
+        "nnbackend.plotting",
+    ):
+        assert f'id="{name}"' in public_page and f'id="{name}"' not in internals, name
+    for name in ("nnbackend.core.network", "nnbackend.backends", "nnbackend.training"):
+        assert f'id="{name}"' in internals and f'id="{name}"' not in public_page, name
+
+
+REFERENCE_LINK = re.compile(r"\]\(((?:\.\./)*)reference/(api|internals)\.md#([\w.]+)\)")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
+def test_the_markdown_renders_on_github_too(page):
+    # GitHub shows mkdocs-autorefs' [x][nnbackend.x] and \\( \\) math raw: the pages use plain
+    # links to the API pages' anchors and $...$ math, which both render
+    prose, _ = _prose_and_code(page)
+    assert not re.search(r"\]\[nnbackend[\w.]*\]", prose), page
+    assert "\\(" not in prose and not re.search(r"^\s*\\\[\s*$", prose, re.M), page
+
+
+def test_every_link_to_the_api_reference_lands_on_an_anchor(site):
+    pages = {
+        name: (site / "reference" / name / "index.html").read_text(encoding="utf-8")
+        for name in ("api", "internals")
+    }
+    links = [
+        (page, m.group(2), m.group(3))
+        for page in [*PAGES, ROOT / "README.md"]
+        for m in REFERENCE_LINK.finditer(page.read_text(encoding="utf-8"))
+    ]
+    assert len(links) > 40
+    missing = [
+        (p.name, target, anchor)
+        for p, target, anchor in links
+        if f'id="{anchor}"' not in pages[target]
+    ]
+    assert not missing, missing
 
 
 def test_every_theory_page_is_built(site):
@@ -218,9 +270,13 @@ def test_benchmark_numbers_in_readme_and_docs_come_from_the_recorded_run():
         import bench_markdown
     finally:
         sys.path.pop(0)
-    rendered = bench_markdown.render(bench_markdown.latest_run(DOCS))
-    assert rendered in (ROOT / "README.md").read_text(encoding="utf-8")
-    assert rendered in (DOCS / "benchmarks.md").read_text(encoding="utf-8")
+    run = bench_markdown.latest_run(DOCS)
+    assert bench_markdown.render(run) in (DOCS / "benchmarks.md").read_text(encoding="utf-8")
+    # the README keeps a few rows of the same run and links to the page
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert bench_markdown.readme_summary(json.loads(run.read_text())) in readme
+    assert "](docs/benchmarks.md)" in readme
+    assert "logreg [" not in readme  # the long table is on the page
 
 
 def _pages(site: Path) -> dict[str, str]:
@@ -248,7 +304,7 @@ def test_no_raw_sphinx_roles_in_the_site(site):
 def test_the_api_reference_shows_every_public_method_of_every_estimator(site):
     import nnbackend.estimators.models
 
-    html = (site / "reference" / "api" / "index.html").read_text(encoding="utf-8")
+    html = _api_reference(site)
     missing = []
     for name in nnbackend.estimators.models.__all__:
         cls = getattr(nnbackend.estimators.models, name)
@@ -292,7 +348,7 @@ def _same_default(shown: str, actual: object) -> bool:
 def test_every_estimator_parameter_row_has_its_own_type_and_default(site):
     import nnbackend.estimators.models
 
-    html = (site / "reference" / "api" / "index.html").read_text(encoding="utf-8")
+    html = _api_reference(site)
     for name in nnbackend.estimators.models.__all__:
         rows = _parameter_rows(html, f"nnbackend.estimators.models.{name}")
         expected = inspect.signature(getattr(nnbackend.estimators.models, name)).parameters
@@ -303,7 +359,10 @@ def test_every_estimator_parameter_row_has_its_own_type_and_default(site):
 
 
 def test_the_site_works_offline(site):
-    external = re.compile(r"""<(?:script|link|img)\b[^>]*\b(?:src|href)=["']?(?:https?:)?//""")
+    external = re.compile(
+        r"""<(?:script|link|img)\b[^>]*\b(?:src|href)=["']?(?:https?:)?//"""
+        r"""|import\(["']https?://"""  # an ES module loaded from a CDN (nbconvert's mermaid)
+    )
     found = {page: external.findall(html) for page, html in _pages(site).items()}
     assert not any(found.values()), {p: f for p, f in found.items() if f}
     theory = (site / "theory" / "logistic-regression" / "index.html").read_text(encoding="utf-8")
@@ -343,3 +402,104 @@ def test_the_prose_names_the_environment_variables_the_code_reads(page):
     prose, code = _prose_and_code(page)
     for variable in re.findall(r"os\.environ(?:\.get\(|\[)[\"'](\w+)", code):
         assert f"`{variable}`" in prose, f"{page.name}: the code reads {variable}; say so"
+
+
+# ------------------------------------------------------------------ the site in a browser
+BROWSER_EXTRA = "pip install '.[browser]'"
+# what must never show as text on a rendered page (code blocks aside): math delimiters that
+# MathJax did not typeset, autorefs that did not resolve, a Markdown fence, a raw chart
+RAW_MARKUP = ("$$", "\\(", "\\[", "[nnbackend.", "```", "xychart-beta")
+PAGE_REPORT = """async () => {
+    if (window.MathJax && MathJax.startup) {
+        await MathJax.startup.promise;
+        await MathJax.typesetPromise();
+    }
+    await Promise.all(Array.from(document.images).map((img) =>
+        img.complete ? null : new Promise((done) => { img.onload = img.onerror = done; })));
+    const prose = document.querySelector("article").cloneNode(true);
+    prose.querySelectorAll("pre, code, script, style, mjx-container").forEach((e) => e.remove());
+    return {
+        math: document.querySelectorAll("article .arithmatex").length,
+        typeset: Array.from(document.querySelectorAll("article .arithmatex")).filter(
+            (e) => e.querySelector("mjx-container") && !e.querySelector("mjx-merror")).length,
+        images: Array.from(document.images).map((img) => [img.getAttribute("src"),
+                                                           img.naturalWidth]),
+        mermaid: document.querySelectorAll(".language-mermaid, .mermaid").length,
+        text: prose.textContent,
+    };
+}"""
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="module")
+def served_site(site):
+    """The built site over HTTP on localhost, as a reader's browser gets it."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+def test_the_site_renders_in_a_real_browser(site, served_site):
+    executable = _chromium()
+    if executable is None:
+        pytest.skip("no Chromium installed: apt-get install chromium (Debian)")
+    pytest.importorskip("playwright", reason=f"Playwright drives the browser: {BROWSER_EXTRA}")
+    from playwright.sync_api import sync_playwright
+
+    # every page, by its folder ("" for the home page)
+    pages = sorted(
+        "" if p.parent == site else p.parent.relative_to(site).as_posix()
+        for p in site.rglob("index.html")
+    )
+    reports = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable)
+        try:
+            tab = browser.new_page()
+            errors: list[str] = []
+            tab.on("pageerror", lambda exc: errors.append(str(exc)))
+            for path in pages:
+                tab.goto(f"{served_site}/{path}/" if path else f"{served_site}/")
+                reports[path] = tab.evaluate(PAGE_REPORT)
+                assert not errors, (path, errors)
+        finally:
+            browser.close()
+    problems = {}
+    for path, report in reports.items():
+        raw = [marker for marker in RAW_MARKUP if marker in report["text"]]
+        broken = [src for src, width in report["images"] if not width]
+        untypeset = report["math"] - report["typeset"]
+        if raw or broken or untypeset or report["mermaid"]:
+            problems[path] = {"raw": raw, "broken images": broken, "math left": untypeset}
+    assert not problems, problems
+    # the math is typeset, the charts and figures are drawn
+    assert reports["theory/backpropagation"]["typeset"] >= 5
+    assert sum(r["typeset"] for r in reports.values()) > 100
+    drawn = {
+        src.rsplit("/", 1)[-1] for r in reports.values() for src, width in r["images"] if width
+    }
+    assert {"bench-cpu.png", "planar-boundary.png", "activations.png"} <= drawn
+    assert "notebooks/week3-planar" in reports and "reference/internals" in reports

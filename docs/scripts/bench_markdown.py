@@ -1,16 +1,17 @@
 """Render a recorded benchmark run (JSON) as the Markdown the README and the docs show.
 
-    python docs/scripts/bench_markdown.py docs/benchmarks/<run>.json
+    python docs/scripts/bench_markdown.py docs/benchmarks/<run>.json [--readme]
 
-prints the table and a Mermaid line chart. The test suite checks that README.md and
-docs/benchmarks.md contain exactly this output for the newest recorded run, so the numbers in
-them always come from a real run.
+prints the whole table for docs/benchmarks.md, or with ``--readme`` the README's short
+summary (the course's two networks). The test suite checks that docs/benchmarks.md and
+README.md contain exactly this output for the newest recorded run, so the numbers in them
+always come from a real run. The chart of time against m is a figure drawn from the same run
+(``make_figures.bench_plot``), an image on the site and on GitHub alike.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -31,34 +32,20 @@ def summary(report: dict) -> str:
     )
 
 
-def mermaid_chart(report: dict) -> str:
-    """Time per step against m for logistic regression (n_x = 2), as a Mermaid xychart."""
+README_CASES = ("planar", "cat")
+README_IMPLEMENTATIONS = ("loop", "nnbackend-numpy", "nnbackend-torch", "nnbackend-jax")
+
+
+def readme_summary(report: dict) -> str:
+    """The README's few rows: the course's two networks, the loop and nnbackend per library."""
     rows = [
         r
         for r in report["results"]
-        if r["case"] == "logreg" and r["layer_dims"][0] == 2 and r["median_s"]
+        if r["case"] in README_CASES
+        and r["implementation"] in README_IMPLEMENTATIONS
+        and r["status"] == "ok"
     ]
-    sizes = sorted({r["m"] for r in rows})
-    lines = [
-        "```mermaid",
-        "xychart-beta",
-        '    title "Logistic regression (n_x = 2): ms per gradient step"',
-        '    x-axis "m" [' + ", ".join(f'"{m:.0e}"' for m in sizes) + "]",
-        '    y-axis "ms (log10)"',
-    ]
-    for impl in CHART_IMPLEMENTATIONS:
-        by_m = {r["m"]: r["median_s"] for r in rows if r["implementation"] == impl}
-        if len(by_m) < len(sizes):  # a line needs a value at every m
-            continue
-        values = [f"{math.log10(by_m[m] * 1e3):.2f}" for m in sizes]
-        lines.append(f"    line [{', '.join(values)}]")
-    lines.append("```")
-    legend = ", ".join(
-        i
-        for i in CHART_IMPLEMENTATIONS
-        if sum(1 for r in rows if r["implementation"] == i) == len(sizes)
-    )
-    return "\n".join(lines) + f"\n\nLines, top to bottom: {legend} (log10 of milliseconds)."
+    return "\n".join([summary(report), "", format_table({"results": rows})])
 
 
 def render(path: Path) -> str:
@@ -84,9 +71,7 @@ def render(path: Path) -> str:
             "least-squares fits of the log-log points): linear, once the fixed cost of each "
             "call stops weighing on the smaller sizes."
         )
-        parts.append("")
-    parts.append(mermaid_chart(report))
-    return "\n".join(parts)
+    return "\n".join(parts).rstrip("\n")
 
 
 def latest_run(docs: Path) -> Path:
@@ -95,7 +80,9 @@ def latest_run(docs: Path) -> Path:
 
 
 if __name__ == "__main__":
-    target = (
-        Path(sys.argv[1]) if len(sys.argv) > 1 else latest_run(Path(__file__).resolve().parents[1])
-    )
-    print(render(target))
+    args = [a for a in sys.argv[1:] if a != "--readme"]
+    target = Path(args[0]) if args else latest_run(Path(__file__).resolve().parents[1])
+    if "--readme" in sys.argv:
+        print(readme_summary(json.loads(target.read_text())))
+    else:
+        print(render(target))

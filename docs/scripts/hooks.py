@@ -9,12 +9,17 @@
 
 Both are added as generated files, never written into ``docs/``: nothing under the docs
 folder changes, so ``mkdocs serve`` does not rebuild in a loop.
+
+* The course's notebooks (``notebooks/*.ipynb``, rendered by mkdocs-jupyter): nbconvert's
+  page template loads MathJax 2 and mermaid from a CDN; both loaders are removed from those
+  pages, which the site's own MathJax serves, so they work offline too.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -32,6 +37,16 @@ MATHJAX_ES5 = "mathjax/static/mathjax/es5"
 # The one component the pages load, and what it loads on demand: TeX extensions (autoload),
 # the CHTML fonts, the menu, and the accessibility tools the menu can switch on.
 MATHJAX_PARTS = ("tex-mml-chtml.js", "input", "output/chtml", "ui", "a11y", "sre")
+
+# nbconvert's loaders in a notebook page: MathJax 2 (an empty URL from mkdocs-jupyter, and its
+# configuration block) and mermaid's ES module, imported from cdnjs when a diagram is present
+NBCONVERT_LOADERS = re.compile(
+    r'<!-- Load mathjax -->\s*<script src="">\s*</script>'
+    r"|<!-- MathJax configuration -->\s*<script type=\"text/x-mathjax-config\">.*?</script>"
+    r"\s*<!-- End of mathjax configuration -->"
+    r'|<script type="module">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*?</script>',
+    re.S,
+)
 
 _figures: tempfile.TemporaryDirectory[str] | None = None
 
@@ -111,6 +126,13 @@ def on_files(files: Files, config: Any) -> Files:
     if licence.is_file():
         _add(files, config, f"{MATHJAX_URI}/LICENSE", licence)
     return files
+
+
+def on_post_page(output: str, page: Any, config: Any) -> str:
+    """Remove nbconvert's CDN loaders from the notebooks' pages."""
+    if page.file.src_uri.endswith(".ipynb"):
+        output = NBCONVERT_LOADERS.sub("", output)
+    return output
 
 
 def on_shutdown() -> None:

@@ -70,8 +70,8 @@ def planar_plot(out: Path) -> None:
         tol=None,
         random_state=np.random.RandomState(2),
     ).fit(X, y)
-    fig = plotting.plot_decision_boundary(model, X, y, path=out / "planar-boundary.png")
-    plt.close(fig)
+    ax = plotting.plot_decision_boundary(model, X, y, path=out / "planar-boundary.png")
+    plt.close(ax.figure)
 
 
 def bench_plot(out: Path) -> None:

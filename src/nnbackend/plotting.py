@@ -1,39 +1,118 @@
 """Plots of training, as in the course's notebooks (matplotlib, the optional ``plot`` extra).
 
-matplotlib is imported inside each function, so importing this module stays cheap and works
-without it; the Agg backend is used, so plots render without a display.
+The plots follow pyplot's conventions, so that they behave in a notebook:
+
+* matplotlib's backend is never chosen or switched here: in Jupyter the inline backend stays
+  in charge, and every later plot of the notebook still shows;
+* without ``ax`` and ``path``, a plot draws on pyplot's current axes, as the notebooks'
+  helpers do, so that ``plt.subplot(...)``, ``plt.title(...)`` before the call and
+  ``plt.title(...)`` after it work as in the course; a title the caller has set is kept;
+* with ``path``, a plot gets a figure of its own, saved exactly at that path. When no pyplot
+  session exists (a script or the command line that never imported ``matplotlib.pyplot``),
+  that figure is a bare :class:`matplotlib.figure.Figure` on the Agg canvas, which touches
+  no global state.
+
+Every plot returns the axes it drew on (``ax.figure`` is its figure). matplotlib is imported
+inside each function, so importing this module stays cheap and works without it.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from nnbackend.backends import to_numpy
 
-__all__ = ["plot_decision_boundary", "plot_loss_curve"]
+__all__ = [
+    "plot_costs",
+    "plot_decision_boundary",
+    "plot_loss_curve",
+    "print_mislabeled_images",
+]
+
+PathLike = str | os.PathLike[str]
+
+
+def _require_matplotlib() -> None:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as exc:
+        raise ImportError("plotting needs matplotlib: pip install 'nnbackend[plot]'") from exc
 
 
 def _pyplot() -> Any:
-    try:
-        import matplotlib
-    except ImportError as exc:
-        raise ImportError("plotting needs matplotlib: pip install 'nnbackend[plot]'") from exc
-    matplotlib.use("Agg", force=False)
+    """pyplot, imported with whatever backend matplotlib resolves (never switched here)."""
+    _require_matplotlib()
     import matplotlib.pyplot as plt
 
     return plt
 
 
-def _finish(fig: Any, path: str | os.PathLike[str] | None) -> Any:
-    if path is not None:
-        fig.savefig(path, dpi=120, bbox_inches="tight")
-    return fig
+def _target(path: PathLike | None) -> Path | None:
+    """The file a plot is written to, checked before any drawing.
+
+    matplotlib appends ``.png`` to a name without a format's suffix, and fails late on a
+    folder: both are refused here, so the figure lands exactly at the path given.
+    """
+    if path is None:
+        return None
+    _require_matplotlib()
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    text = os.fspath(path)
+    target = Path(text)
+    if not text.strip():
+        raise ValueError(f"path={text!r} is not valid: expected a file path such as plot.png")
+    if target.is_dir():
+        raise ValueError(f"path={text!r} is a directory: expected a file path in it")
+    formats = sorted(FigureCanvasBase.get_supported_filetypes())
+    if target.suffix.lower().lstrip(".") not in formats:
+        raise ValueError(
+            f"path={text!r} does not name an image format: expected a file name ending in "
+            f"{', '.join('.' + f for f in formats)} (such as {target.stem or 'plot'}.png)"
+        )
+    return target
 
 
-def plot_loss_curve(model: Any, path: str | os.PathLike[str] | None = None, ax: Any = None) -> Any:
+def _axes(ax: Any, target: Path | None, figsize: tuple[float, float]) -> Any:
+    """Where a plot draws: ``ax``, else a figure of its own for a file, else the current axes."""
+    if ax is not None:
+        return ax
+    if target is not None:
+        session = sys.modules.get("matplotlib.pyplot")
+        if session is None:
+            # No pyplot session: a figure that pyplot never sees, on the non-interactive Agg
+            # canvas, so that writing a file changes no backend and leaves no figure open.
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+            from matplotlib.figure import Figure
+
+            figure = Figure(figsize=figsize)
+            FigureCanvasAgg(figure)
+            return figure.add_subplot()
+        return session.figure(figsize=figsize).add_subplot()
+    return _pyplot().gca()
+
+
+def _finish(ax: Any, target: Path | None) -> Any:
+    if target is not None:
+        # the format from the suffix that _target checked, so nothing is appended to the name
+        ax.figure.savefig(target, dpi=120, bbox_inches="tight", format=target.suffix[1:].lower())
+    return ax
+
+
+def _title(ax: Any, title: str) -> None:
+    # a title the caller set before the call (the Week 3 grid cell) is kept
+    if not ax.get_title():
+        ax.set_title(title)
+
+
+def plot_loss_curve(model: Any, path: PathLike | None = None, ax: Any = None) -> Any:
     """Plot a fitted model's cost per iteration (``loss_curve_``).
 
     Parameters
@@ -41,27 +120,64 @@ def plot_loss_curve(model: Any, path: str | os.PathLike[str] | None = None, ax: 
     model : fitted estimator
         Anything with ``loss_curve_``.
     path : path-like, optional
-        Save the figure there (PNG by the suffix).
+        Save the figure exactly there; the suffix names the format (``.png``, ``.svg``, ...).
     ax : matplotlib Axes, optional
-        Draw into it instead of a new figure.
+        Draw into it. Without ``ax`` and ``path``, pyplot's current axes.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    ValueError
+        When the model is not fitted, or ``path`` is a folder or has no image suffix.
     """
     if not hasattr(model, "loss_curve_"):
         raise ValueError("model has no loss_curve_: fit it first")
-    plt = _pyplot()
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 4))
-    else:
-        fig = ax.figure
+    target = _target(path)
+    ax = _axes(ax, target, (6, 4))
     ax.plot(np.arange(len(model.loss_curve_)), model.loss_curve_)
     ax.set_xlabel("iteration")
     ax.set_ylabel("cost J")
-    ax.set_title(f"{type(model).__name__}: cost per iteration")
+    _title(ax, f"{type(model).__name__}: cost per iteration")
     ax.grid(True, alpha=0.3)
-    return _finish(fig, path)
+    return _finish(ax, target)
+
+
+def plot_costs(
+    costs: Sequence[Any] | Any,
+    learning_rate: float = 0.0075,
+    path: PathLike | None = None,
+    ax: Any = None,
+) -> Any:
+    """The Week 4 notebook's ``plot_costs``: the cost recorded every 100 iterations.
+
+    Parameters
+    ----------
+    costs : sequence of scalars or 0-d arrays, or a 1-d array
+        As the course's training functions return them (``costs`` of ``L_layer_model``,
+        ``d["costs"]`` of Week 2's ``model``), in any array library.
+    learning_rate : float, default 0.0075
+        Shown in the title, as the notebook does.
+    path : path-like, optional
+        Save the figure exactly there.
+    ax : matplotlib Axes, optional
+        Draw into it. Without ``ax`` and ``path``, pyplot's current axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    target = _target(path)
+    values = np.array([to_numpy(c) for c in costs], dtype=float).ravel()
+    ax = _axes(ax, target, (6, 4))
+    ax.plot(values)
+    ax.set_ylabel("cost")
+    ax.set_xlabel("iterations (per hundreds)")
+    _title(ax, "Learning rate =" + str(learning_rate))
+    return _finish(ax, target)
 
 
 def _course_layout(X: np.ndarray, y: np.ndarray) -> bool:
@@ -103,7 +219,7 @@ def plot_decision_boundary(
     model: Any,
     X: Any,
     y: Any,
-    path: str | os.PathLike[str] | None = None,
+    path: PathLike | None = None,
     ax: Any = None,
     resolution: int = 300,
 ) -> Any:
@@ -114,6 +230,11 @@ def plot_decision_boundary(
 
         plot_decision_boundary(model, X, y)  # X (n_samples, 2), y (n_samples,)
         plot_decision_boundary(lambda x: predict(parameters, x.T), X, Y)  # X (2, m), Y (1, m)
+
+    Called as the notebook calls it (no ``ax``, no ``path``), it draws on pyplot's current
+    axes and keeps a title set before the call, so the Week 3 cell that fills a grid with
+    ``plt.subplot(5, 2, i + 1)``, ``plt.title(...)`` and this call gives one figure with
+    one panel per hidden-layer size.
 
     Parameters
     ----------
@@ -127,14 +248,24 @@ def plot_decision_boundary(
     y : array_like of shape (n_samples,) or (1, m)
         Their labels.
     path : path-like, optional
-        Save the figure there.
+        Save the figure exactly there; the suffix names the format.
     ax : matplotlib Axes, optional
+        Draw into it. Without ``ax`` and ``path``, pyplot's current axes.
     resolution : int, default 300
         Grid points per axis.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    ValueError
+        When the shapes do not describe points in a plane, the model returns a wrong number
+        of labels, or ``path`` is a folder or has no image suffix.
+    TypeError
+        When ``model`` is neither an estimator nor a callable.
     """
     X = to_numpy(X)
     y = to_numpy(y)
@@ -145,11 +276,7 @@ def plot_decision_boundary(
         raise ValueError(
             f"y has {y.shape[0]} labels but X has {X.shape[0]} points: they must match"
         )
-    plt = _pyplot()
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 5))
-    else:
-        fig = ax.figure
+    target = _target(path)
     pad = 1.0
     x0 = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, resolution)
     x1 = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, resolution)
@@ -162,18 +289,81 @@ def plot_decision_boundary(
         classes = np.unique(np.concatenate([predicted, y]))
     classes = to_numpy(classes)
     codes = np.searchsorted(classes, predicted).reshape(g0.shape)
-    ax.contourf(g0, g1, codes, alpha=0.35, cmap=plt.cm.Spectral)
+    ax = _axes(ax, target, (6, 5))
+    ax.contourf(g0, g1, codes, alpha=0.35, cmap="Spectral")
     ax.scatter(
         X[:, 0],
         X[:, 1],
         c=np.searchsorted(classes, y),
         s=14,
-        cmap=plt.cm.Spectral,
+        cmap="Spectral",
         edgecolors="k",
         linewidths=0.3,
     )
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     name = type(model).__name__ if hasattr(model, "predict") else "the model"
-    ax.set_title(f"Decision boundary: {name}")
-    return _finish(fig, path)
+    _title(ax, f"Decision boundary: {name}")
+    return _finish(ax, target)
+
+
+def print_mislabeled_images(classes: Any, X: Any, y: Any, p: Any) -> list[Any]:
+    """The Week 4 notebook's ``print_mislabeled_images``: the images the model got wrong.
+
+    Draws on pyplot's current figure, one panel per mislabeled image titled with the
+    prediction and the true class, as the notebook does; unlike the notebook's helper it
+    leaves ``plt.rcParams`` alone, so later plots keep their size.
+
+    Parameters
+    ----------
+    classes : array of bytes
+        The class names, indexed by a label (``[b"non-cat", b"cat"]``).
+    X : array of shape (n_x, m)
+        The images in the course's layout, one flattened square RGB image per column
+        (n_x = 64 · 64 · 3 for the cat data), in any array library.
+    y : array of shape (1, m)
+        The true labels.
+    p : array of shape (1, m)
+        The predicted labels (0 or 1).
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+        One per mislabeled image; empty when every image is right.
+    """
+    X = to_numpy(X)
+    y = to_numpy(y).reshape(-1)
+    p = to_numpy(p).reshape(-1)
+    if X.ndim != 2 or X.shape[1] != y.shape[0] or p.shape != y.shape:
+        raise ValueError(
+            f"expected X (n_x, m) with y and p of shape (1, m), got X {X.shape}, "
+            f"y {y.shape} and p {p.shape}"
+        )
+    side = math.isqrt(X.shape[0] // 3)
+    if side * side * 3 != X.shape[0]:
+        raise ValueError(
+            f"X's columns must be square RGB images (n_x = side · side · 3), got n_x = {X.shape[0]}"
+        )
+    wrong = np.flatnonzero(p + y == 1)
+    plt = _pyplot()
+    figure = plt.gcf()
+    if not len(wrong):
+        return []
+    columns = min(len(wrong), 5)
+    rows = -(-len(wrong) // columns)
+    if not figure.axes:
+        figure.set_size_inches(2.6 * columns, 3.0 * rows)
+    axes = []
+    for i, index in enumerate(wrong):
+        ax = figure.add_subplot(rows, columns, i + 1)
+        ax.imshow(X[:, index].reshape(side, side, 3), interpolation="nearest")
+        ax.axis("off")
+        ax.set_title(
+            "Prediction: "
+            + classes[int(p[index])].decode("utf-8")
+            + " \n Class: "
+            + classes[int(y[index])].decode("utf-8"),
+            fontsize=9,
+        )
+        axes.append(ax)
+    return axes

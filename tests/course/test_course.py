@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 
 import numpy as np
 import pytest
@@ -297,6 +298,46 @@ def test_deep_update_and_predict(capsys, backend):
     p = dn.predict(_on([[1.0, -1.0, 3.0], [0.0, -2.0, 1.0]]), _on([[1.0, 0.0, 0.0]]), params)
     np.testing.assert_array_equal(_np(p), [[1.0, 0.0, 1.0]])
     assert "Accuracy: 0.666666" in capsys.readouterr().out
+    # the notebook sums (p == y) / m: 209 right answers print its 0.9999999999999998, not 1.0
+    dn.predict(_on(np.ones((2, 209))), _on(np.ones((1, 209))), params)
+    assert capsys.readouterr().out == "Accuracy: 0.9999999999999998\n"
+
+
+def test_week3_predictions_serve_the_notebooks_arithmetic(backend):
+    # the planar notebook computes 1 - predictions and np.dot(Y, predictions.T): PyTorch
+    # refuses 1 - bool_tensor, so predict returns 0.0/1.0 in the parameters' float dtype
+    X = _on([[1.0, -1.0, 3.0], [0.0, -2.0, 1.0]])
+    parameters = {
+        "W1": _on([[1.0, 0.0]]),
+        "b1": _on([[0.0]]),
+        "W2": _on([[5.0]]),
+        "b2": _on([[0.0]]),
+    }
+    predictions = sn.predict(parameters, X)
+    assert predictions.dtype == X.dtype
+    np.testing.assert_array_equal(_np(predictions), [[1.0, 0.0, 1.0]])
+    np.testing.assert_array_equal(_np(1 - predictions), [[0.0, 1.0, 0.0]])
+
+
+def test_week4_prints_the_full_cost_as_the_notebook(capsys, backend):
+    # the Week 4 application prints "{}".format(np.squeeze(cost)): the full value, where
+    # Weeks 2 and 3 print "%f"
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 8))
+    Y = (rng.random((1, 8)) > 0.5).astype(float)
+    _, costs = dn.L_layer_model(_on(X), _on(Y), [3, 2, 1], num_iterations=2, print_cost=True)
+    first, second = capsys.readouterr().out.splitlines()
+    assert first == f"Cost after iteration 0: {float(_np(costs[0]))!r}"
+    assert re.fullmatch(r"Cost after iteration 1: 0\.\d{12,}", second), second
+
+
+def test_week4_prints_a_float32_cost_in_float32s_digits(capsys, numpy_backend):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 8)).astype(np.float32)
+    Y = (rng.random((1, 8)) > 0.5).astype(np.float32)
+    _, costs = dn.two_layer_model(X, Y, (3, 2, 1), num_iterations=1, print_cost=True)
+    assert costs[0].dtype == np.float32
+    assert capsys.readouterr().out == f"Cost after iteration 0: {np.squeeze(costs[0])}\n"
 
 
 def test_two_layer_model_trains(capsys, backend):
@@ -510,26 +551,24 @@ def test_plot_decision_boundary_takes_the_notebooks_call(numpy_backend, tmp_path
         grids.append(x)
         return sn.predict(parameters, x.T)
 
-    # the planar notebook's call, course layout: X (2, m), Y (1, m)
-    fig = plotting.plot_decision_boundary(model, X, Y, path=tmp_path / "boundary.png")
+    # the planar notebook's call, course layout: X (2, m), Y (1, m), drawn on the current axes
+    ax = plotting.plot_decision_boundary(model, X, Y)
     plt.title("Decision Boundary for hidden layer size 4")  # the notebook's next line
-    try:
-        assert fig.axes[0].get_title() == "Decision Boundary for hidden layer size 4"
-        (grid,) = grids
-        assert grid.shape[1] == 2  # rows (x1, x2), as the notebook's np.c_[xx.ravel(), ...]
-        np.testing.assert_allclose(grid.min(axis=0), X.min(axis=1) - 1)
-        np.testing.assert_allclose(grid.max(axis=0), X.max(axis=1) + 1)
-        points = fig.axes[0].collections[-1].get_offsets()
-        np.testing.assert_allclose(points, X.T)  # the scatter shows the examples, not features
-        assert (tmp_path / "boundary.png").stat().st_size > 10_000
-    finally:
-        plt.close(fig)
+    assert ax is plt.gca()
+    assert ax.get_title() == "Decision Boundary for hidden layer size 4"
+    (grid,) = grids
+    assert grid.shape[1] == 2  # rows (x1, x2), as the notebook's np.c_[xx.ravel(), ...]
+    np.testing.assert_allclose(grid.min(axis=0), X.min(axis=1) - 1)
+    np.testing.assert_allclose(grid.max(axis=0), X.max(axis=1) + 1)
+    points = ax.collections[-1].get_offsets()
+    np.testing.assert_allclose(points, X.T)  # the scatter shows the examples, not features
+    # with a path: a figure of its own, written exactly there
+    saved = plotting.plot_decision_boundary(model, X, Y, path=tmp_path / "boundary.png")
+    assert saved.figure is not ax.figure
+    assert (tmp_path / "boundary.png").stat().st_size > 10_000
     # the same points in rows with flat labels draw the same scatter
-    fig = plotting.plot_decision_boundary(model, X.T, Y.ravel())
-    try:
-        np.testing.assert_allclose(fig.axes[0].collections[-1].get_offsets(), X.T)
-    finally:
-        plt.close(fig)
+    ax = plotting.plot_decision_boundary(model, X.T, Y.ravel(), ax=plt.figure().add_subplot())
+    np.testing.assert_allclose(ax.collections[-1].get_offsets(), X.T)
     with pytest.raises(ValueError, match=r"X must have shape \(n_samples, 2\) or.*\(3, 4\)"):
         plotting.plot_decision_boundary(model, np.zeros((3, 4)), np.zeros(4))
     with pytest.raises(ValueError, match="y has 5 labels but X has 400 points"):

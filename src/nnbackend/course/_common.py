@@ -12,7 +12,7 @@ from array_api_compat import device
 
 from nnbackend import training
 from nnbackend._arrays import array_namespace, numpy_dtype
-from nnbackend.backends import asarray, backend_of, library_of, materialize
+from nnbackend.backends import asarray, backend_of, library_of, materialize, to_numpy
 from nnbackend.core import network
 from nnbackend.core.initializers import draw_parameters, move_like
 from nnbackend.core.spec import NetworkSpec
@@ -165,9 +165,26 @@ def materialize_dict(parameters: dict[str, Array]) -> dict[str, Array]:
     return dict(zip(keys, materialize([parameters[k] for k in keys]), strict=True))
 
 
-def print_cost_line(iteration: int, cost: float) -> None:
-    """The notebooks' progress line."""
-    print(f"Cost after iteration {iteration}: {cost:f}")
+def print_cost_line(iteration: int, cost: Any, *, full: bool = False, dtype: Any = None) -> None:
+    """The notebooks' progress line, in the format of the notebook it comes from.
+
+    Parameters
+    ----------
+    iteration : int
+    cost : float or 0-d array
+    full : bool, default False
+        False: Weeks 2 and 3, ``"Cost after iteration %i: %f" % (i, cost)`` (6 decimals).
+        True: the Week 4 application, ``"Cost after iteration {}: {}".format(i,
+        np.squeeze(cost))``, the full value as NumPy writes it in the cost's dtype.
+    dtype : dtype, optional
+        The cost's dtype, for ``full`` (float32 is written with float32's shortest digits);
+        by default the cost's own, or float64 for a Python float.
+    """
+    if not full:
+        print(f"Cost after iteration {iteration}: {float(cost):f}")  # the notebooks' "%f"
+        return
+    value = np.asarray(to_numpy(cost), dtype=None if dtype is None else numpy_dtype(dtype))
+    print(f"Cost after iteration {iteration}: {np.squeeze(value)}")
 
 
 def compiled_descent(
@@ -179,6 +196,7 @@ def compiled_descent(
     *,
     hidden: str,
     print_at: Callable[[int], bool] | None = None,
+    full_cost: bool = False,
 ) -> tuple[list[tuple[Array, Array]], list[Array]] | None:
     """The notebooks' gradient-descent loop, run by the training driver on every library.
 
@@ -203,6 +221,8 @@ def compiled_descent(
         The hidden layers' activation.
     print_at : callable, optional
         ``print_at(i)`` True prints the notebook's cost line for iteration i.
+    full_cost : bool, default False
+        Print the cost in full (the Week 4 notebook) rather than with 6 decimals.
 
     Returns
     -------
@@ -219,10 +239,11 @@ def compiled_descent(
     """
     if num_iterations < 1:
         return None
+    dtype = numpy_dtype(X.dtype)
 
     def show(iteration: int, cost: float) -> None:
         if print_at is not None and print_at(iteration):
-            print_cost_line(iteration, cost)
+            print_cost_line(iteration, cost, full=full_cost, dtype=dtype)
 
     result = training.train(
         X,
@@ -234,7 +255,6 @@ def compiled_descent(
         tol=None,
         callback=show,
     )
-    dtype = numpy_dtype(X.dtype)
     costs = [move_like(np.asarray(c, dtype=dtype), X) for c in result.loss_curve[::100]]
     return result.params, costs
 

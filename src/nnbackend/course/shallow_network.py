@@ -260,7 +260,11 @@ def nn_model(
 
 
 def predict(parameters: dict[str, Array], X: Array) -> Array:
-    """Predict a class for each example: True where A2 > 0.5.
+    """Predict a class for each example: 1.0 where A2 > 0.5, else 0.0.
+
+    The notebook's ``A2 > 0.5`` is a bool array; the 0/1 floats returned here serve its
+    arithmetic (``1 - predictions``, ``np.dot(Y, predictions.T)``) on every library, where
+    PyTorch refuses ``1 - bool_tensor``.
 
     Parameters
     ----------
@@ -269,10 +273,12 @@ def predict(parameters: dict[str, Array], X: Array) -> Array:
 
     Returns
     -------
-    predictions : bool array of shape (1, m)
+    predictions : array of shape (1, m)
+        0.0 or 1.0, in the parameters' float dtype and library.
     """
     A2, _ = forward_propagation(X, parameters)
-    return A2 > 0.5
+    xp = array_namespace(A2)
+    return xp.astype(A2 > 0.5, A2.dtype)
 
 
 computing_in_their_library(globals(), __all__)
