@@ -20,7 +20,7 @@ import pytest
 
 from conftest import CAT_DATA
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "docs" / "notebooks"
 NOTEBOOK_EXTRA = "pip install '.[notebooks]'"
 PLOT_CALL = re.compile(

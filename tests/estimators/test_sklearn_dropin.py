@@ -120,7 +120,7 @@ def run_sklearn_test_file(tmp_path: Path, env: dict[str, str] | None = None) -> 
     patched = text.replace(IMPORT_LINE, "from nnbackend.sklearn import MLPClassifier, MLPRegressor")
     (tmp_path / "test_mlp.py").write_text(patched)
     (tmp_path / "conftest.py").write_text(CONFTEST)
-    src = str(Path(__file__).resolve().parents[1] / "src")
+    src = str(Path(__file__).resolve().parents[2] / "src")
     run_env = {**os.environ, **(env or {})}
     run_env["PYTHONPATH"] = os.pathsep.join([src, run_env.get("PYTHONPATH", "")])
     proc = subprocess.run(
@@ -187,7 +187,7 @@ def test_load_needs_no_import_of_nnbackend_sklearn(tmp_path):
         "print(type(m).__module__, m.predict(np.load(sys.argv[1])).tolist())\n"
     )
     np.save(tmp_path / "X.npy", X[:5] / 16.0)
-    src = str(Path(__file__).resolve().parents[1] / "src")
+    src = str(Path(__file__).resolve().parents[2] / "src")
     env = {**os.environ, "PYTHONPATH": src}
     out = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path / "X.npy")],
