@@ -299,14 +299,16 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
             else:
                 bd.check_library_X(self, X, reset=False)
         dtype = bd.numpy_dtype(self.coefs_[0].dtype)
-        Xc = bd.to_course(X, place, dtype)
-        out = network.predict_output(
-            Xc,
-            self._course_params(Xc),
-            hidden=self._hidden(),
-            output=OUTPUT[self.out_activation_],
-        )
-        return bd.host(out).T if place.host else out.T
+        # in the library's computing scope, as fit ran (JAX's float64 is per call)
+        with place.backend.adapter.computing(dtype):
+            Xc = bd.to_course(X, place, dtype)
+            out = network.predict_output(
+                Xc,
+                self._course_params(Xc),
+                hidden=self._hidden(),
+                output=OUTPUT[self.out_activation_],
+            )
+            return bd.host(out).T if place.host else out.T
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
         """Fit the model to data matrix X and target(s) y.

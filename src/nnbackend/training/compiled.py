@@ -484,6 +484,7 @@ def _run(
         kept = None if best is None else program.finish(redo(*best))
         return state, stopped, kept
 
+    leftover: list[np.ndarray] = []
     while iteration < max_iter:
         # a program that reads the optimizer's rate, not scalars, runs a per-epoch schedule
         # one epoch per block
@@ -494,7 +495,11 @@ def _run(
             scalars = epochs.scalars(optimizer, n, width, steps)
         perms = None
         if layout.batch_size is not None:
-            perms = np.stack([epochs.order.next(rng) for _ in range(n)])
+            # epochs a plateau left undone keep the orders already drawn for them, so that the
+            # examples' order stays the eager loop's
+            fresh = [epochs.order.next(rng) for _ in range(n - len(leftover))]
+            perms = np.stack([*leftover[:n], *fresh])
+            leftover = leftover[n:]
         rerun = history.scored or (
             program.device_loop and (history.tol is not None or not program.keeps_finite)
         )
@@ -525,6 +530,8 @@ def _run(
         if plateau is not None:
             iteration += plateau
             steps += plateau * width
+            if perms is not None:
+                leftover = [*perms[plateau:], *leftover]
             continue
         if block.diverged:
             if not program.keeps_finite:
