@@ -126,14 +126,19 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
         dtype = bd.float_dtype(X, self.dtype)
         if first_pass:
             self._initialize(y, layer_units, dtype)
-        Xc = bd.to_course(X, place, dtype)
-        params = self._course_params(Xc)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        # the whole fit in the library's computing scope (JAX's float64 is per call): the
+        # held-out arrays and L-BFGS's callbacks are made here, outside the driver's own scope
+        with (
+            place.backend.adapter.computing(dtype),
+            np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+        ):
+            Xc = bd.to_course(X, place, dtype)
+            params = self._course_params(Xc)
             if self.solver in _STOCHASTIC:
                 params = self._fit_stochastic(Xc, y, sample_weight, params, incremental)
             else:
                 params = self._fit_lbfgs(Xc, y, sample_weight, params)
-        self._store(params, place.host)
+            self._store(params, place.host)
         if not all(np.isfinite(bd.host(a)).all() for a in [*self.coefs_, *self.intercepts_]):
             raise ValueError(_NONFINITE)
         return self
