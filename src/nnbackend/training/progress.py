@@ -56,9 +56,11 @@ class Progress:
 
     @staticmethod
     def _watched(stream: Any) -> bool:
-        # A notebook's streams are no terminals, but its kernel renders live output.
+        # A notebook's streams are no terminals, but its kernel renders live output. The kernel
+        # is asked for, not the module: a process that merely imported ipykernel (a test
+        # runner driving notebooks, say) has no kernel and no one watching.
         isatty = getattr(stream, "isatty", None)
-        return bool(isatty is not None and isatty()) or "ipykernel" in sys.modules
+        return bool(isatty is not None and isatty()) or _in_a_kernel()
 
     def update(self, iteration: int, cost: float) -> None:
         if not self.enabled:
@@ -129,3 +131,11 @@ class Progress:
             self._draw(iteration, cost)
         else:
             print(text, file=self.stream, flush=True)
+
+
+def _in_a_kernel() -> bool:
+    ipython = sys.modules.get("IPython")
+    if ipython is None or "ipykernel" not in sys.modules:
+        return False
+    shell = ipython.get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
