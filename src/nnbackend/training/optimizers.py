@@ -339,7 +339,25 @@ class GradientDescent(Optimizer):
         return (flat_grads if lr == 1.0 else [lr * g for g in flat_grads]), []
 
 
-class Momentum(Optimizer):
+class _VelocityState(Optimizer):
+    """One velocity per parameter, zero at the start: momentum's and SGD's state, written once."""
+
+    _velocity: list[Array] | None
+
+    def _clear(self) -> None:
+        self._velocity = None
+
+    def state_arrays(self, flat_params: list[Array]) -> list[Array]:
+        if self._velocity is None:
+            xp = array_namespace(flat_params[0])
+            self._velocity = [xp.zeros_like(p) for p in flat_params]
+        return self._velocity
+
+    def load_state(self, arrays: list[Array], steps: int) -> None:
+        self._velocity = list(arrays)
+
+
+class Momentum(_VelocityState):
     """Gradient descent with momentum: v ← β v + (1 - β) dθ, θ ← θ - α v.
 
     Parameters
@@ -374,18 +392,6 @@ class Momentum(Optimizer):
 
     def signature(self) -> tuple[Any, ...]:
         return (*super().signature(), self.beta)
-
-    def _clear(self) -> None:
-        self._velocity = None
-
-    def state_arrays(self, flat_params: list[Array]) -> list[Array]:
-        if self._velocity is None:
-            xp = array_namespace(flat_params[0])
-            self._velocity = [xp.zeros_like(p) for p in flat_params]
-        return self._velocity
-
-    def load_state(self, arrays: list[Array], steps: int) -> None:
-        self._velocity = list(arrays)
 
     def functional_direction(
         self,
@@ -529,7 +535,7 @@ class Adam(Optimizer):
         return self._steps(new[:n], new[n:], scalars[0], scalars[1], xp), new
 
 
-class SGD(Optimizer):
+class SGD(_VelocityState):
     """Stochastic gradient descent as scikit-learn writes it: momentum, Nesterov, schedules.
 
     With the velocity v (zero at first) and the learning rate η of this epoch::
@@ -634,18 +640,6 @@ class SGD(Optimizer):
     def signature(self) -> tuple[Any, ...]:
         # η is a step scalar, not baked in: only what the compiled step computes with
         return (type(self), self.momentum, self.nesterov)
-
-    def _clear(self) -> None:
-        self._velocity = None
-
-    def state_arrays(self, flat_params: list[Array]) -> list[Array]:
-        if self._velocity is None:
-            xp = array_namespace(flat_params[0])
-            self._velocity = [xp.zeros_like(p) for p in flat_params]
-        return self._velocity
-
-    def load_state(self, arrays: list[Array], steps: int) -> None:
-        self._velocity = list(arrays)
 
 
 def make_optimizer(solver: str, learning_rate: float) -> Optimizer:
