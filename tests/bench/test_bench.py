@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import statistics
 
 import numpy as np
 import pytest
@@ -152,7 +153,8 @@ def test_cli_bench_writes_json_and_plot(tmp_path, capsys, monkeypatch):
     assert out_png.stat().st_size > 10_000
     printed = capsys.readouterr()
     assert (
-        "| case | implementation | median time / step [min–max] | speedup vs loop |" in printed.out
+        "| case | implementation | median time / step [min–max] | × numpy-course [min–max] |"
+        " speedup vs loop |" in printed.out
     )
     assert "logreg [2,1] m=5,000" in printed.out
     assert "[" in printed.err  # progress lines
@@ -199,11 +201,13 @@ def test_run_times_the_pairs_interleaved_and_the_table_shows_their_ratio():
     report = bench.run(cases, ["nnbackend-numpy", "numpy-course"], budget_s=0.05)
     (entry,) = report["parity"]
     assert (entry["ours"], entry["peer"]) == ("nnbackend-numpy", "numpy-course")
-    assert entry["ratio"] == pytest.approx(entry["ours_s"] / entry["peer_s"])
+    # the median of the pairs' ratios, inside the range of those ratios
+    assert entry["ratio_min"] <= entry["ratio"] <= entry["ratio_max"]
     assert entry["samples"] >= 5 and entry["ours_s"] > 0
     table = bench.format_parity(report)
     assert "| case | nnbackend-numpy / numpy-course |" in table
-    assert f"| logreg [2,1] m=2000 | {entry['ratio']:.2f}× |" in table
+    cell = f"{entry['ratio']:.2f}× [{entry['ratio_min']:.2f}–{entry['ratio_max']:.2f}]"
+    assert f"| logreg [2,1] m=2000 | {cell} |" in table
     assert bench.format_parity({"parity": []}) == ""
 
 
@@ -343,6 +347,47 @@ def _fake_report(*rows):
             for name, median, low, high in rows
         ]
     }  # fmt: skip
+
+
+def test_each_row_is_also_given_against_the_course_step_in_the_same_rounds():
+    report = _tiny_run()
+    assert report["meta"]["relative_to"] == "numpy-course"
+    for label in {(r["case"], r["m"]) for r in report["results"]}:
+        rows = {
+            r["implementation"]: r
+            for r in report["results"]
+            if (r["case"], r["m"]) == label and r["status"] == "ok"
+        }
+        reference = rows["numpy-course"]
+        for r in rows.values():
+            # the ratios of samples taken in the same round, not of the two medians
+            pairs = [a / b for a, b in zip(r["times_s"], reference["times_s"], strict=False)]
+            assert r["relative"] == pytest.approx(statistics.median(pairs))
+            assert r["relative_min"] == pytest.approx(min(pairs))
+            assert r["relative_max"] == pytest.approx(max(pairs))
+            assert r["relative_min"] <= r["relative"] <= r["relative_max"]
+        assert reference["relative"] == 1.0
+    table = bench.format_table(report)
+    assert re.search(r"\| nnbackend-numpy \| [^|]+ \| [0-9.]+× \[[0-9.]+–[0-9.]+\] \|", table)
+    for e in report["parity"]:
+        assert e["ratio_min"] <= e["ratio"] <= e["ratio_max"]
+    assert re.search(r"\| [0-9.]+× \[[0-9.]+–[0-9.]+\] \|", bench.format_parity(report))
+
+
+def test_the_agreement_check_reads_the_relative_figure_too():
+    def report(relative, low, high):
+        rows = _fake_report(("a", 1.0, 0.5, 1.5))
+        rows["results"][0].update(relative=relative, relative_min=low, relative_max=high)
+        return rows
+
+    close = [report(1.10, 1.05, 1.20), report(1.12, 1.02, 1.15)]
+    assert bench.disagreements(close, "relative") == []
+    apart = [report(1.10, 1.08, 1.12), report(1.30, 1.25, 1.35)]
+    found = bench.disagreements(apart, "relative")
+    assert [(f["run"], f["other"]) for f in found] == [(0, 1), (1, 0)]
+    assert found[0]["value"] == 1.10 and found[0]["range"] == (1.25, 1.35)
+    with pytest.raises(ValueError, match="figure='speed'"):
+        bench.disagreements(close, "speed")
 
 
 def test_the_agreement_check_itself():

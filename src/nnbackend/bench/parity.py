@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from nnbackend.bench.implementations import row_of
 from nnbackend.bench.peers import PEERS, Step
 
-__all__ = ["Parity", "interleaved", "peer_pairs"]
+__all__ = ["Parity", "interleaved", "interleaved_samples", "peer_pairs"]
 
 # One sample runs the step this long at least (several calls of a small step), so that the
 # clock's resolution and one call's jitter do not dominate it.
@@ -104,6 +104,29 @@ def interleaved(
 ) -> tuple[float, float, int]:
     """Time two steps in alternating samples; return their medians per step and the count.
 
+    The same as :func:`interleaved_samples`, reduced to the two medians.
+
+    Returns
+    -------
+    (ours_s, peer_s, samples)
+    """
+    mine, theirs = interleaved_samples(ours, peer, budget_s, warmup, min_samples, clock)
+    return statistics.median(mine), statistics.median(theirs), len(mine)
+
+
+def interleaved_samples(
+    ours: Step,
+    peer: Step,
+    budget_s: float,
+    warmup: int = 3,
+    min_samples: int = 5,
+    clock: Callable[[], float] = time.perf_counter,
+) -> tuple[list[float], list[float]]:
+    """Time two steps in alternating samples; return each one's seconds per step, in pairs.
+
+    Sample ``i`` of one and sample ``i`` of the other were taken one right after the other,
+    so their ratio compares the two under the same load.
+
     Parameters
     ----------
     ours, peer : (step, sync)
@@ -117,7 +140,7 @@ def interleaved(
 
     Returns
     -------
-    (ours_s, peer_s, samples)
+    (ours, peer) : two lists of float of the same length
     """
     for step, sync in (ours, peer):
         for _ in range(warmup):
@@ -140,4 +163,4 @@ def interleaved(
             spent += out[-1] * calls
         if len(mine) >= 200:
             break
-    return statistics.median(mine), statistics.median(theirs), len(mine)
+    return mine, theirs

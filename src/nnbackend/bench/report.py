@@ -36,6 +36,12 @@ def _fmt_spread(median: float, low: float, high: float) -> str:
     )
 
 
+def _fmt_ratio(median: float, low: float | None, high: float | None) -> str:
+    if low is None or high is None:
+        return f"{median:.2f}×"
+    return f"{median:.2f}× [{low:.2f}–{high:.2f}]"
+
+
 _OWN = "†"
 _OWN_NOTE = (
     f"{_OWN} the row's fastest sample outran its step's matrix products timed alone, so its "
@@ -54,17 +60,21 @@ def format_table(report: dict[str, Any]) -> str:
     results = report["results"]
     spread = any("min_s" in r for r in results)
     time_header = "median time / step [min–max]" if spread else "median time / step"
+    relative_to = report.get("meta", {}).get("relative_to")
+    relative = relative_to is not None and any(r.get("relative") for r in results)
+    relative_header = f" × {relative_to} [min–max] |" if relative else ""
     header = (
-        f"| case | implementation | {time_header} | speedup vs loop | GFLOP/s | "
-        "% of matmul rate | peak mem (× needed) |"
+        f"| case | implementation | {time_header} |{relative_header} speedup vs loop | "
+        "GFLOP/s | % of matmul rate | peak mem (× needed) |"
     )
-    lines = [header, "|" + "---|" * 7]
+    lines = [header, "|" + "---|" * (8 if relative else 7)]
     marked = False
     for r in results:
         dims = ",".join(str(d) for d in r["layer_dims"])
         case = f"{r['case']} [{dims}] m={r['m']:,}"
         if r["status"] != "ok":
-            lines.append(f"| {case} | {r['implementation']} | {r['status']} | | | | |")
+            blanks = " |" * (5 if relative else 4)
+            lines.append(f"| {case} | {r['implementation']} | {r['status']} |{blanks}")
             continue
         speed = f"{r['speedup_vs_loop']:,.0f}×" if r["speedup_vs_loop"] else ""
         pct = f"{r['pct_matmul']:.0f} %" if r["pct_matmul"] is not None else ""
@@ -81,8 +91,15 @@ def format_table(report: dict[str, Any]) -> str:
             if r.get("min_s") is not None
             else _fmt_time(r["median_s"])
         )
+        ratio = ""
+        if relative:
+            ratio = (
+                f" {_fmt_ratio(r['relative'], r['relative_min'], r['relative_max'])} |"
+                if r.get("relative")
+                else " |"
+            )
         lines.append(
-            f"| {case} | {r['implementation']} | {median} | {speed} | "
+            f"| {case} | {r['implementation']} | {median} |{ratio} {speed} | "
             f"{r['gflops']:.2f} | {pct} | {mem} |"
         )
     if marked:
@@ -90,53 +107,68 @@ def format_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def disagreements(reports: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+_FIGURES = {
+    "time": ("median_s", "min_s", "max_s"),
+    "relative": ("relative", "relative_min", "relative_max"),
+}
+
+
+def disagreements(reports: Sequence[dict[str, Any]], figure: str = "time") -> list[dict[str, Any]]:
     """Where repeated runs disagree: a row's median outside another run's range for that row.
 
-    Two runs agree on a row when each one's median lies within the other's printed spread
-    (the range of its samples, ``min_s`` to ``max_s``). Rows that a run did not time are
-    not compared.
+    Two runs agree on a row when each one's median lies within the other's printed spread.
+    Rows that a run did not time, or that have no spread for the figure, are not compared.
 
     Parameters
     ----------
     reports : sequence of dict
         From :func:`nnbackend.bench.run`, with the same cases and rows.
+    figure : {"time", "relative"}, default "time"
+        Which printed figure to compare: the time per step (``median_s`` within
+        ``min_s``–``max_s``: the range of the samples) or the time relative to the case's
+        reference row (``relative`` within ``relative_min``–``relative_max``).
 
     Returns
     -------
     list of dict
-        One per disagreement: ``case``, ``implementation``, ``run`` and ``median_s`` (the
-        median that fell outside), ``other`` and ``range_s`` (the run whose range it missed,
-        and that range). Empty when every run agrees.
+        One per disagreement: ``case``, ``implementation``, ``run`` and ``value`` (the
+        median that fell outside), ``other`` and ``range`` (the run whose range it missed,
+        and that range); for the time also ``median_s`` and ``range_s``. Empty when every
+        run agrees.
     """
+    if figure not in _FIGURES:
+        raise ValueError(f"figure={figure!r}: expected one of {sorted(_FIGURES)}")
+    median_key, low_key, high_key = _FIGURES[figure]
     rows: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
     for index, report in enumerate(reports):
         for r in report["results"]:
-            if r["status"] == "ok" and r.get("min_s") is not None:
+            if r["status"] == "ok" and r.get(low_key) is not None and r.get(median_key):
                 key = (f"{r['case']} {r['layer_dims']} m={r['m']}", r["implementation"])
                 rows.setdefault(key, []).append((index, r))
     found = []
     for (case, implementation), runs in rows.items():
         for index, r in runs:
             for other, o in runs:
-                if other != index and not o["min_s"] <= r["median_s"] <= o["max_s"]:
-                    found.append(
-                        {
-                            "case": case,
-                            "implementation": implementation,
-                            "run": index,
-                            "median_s": r["median_s"],
-                            "other": other,
-                            "range_s": (o["min_s"], o["max_s"]),
-                        }
-                    )
+                if other != index and not o[low_key] <= r[median_key] <= o[high_key]:
+                    entry = {
+                        "case": case,
+                        "implementation": implementation,
+                        "run": index,
+                        "value": r[median_key],
+                        "other": other,
+                        "range": (o[low_key], o[high_key]),
+                    }
+                    if figure == "time":
+                        entry["median_s"], entry["range_s"] = entry["value"], entry["range"]
+                    found.append(entry)
     return found
 
 
 def format_parity(report: dict[str, Any]) -> str:
     """nnbackend against the hand-written step on each library: one row per case, one column
-    per pair, each cell the ratio of the two steps' medians timed in alternating samples
-    (below 1: nnbackend is faster). Pairs a run did not time are left out.
+    per pair, each cell the median of the ratios of the two steps' samples taken in turn, with
+    their range where the run recorded it (below 1: nnbackend is faster). Pairs a run did not
+    time are left out.
 
     Parameters
     ----------
@@ -153,18 +185,18 @@ def format_parity(report: dict[str, Any]) -> str:
         return ""
     columns: list[tuple[str, str]] = []
     cases: list[str] = []
-    cells: dict[tuple[str, tuple[str, str]], float] = {}
+    cells: dict[tuple[str, tuple[str, str]], str] = {}
     for e in entries:
         pair = (e["ours"], e["peer"])
         if pair not in columns:
             columns.append(pair)
         if e["case"] not in cases:
             cases.append(e["case"])
-        cells[e["case"], pair] = e["ratio"]
+        cells[e["case"], pair] = _fmt_ratio(e["ratio"], e.get("ratio_min"), e.get("ratio_max"))
     header = "| case | " + " | ".join(f"{a} / {b}" for a, b in columns) + " |"
     lines = [header, "|" + "---|" * (len(columns) + 1)]
     for case in cases:
-        row = [f"{cells[case, pair]:.2f}×" if (case, pair) in cells else "" for pair in columns]
+        row = [cells.get((case, pair), "") for pair in columns]
         lines.append(f"| {case} | " + " | ".join(row) + " |")
     return "\n".join(lines)
 

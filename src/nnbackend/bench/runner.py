@@ -7,6 +7,7 @@ import gc
 import json
 import os
 import platform
+import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -45,7 +46,7 @@ from nnbackend.bench.measure import (
     summarize,
     versions,
 )
-from nnbackend.bench.parity import interleaved, peer_pairs
+from nnbackend.bench.parity import interleaved_samples, peer_pairs
 from nnbackend.bench.report import format_parity, format_table, plot, scaling_slope
 
 __all__ = ["Measurement", "benchmarked_backends", "run", "run_from_cli"]
@@ -72,7 +73,11 @@ class Measurement:
     the row's rate against ``matmul_gflops``: the peak of the step's own matrix products
     timed alone on the same device in the same rounds, or the row's own fastest sample where
     that was faster (``reference`` says which; see
-    :func:`~nnbackend.bench.measure.percent_of_matmul`).
+    :func:`~nnbackend.bench.measure.percent_of_matmul`). ``relative`` is the row's time
+    against the case's :data:`RELATIVE_TO` row, sample by sample within the same rounds (the
+    median of those ratios; ``relative_min``/``relative_max`` their range): a shared machine
+    whose speed shifts between runs moves both alike, so this figure repeats where the
+    absolute times do not.
     """
 
     case: str
@@ -95,6 +100,31 @@ class Measurement:
     q3_s: float | None = None
     matmul_gflops: float | None = None
     reference: str | None = None
+    relative: float | None = None
+    relative_min: float | None = None
+    relative_max: float | None = None
+
+
+RELATIVE_TO = "numpy-course"
+"""The row every other row of a case is also given relative to: the course's hand-written
+NumPy step, present on every machine."""
+
+
+def _relative_to_reference(entries: dict[str, Measurement], groups: dict[str, int]) -> None:
+    # Pair the samples taken in the same round (interleave samples every active item once
+    # per round, all starting together), so each ratio compares two timings a moment apart.
+    reference = entries.get(RELATIVE_TO)
+    if reference is None or not reference.times_s:
+        return
+    for name, entry in entries.items():
+        if not entry.times_s or groups.get(name) != groups.get(RELATIVE_TO):
+            continue
+        # rows stop after different numbers of rounds: pair only the rounds both took
+        taken = zip(entry.times_s, reference.times_s, strict=False)
+        ratios = [a / b for a, b in taken if b > 0]
+        if ratios:
+            entry.relative = statistics.median(ratios)
+            entry.relative_min, entry.relative_max = min(ratios), max(ratios)
 
 
 def _reference_libraries(device: str, rows: Sequence[Implementation]) -> list[str | None]:
@@ -113,7 +143,7 @@ def _time_case(
     budget_s: float,
     group_size: int,
     say: Callable[[str], None],
-) -> tuple[dict[str, list[float]], dict[str, str], dict[str, float | None]]:
+) -> tuple[dict[str, list[float]], dict[str, str], dict[str, float | None], dict[str, int]]:
     """Time a case's rows and the plain products of its step, interleaved.
 
     Returns
@@ -124,6 +154,9 @@ def _time_case(
         Row name → why it has no times.
     peaks : dict
         Device → the best GFLOP/s of any of the step's products there (None: no product ran).
+    groups : dict
+        Row name → which group of alternating samples timed it (rows that do not fit in
+        memory together are timed in turns; only rows of one group were timed side by side).
     """
     specs: list[tuple[str, Callable[[], Timed | None]]] = []
     for row in rows:
@@ -158,8 +191,10 @@ def _time_case(
                 specs.append((name, build_product))
     times: dict[str, list[float]] = {}
     errors: dict[str, str] = {}
+    groups: dict[str, int] = {}
     for start in range(0, len(specs), group_size):
         group = specs[start : start + group_size]
+        groups.update((name, start) for name, _ in group)
         say(f"{case.label}: timing {len(group)} steps and products in alternating samples")
         items = []
         for name, build in group:
@@ -183,7 +218,7 @@ def _time_case(
             peaks[device] = max(rate, peaks.get(device) or 0.0)
         else:
             peaks.setdefault(device, None)
-    return times, errors, peaks
+    return times, errors, peaks, groups
 
 
 def run(
@@ -256,7 +291,7 @@ def run(
             rates[case.label] = {}
             continue
         group_size = max(1, int(memory_limit_bytes // max(copy_bytes, 1)))
-        times, errors, peaks = _time_case(case, to_time, dtype, budget_s, group_size, say)
+        times, errors, peaks, groups = _time_case(case, to_time, dtype, budget_s, group_size, say)
         rates[case.label] = peaks
         for row in to_time:
             entry = case_entries[row.name]
@@ -273,6 +308,7 @@ def run(
             )
             if row.name == "nnbackend-numpy":
                 entry.peak_extra_mb, entry.memory_ratio = measure_memory(case, dtype)
+        _relative_to_reference(case_entries, groups)
         loop = case_entries.get("loop")
         loop_time = loop.median_s if loop is not None else None
         for entry in case_entries.values():
@@ -286,7 +322,7 @@ def run(
                 continue
             say(f"{case.label}: {ours} against {peer}, interleaved")
             try:
-                ours_s, peer_s, samples = interleaved(
+                ours_times, peer_times = interleaved_samples(
                     make_step(case, ours, dtype), make_step(case, peer, dtype), budget_s
                 )
             except Exception as exc:  # as above: one pair failing must not sink the run
@@ -294,15 +330,19 @@ def run(
                 continue
             finally:
                 gc.collect()
+            ratios = [a / b for a, b in zip(ours_times, peer_times, strict=True)]
             parity.append(
                 {
                     "case": case.label,
                     "ours": ours,
                     "peer": peer,
-                    "ours_s": ours_s,
-                    "peer_s": peer_s,
-                    "ratio": ours_s / peer_s,
-                    "samples": samples,
+                    "ours_s": statistics.median(ours_times),
+                    "peer_s": statistics.median(peer_times),
+                    # the pairs' ratios: each compares two samples a moment apart
+                    "ratio": statistics.median(ratios),
+                    "ratio_min": min(ratios),
+                    "ratio_max": max(ratios),
+                    "samples": len(ours_times),
                 }
             )
     meta = {
@@ -314,6 +354,7 @@ def run(
         "budget_s": budget_s,
         "min_sample_s": MIN_SAMPLE_S,
         "spread": "min-max of the samples",
+        "relative_to": RELATIVE_TO,
         "versions": versions(),
         "numpy_blas": numpy_blas_runtime(),
         "flops_counted": "matrix products only: forward, dW and dA_prev (no dX)",
@@ -367,7 +408,9 @@ def run_from_cli(args: Any) -> int:
     print(
         f"each row: the median of its samples and their range [min–max], every sample at "
         f"least {MIN_SAMPLE_S * 1e3:g} ms long, the rows of a case and their matrix products "
-        "timed in alternating samples"
+        f"timed in alternating samples; '× {RELATIVE_TO}': the row's time over the "
+        f"{RELATIVE_TO} step's in the same rounds (the median of those ratios and their "
+        "range), which repeats from run to run where absolute times follow the machine's load"
     )
     print(format_table(report))
     if report["parity"]:
