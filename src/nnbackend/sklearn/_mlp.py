@@ -38,6 +38,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from nnbackend.core import network
 from nnbackend.errors import TrainingDivergedError, convergence_warning
 from nnbackend.sklearn import _boundary as bd
+from nnbackend.sklearn._params import plain_params
 from nnbackend.sklearn._solvers import OUTPUT, SolversMixin
 from nnbackend.sklearn._state import StateMixin
 from nnbackend.training import train
@@ -60,13 +61,9 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
         return "sigmoid" if self.activation == "logistic" else self.activation
 
     # ---------------------------------------------------------------- parameters
-    def _course_params(self, like: Any) -> list[tuple[Any, Any]]:
+    def _course_params(self, place: Any) -> list[tuple[Any, Any]]:
         # coefs_ (fan_in, fan_out) → W (fan_out, fan_in), on the compute library
-        out = []
-        for c, b in zip(self.coefs_, self.intercepts_, strict=True):
-            w = bd.move_like(np.ascontiguousarray(bd.host(c).T), like)
-            out.append((w, bd.move_like(bd.host(b).reshape(-1, 1), like)))
-        return out
+        return bd.params_on(self.coefs_, self.intercepts_, place)
 
     def _store(self, params: list[tuple[Any, Any]], to_host: bool) -> None:
         move = bd.host if to_host else (lambda a: a)
@@ -107,16 +104,16 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- fit
     def _fit(self, X: Any, y: Any, sample_weight: Any = None, incremental: bool = False) -> Any:
-        sizes = self.hidden_layer_sizes
-        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-        if np.any(np.array(sizes) <= 0):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        # the rules a model file's arguments are read with (scikit-learn's, then the native)
+        sizes = list(plain_params(self)["hidden_layer_sizes"])
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
-        place = bd.placement_of(X)
-        X, y = self._validate_input(X, y, incremental, reset=first_pass, place=place)
+        backend, on_host = bd.backend_for(X)
+        X, y = self._validate_input(X, y, incremental, reset=first_pass, host=on_host)
         n_samples, n_features = X.shape
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(bd.host(sample_weight), np.empty(n_samples))
+            sample_weight = _check_sample_weight(
+                bd.host(sample_weight), np.empty(n_samples), ensure_non_negative=True
+            )
         y = np.asarray(y)
         if y.ndim == 1:
             y = y.reshape((-1, 1))
@@ -129,16 +126,16 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
         # the whole fit in the library's computing scope (JAX's float64 is per call): the
         # held-out arrays and L-BFGS's callbacks are made here, outside the driver's own scope
         with (
-            place.backend.adapter.computing(dtype),
+            backend.adapter.computing(dtype),
             np.errstate(over="ignore", invalid="ignore", divide="ignore"),
         ):
-            Xc = bd.to_course(X, place, dtype)
-            params = self._course_params(Xc)
+            Xc, place = bd.to_course(X, backend, on_host, dtype)
+            params = self._course_params(place)
             if self.solver in _STOCHASTIC:
                 params = self._fit_stochastic(Xc, y, sample_weight, params, incremental)
             else:
                 params = self._fit_lbfgs(Xc, y, sample_weight, params)
-            self._store(params, place.host)
+            self._store(params, on_host)
         if not all(np.isfinite(bd.host(a)).all() for a in [*self.coefs_, *self.intercepts_]):
             raise ValueError(_NONFINITE)
         return self
@@ -297,23 +294,23 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- predict
     def _forward_pass_fast(self, X: Any, check_input: bool = True) -> Any:
-        place = bd.placement_of(X)
+        backend, on_host = bd.backend_for(X)
         if check_input:
-            if place.host:
+            if on_host:
                 X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
             else:
                 bd.check_library_X(self, X, reset=False)
         dtype = bd.numpy_dtype(self.coefs_[0].dtype)
         # in the library's computing scope, as fit ran (JAX's float64 is per call)
-        with place.backend.adapter.computing(dtype):
-            Xc = bd.to_course(X, place, dtype)
+        with backend.adapter.computing(dtype):
+            Xc, place = bd.to_course(X, backend, on_host, dtype)
             out = network.predict_output(
                 Xc,
-                self._course_params(Xc),
+                self._course_params(place),
                 hidden=self._hidden(),
                 output=OUTPUT[self.out_activation_],
             )
-            return bd.host(out).T if place.host else out.T
+            return bd.host(out).T if on_host else out.T
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
         """Fit the model to data matrix X and target(s) y.
@@ -343,8 +340,8 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
             )
         return True
 
-    def _validate_library(self, X: Any, y: Any, reset: bool, place: bd.Placement) -> tuple:
-        if place.host:
+    def _validate_library(self, X: Any, y: Any, reset: bool, host: bool) -> tuple:
+        if host:
             return validate_data(
                 self,
                 X,
@@ -428,6 +425,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 setattr(self, name, value)
 
     loss = "log_loss"
+    _stores_classes = True
 
     def _is_classifier(self) -> bool:
         return True
@@ -442,12 +440,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             out = out.ravel()
         return self._label_binarizer.inverse_transform(out)
 
-    def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool, place: Any) -> tuple:
-        X, y = self._validate_library(X, y, reset, place)
+    def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool, host: bool) -> tuple:
+        X, y = self._validate_library(X, y, reset, host)
         if y.ndim == 2 and y.shape[1] == 1:
             from sklearn.utils.validation import column_or_1d
 
             y = column_or_1d(y, warn=True)
+        _check_indicator(y)
         if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer()
             self._label_binarizer.fit(y)
@@ -504,6 +503,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def _partial_fit(self, X: Any, y: Any, sample_weight: Any, classes: Any) -> Any:
+        if classes is not None and np.ndim(classes) != 1:
+            raise ValueError(
+                f"classes must be a 1-D list of the labels, got an array of shape "
+                f"{np.shape(classes)}: {classes!r:.80}"
+            )
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             if type_of_target_is_multilabel(y):
@@ -553,6 +557,27 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def _check_indicator(y: np.ndarray) -> None:
+    """A 2-D y is a multilabel indicator of 0 and 1 (scikit-learn reads any two values as one).
+
+    Raises
+    ------
+    ValueError
+        For other values: a column of several labels (multiclass-multioutput) is not
+        supported, as in scikit-learn's classifiers that binarize labels.
+    """
+    if y.ndim != 2:
+        return
+    values = np.unique(y)
+    if not set(values.tolist()) <= {0, 1}:
+        raise ValueError(
+            f"y is 2-D with the values {values.tolist()!r:.80}: a multilabel y is an "
+            "indicator matrix of 0 and 1 (or bool), and multiclass-multioutput targets are not "
+            "supported. Encode each column's labels as 0/1 columns, or pass one label per "
+            "example as a 1-D y."
+        )
 
 
 def type_of_target_is_multilabel(y: Any) -> bool:
@@ -624,8 +649,14 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def _decode(self, out: np.ndarray) -> np.ndarray:
         return out.ravel() if out.shape[1] == 1 else out
 
-    def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool, place: Any) -> tuple:
-        X, y = self._validate_library(X, y, reset, place)
+    def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool, host: bool) -> tuple:
+        X, y = self._validate_library(X, y, reset, host)
+        if y.dtype.kind in "USO":
+            # NumPy would read "1.5" as 1.5: a regressor's targets are numbers, not text
+            raise ValueError(
+                f"y has dtype {y.dtype}: MLPRegressor needs numeric targets (int, float or "
+                "bool), not strings. Convert them to numbers first."
+            )
         if y.ndim == 2 and y.shape[1] == 1:
             from sklearn.utils.validation import column_or_1d
 
