@@ -91,14 +91,17 @@ def to_course(X: Any, backend: Backend, host: bool, dtype: np.dtype) -> tuple[Ar
     return Xc, Placement.of(Xc, backend.adapter, compiled=False)
 
 
-def params_on(coefs: list[Any], intercepts: list[Any], place: Placement) -> list[tuple[Any, Any]]:
+def params_on(
+    coefs: list[Any], intercepts: list[Any], place: Placement, host: bool
+) -> list[tuple[Any, Any]]:
     """Fitted ``coefs_`` / ``intercepts_`` as course-layout (W, b) pairs on ``place``.
 
-    Host weights move there; weights of a library stay on it, and data of another library or
-    device is refused with the one mismatch error (never a silent copy between them).
+    ``host`` says whether X was host data (it then computes on the active backend, as it fit).
+    An X of a library computes there: weights of another library or device are refused with
+    the one mismatch error, never copied between the two silently.
     """
     owner = backend_of(coefs[0])
-    if owner is not None:
+    if owner is not None and not host:
         device = owner.adapter.device_of(coefs[0])
         if owner.adapter is not place.adapter or device != place.device:
             raise mismatch_error(

@@ -38,7 +38,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from nnbackend.core import network
 from nnbackend.errors import TrainingDivergedError, convergence_warning
 from nnbackend.sklearn import _boundary as bd
-from nnbackend.sklearn._params import plain_params
+from nnbackend.sklearn._params import check_param, plain_params
 from nnbackend.sklearn._solvers import OUTPUT, SolversMixin
 from nnbackend.sklearn._state import StateMixin
 from nnbackend.training import train
@@ -57,13 +57,18 @@ _NONFINITE = (
 class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
     """What MLPClassifier and MLPRegressor share: fit, partial_fit, the two solvers' drivers."""
 
+    def _validate_params(self) -> None:
+        # fit's check (scikit-learn's _fit_context calls it) is the rule a model file's
+        # arguments are read with: scikit-learn's constraint, then the native rule
+        plain_params(self)
+
     def _hidden(self) -> str:
         return "sigmoid" if self.activation == "logistic" else self.activation
 
     # ---------------------------------------------------------------- parameters
-    def _course_params(self, place: Any) -> list[tuple[Any, Any]]:
+    def _course_params(self, place: Any, host: bool) -> list[tuple[Any, Any]]:
         # coefs_ (fan_in, fan_out) → W (fan_out, fan_in), on the compute library
-        return bd.params_on(self.coefs_, self.intercepts_, place)
+        return bd.params_on(self.coefs_, self.intercepts_, place, host)
 
     def _store(self, params: list[tuple[Any, Any]], to_host: bool) -> None:
         move = bd.host if to_host else (lambda a: a)
@@ -104,8 +109,7 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- fit
     def _fit(self, X: Any, y: Any, sample_weight: Any = None, incremental: bool = False) -> Any:
-        # the rules a model file's arguments are read with (scikit-learn's, then the native)
-        sizes = list(plain_params(self)["hidden_layer_sizes"])
+        sizes = list(check_param(type(self), "hidden_layer_sizes", self.hidden_layer_sizes))
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         backend, on_host = bd.backend_for(X)
         X, y = self._validate_input(X, y, incremental, reset=first_pass, host=on_host)
@@ -130,7 +134,7 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
             np.errstate(over="ignore", invalid="ignore", divide="ignore"),
         ):
             Xc, place = bd.to_course(X, backend, on_host, dtype)
-            params = self._course_params(place)
+            params = self._course_params(place, on_host)
             if self.solver in _STOCHASTIC:
                 params = self._fit_stochastic(Xc, y, sample_weight, params, incremental)
             else:
@@ -306,7 +310,7 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
             Xc, place = bd.to_course(X, backend, on_host, dtype)
             out = network.predict_output(
                 Xc,
-                self._course_params(place),
+                self._course_params(place, on_host),
                 hidden=self._hidden(),
                 output=OUTPUT[self.out_activation_],
             )

@@ -102,9 +102,18 @@ def check_param(cls: type, name: str, value: Any) -> Any:
         Naming the parameter and the value (scikit-learn's ``InvalidParameterError`` for what
         its constraint refuses).
     """
-    validate_parameter_constraints(
-        {name: cls._parameter_constraints[name]}, {name: value}, caller_name=cls.__name__
-    )
+    try:
+        validate_parameter_constraints(
+            {name: cls._parameter_constraints[name]}, {name: value}, caller_name=cls.__name__
+        )
+    except ValueError:
+        raise  # scikit-learn's InvalidParameterError, which names the parameter
+    except TypeError:
+        # scikit-learn's intervals call np.isnan, which takes no Fraction or Decimal
+        raise ValueError(
+            f"{name}={show(value)} is not valid: expected a Python or NumPy number, not a "
+            f"{type(value).__name__}"
+        ) from None
     return _RULES.get(name, _plain)(name, value)
 
 

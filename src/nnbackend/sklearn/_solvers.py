@@ -63,7 +63,7 @@ class SolversMixin:
         """
         backend, on_host = bd.backend_for(X)
         Xc, place = bd.to_course(X, backend, on_host, bd.numpy_dtype(self.coefs_[0].dtype))
-        like = self._course_params(place)
+        like = self._course_params(place, on_host)
         Y = bd.targets_like(np.asarray(y).reshape(X.shape[0], -1), Xc)
         cost, grads = network.cost_and_gradients(
             Xc,

@@ -1,0 +1,72 @@
+"""The drop-in's input checks: what scikit-learn would accept or refuse, and what it lets
+through silently, refused clearly naming the argument."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+pytest.importorskip("scipy")
+
+from nnbackend.datasets import make_moons
+from nnbackend.sklearn import MLPClassifier, MLPRegressor
+
+X, Y = make_moons(60, seed=0)
+YR = X[:, 0] * 2 + X[:, 1]
+SOLVERS = ["adam", "sgd", "lbfgs"]
+
+
+def _model(est=MLPClassifier, **options):
+    return est(**{"hidden_layer_sizes": (3,), "max_iter": 4, "random_state": 0, **options})
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_y_as_a_list_fits_as_an_array(solver):
+    a = _model(solver=solver).fit(X, list(Y))
+    b = _model(solver=solver).fit(X, Y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_partial_fit_refuses_2d_classes():
+    with pytest.raises(ValueError, match="classes must be a 1-D"):
+        _model().partial_fit(X, Y, classes=[[0, 1]])
+
+
+@pytest.mark.parametrize("est", [MLPClassifier, MLPRegressor])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_negative_sample_weights_are_refused(est, method):
+    y = Y if est is MLPClassifier else YR
+    kw = {"classes": [0, 1]} if method == "partial_fit" and est is MLPClassifier else {}
+    weights = np.r_[-1.0, np.ones(59)]
+    with pytest.raises(ValueError, match="sample_weight"):
+        getattr(_model(est), method)(X, y, sample_weight=weights, **kw)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_regressor_refuses_string_targets(solver):
+    with pytest.raises(ValueError, match="numeric targets"):
+        _model(MLPRegressor, solver=solver).fit(X, YR.astype(str))
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_classifier_refuses_a_2d_y_that_is_no_0_1_indicator(solver):
+    Y2 = np.c_[Y, 1 - Y]
+    with pytest.raises(ValueError, match="multiclass-multioutput"):
+        _model(solver=solver).fit(X, np.where(Y2 == 1, 2, 0))
+    # a true indicator (0/1 or bool) is multilabel, as in scikit-learn
+    assert _model(solver=solver).fit(X, Y2.astype(bool)).predict(X).shape == (60, 2)
+
+
+def test_lbfgs_refuses_a_non_finite_loss():
+    with pytest.raises(ValueError, match="loss is not finite"):
+        _model(MLPRegressor, solver="lbfgs").fit(X, YR * 1e300)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("hidden_layer_sizes", (True,)), ("hidden_layer_sizes", (3.5,)), ("dtype", "float16")],
+)
+def test_fit_refuses_by_name_what_a_model_file_could_not_hold(name, value):
+    with pytest.raises(ValueError, match=name):
+        _model(**{name: value}).fit(X, Y)
