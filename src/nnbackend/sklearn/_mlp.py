@@ -41,6 +41,7 @@ from nnbackend.sklearn import _boundary as bd
 from nnbackend.sklearn._params import check_param, plain_params
 from nnbackend.sklearn._solvers import OUTPUT, SolversMixin
 from nnbackend.sklearn._state import StateMixin
+from nnbackend.sklearn._targets import check_indicator, check_numeric
 from nnbackend.training import train
 from nnbackend.training.holdout import HeldOut
 from nnbackend.training.rules import Stall
@@ -450,7 +451,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             from sklearn.utils.validation import column_or_1d
 
             y = column_or_1d(y, warn=True)
-        _check_indicator(y)
+        check_indicator(y)
         if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer()
             self._label_binarizer.fit(y)
@@ -563,27 +564,6 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return tags
 
 
-def _check_indicator(y: np.ndarray) -> None:
-    """A 2-D y is a multilabel indicator of 0 and 1 (scikit-learn reads any two values as one).
-
-    Raises
-    ------
-    ValueError
-        For other values: a column of several labels (multiclass-multioutput) is not
-        supported, as in scikit-learn's classifiers that binarize labels.
-    """
-    if y.ndim != 2:
-        return
-    values = np.unique(y)
-    if not set(values.tolist()) <= {0, 1}:
-        raise ValueError(
-            f"y is 2-D with the values {values.tolist()!r:.80}: a multilabel y is an "
-            "indicator matrix of 0 and 1 (or bool), and multiclass-multioutput targets are not "
-            "supported. Encode each column's labels as 0/1 columns, or pass one label per "
-            "example as a 1-D y."
-        )
-
-
 def type_of_target_is_multilabel(y: Any) -> bool:
     """Whether ``y`` is a 2-D indicator matrix (scikit-learn's ``multilabel-indicator``)."""
     from sklearn.utils.multiclass import type_of_target
@@ -655,12 +635,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool, host: bool) -> tuple:
         X, y = self._validate_library(X, y, reset, host)
-        if y.dtype.kind in "USO":
-            # NumPy would read "1.5" as 1.5: a regressor's targets are numbers, not text
-            raise ValueError(
-                f"y has dtype {y.dtype}: MLPRegressor needs numeric targets (int, float or "
-                "bool), not strings. Convert them to numbers first."
-            )
+        check_numeric(y)
         if y.ndim == 2 and y.shape[1] == 1:
             from sklearn.utils.validation import column_or_1d
 

@@ -59,7 +59,9 @@ def _read_params(cls: type, value: Any) -> dict[str, Any]:
     return checks.params(value, names, lambda name, v: check_param(cls, name, v))
 
 
-def _check_outputs(cls: type, params: dict[str, Any], fitted: dict[str, Any], n_outputs: int):
+def _check_outputs(
+    params: dict[str, Any], fitted: dict[str, Any], n_outputs: int
+) -> np.ndarray | None:
     """``out_activation_`` and ``classes_`` as fit derives them from y and the arguments."""
     out = fitted["out_activation_"]
     if "classes_" not in fitted:  # a regressor
@@ -79,7 +81,8 @@ def _check_outputs(cls: type, params: dict[str, Any], fitted: dict[str, Any], n_
     if not ok:
         checks.fail(
             "fitted.out_activation_",
-            f"{out!r} with {n_outputs} output(s) and classes {classes.tolist()!r}: expected {what}",
+            f"{out!r} with {n_outputs} output(s) and classes {classes.tolist()!r:.80}: "
+            f"expected {what}",
         )
     return np.asarray(classes.tolist())
 
@@ -171,7 +174,7 @@ class StateMixin:
                 f"{n_outputs}, but the last layer has {layers[-1][0].shape[1]} units",
             )
         checks.architecture(every, hidden, [(c.T, b) for c, b in layers])
-        classes = _check_outputs(cls, every, fitted, n_outputs)
+        classes = _check_outputs(every, fitted, n_outputs)
         n_iter = checks.integer(fitted["n_iter_"], "fitted.n_iter_", 0)
         values: dict[str, Any] = {
             "coefs_": [c for c, _ in layers],
