@@ -70,3 +70,13 @@ def test_lbfgs_refuses_a_non_finite_loss():
 def test_fit_refuses_by_name_what_a_model_file_could_not_hold(name, value):
     with pytest.raises(ValueError, match=name):
         _model(**{name: value}).fit(X, Y)
+
+
+@pytest.mark.parametrize("est", [MLPClassifier, MLPRegressor])
+def test_a_warm_start_may_turn_early_stopping_on_and_off(est):
+    y = Y if est is MLPClassifier else YR
+    model = _model(est).fit(X, y)
+    model.set_params(warm_start=True, early_stopping=True, n_iter_no_change=2).fit(X, y)
+    assert model.validation_scores_ and np.isfinite(model.best_validation_score_)
+    model.set_params(early_stopping=False).fit(X, y)
+    assert np.isfinite(model.best_loss_) and model.best_loss_ == min(model.loss_curve_[-4:])

@@ -194,6 +194,8 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
                     stacklevel=3,
                 )
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
+        if self._new_stall().higher != bool(self.early_stopping):
+            self._restart_record()
         # the count and best value go on over warm starts and partial_fit, as scikit-learn's
         stall = self._new_stall()
         stall.tol, stall.n_iter_no_change = self.tol, self.n_iter_no_change
@@ -257,6 +259,18 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
     def _no_improvement_count(self, count: int) -> None:
         # scikit-learn's tests set up a model by hand, this count included
         self._new_stall().count = int(count)
+
+    def _restart_record(self) -> None:
+        # a warm start that turns early stopping on or off: the stall count and best value
+        # follow another quantity (held-out score or training loss), so they start afresh
+        del self._stall
+        self._new_stall()
+        if self.early_stopping:
+            if getattr(self, "validation_scores_", None) is None:
+                self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+        else:
+            self.best_loss_ = np.inf
 
     def _new_stall(self) -> Stall:
         if not hasattr(self, "_stall"):
