@@ -80,3 +80,17 @@ def test_a_warm_start_may_turn_early_stopping_on_and_off(est):
     assert model.validation_scores_ and np.isfinite(model.best_validation_score_)
     model.set_params(early_stopping=False).fit(X, y)
     assert np.isfinite(model.best_loss_) and model.best_loss_ == min(model.loss_curve_[-4:])
+
+
+def test_layers_too_large_to_allocate_are_refused_by_name():
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        _model(hidden_layer_sizes=(2**62,)).fit(X, Y)
+
+
+@pytest.mark.parametrize("est", [MLPClassifier, MLPRegressor])
+def test_a_number_weighs_every_example_alike(est):
+    # scikit-learn takes a scalar sample_weight
+    y = Y if est is MLPClassifier else YR
+    a = _model(est).fit(X, y, sample_weight=2.0)
+    b = _model(est).fit(X, y, sample_weight=np.full(60, 2.0))
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))

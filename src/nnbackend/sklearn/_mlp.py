@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier as _SkClassifier
 from sklearn.neural_network import MLPRegressor as _SkRegressor
 from sklearn.preprocessing import LabelBinarizer
@@ -37,13 +36,14 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from nnbackend.core import network
 from nnbackend.errors import TrainingDivergedError, convergence_warning
+from nnbackend.estimators.memory import check_fit_memory
 from nnbackend.sklearn import _boundary as bd
+from nnbackend.sklearn._holdout import HoldOutMixin
 from nnbackend.sklearn._params import check_param, plain_params
 from nnbackend.sklearn._solvers import OUTPUT, SolversMixin
 from nnbackend.sklearn._state import StateMixin
 from nnbackend.sklearn._targets import check_indicator, check_numeric
 from nnbackend.training import train
-from nnbackend.training.holdout import HeldOut
 from nnbackend.training.rules import Stall
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
@@ -55,7 +55,7 @@ _NONFINITE = (
 )
 
 
-class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
+class _BaseMLP(StateMixin, SolversMixin, HoldOutMixin, BaseEstimator):
     """What MLPClassifier and MLPRegressor share: fit, partial_fit, the two solvers' drivers."""
 
     def _validate_params(self) -> None:
@@ -116,8 +116,10 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
         X, y = self._validate_input(X, y, incremental, reset=first_pass, host=on_host)
         n_samples, n_features = X.shape
         if sample_weight is not None:
+            if bd.backend_of(sample_weight) is not None:  # a library's array: to the host
+                sample_weight = bd.host(sample_weight)
             sample_weight = _check_sample_weight(
-                bd.host(sample_weight), np.empty(n_samples), ensure_non_negative=True
+                sample_weight, np.empty(n_samples), ensure_non_negative=True
             )
         y = np.asarray(y)
         if y.ndim == 1:
@@ -127,6 +129,8 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
         self._random_state = check_random_state(self.random_state)
         dtype = bd.float_dtype(X, self.dtype)
         if first_pass:
+            # refused before allocating: hidden_layer_sizes=(2**62,) names itself, not NumPy
+            check_fit_memory(layer_units, n_samples, dtype, self._batch(n_samples))
             self._initialize(y, layer_units, dtype)
         # the whole fit in the library's computing scope (JAX's float64 is per call): the
         # held-out arrays and L-BFGS's callbacks are made here, outside the driver's own scope
@@ -145,32 +149,13 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
             raise ValueError(_NONFINITE)
         return self
 
-    def _split(self, X: Any, y: np.ndarray, sw: Any) -> tuple:
-        if not self.early_stopping:
-            return X, y, sw, None, None, None
-        stratify = y if (self._is_classifier() and self.n_outputs_ == 1) else None
-        idx = np.arange(y.shape[0])
-        train, val = train_test_split(
-            idx,
-            random_state=self._random_state,
-            test_size=self.validation_fraction,
-            stratify=stratify,
-        )
-        if val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' or the size "
-                "of your dataset."
-            )
-
-        def take(a, i):
-            return bd.array_namespace(a).take(a, bd.move_like(i, a, keep_dtype=True), axis=1)
-
-        y_val = y[val]
-        if self._is_classifier():
-            y_val = self._label_binarizer.inverse_transform(y_val)
-        sw_train = None if sw is None else sw[train]
-        sw_val = None if sw is None else sw[val]
-        return take(X, train), y[train], sw_train, take(X, val), y_val, sw_val
+    def _batch(self, n_samples: int) -> int | None:
+        # the examples of one step (None: all of them, L-BFGS)
+        if self.solver not in _STOCHASTIC:
+            return None
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        return int(np.clip(self.batch_size, 1, n_samples))
 
     def _fit_stochastic(
         self, Xc: Any, y: np.ndarray, sw: Any, params: list, incremental: bool
@@ -184,16 +169,13 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True")
         X_train, y_train, sw_train, X_val, y_val, sw_val = self._split(Xc, y, sw)
         n_samples = y_train.shape[0]
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn(
-                    "Got `batch_size` less than 1 or larger than sample size. It is going to "
-                    "be clipped",
-                    stacklevel=3,
-                )
-            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+        if self.batch_size != "auto" and self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. It is going to "
+                "be clipped",
+                stacklevel=3,
+            )
+        batch_size = self._batch(n_samples)
         if self._new_stall().higher != bool(self.early_stopping):
             self._restart_record()
         # the count and best value go on over warm starts and partial_fit, as scikit-learn's
@@ -278,38 +260,6 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
                 self.tol, self.n_iter_no_change, higher_is_better=self.early_stopping
             )
         return self._stall
-
-    def _held_out(self, X_val: Any, y_val: Any, sw_val: Any) -> Any:
-        """Early stopping's score: scored on the device, inside compiled loops, where the
-        driver's :class:`HeldOut` computes it (accuracy of one label per example, R² of
-        identity outputs); multilabel and Poisson score on the host."""
-        if (
-            self._is_classifier() and self.n_outputs_ > 1 and self.out_activation_ != "softmax"
-        ) or (self.out_activation_ == "exp"):
-            return lambda params: self._score_course(X_val, y_val, sw_val, params)
-        like = X_val
-        if self._is_classifier():
-            truth = bd.move_like(
-                np.searchsorted(self.classes_, y_val).astype(np.int32), like, keep_dtype=True
-            )
-            kind = "accuracy"
-        else:
-            truth = bd.move_like(
-                np.asarray(y_val, dtype=np.float64).reshape(len(y_val), -1).T, like
-            )
-            kind = "r2"
-        weights = None if sw_val is None else bd.move_like(np.asarray(sw_val, np.float64), like)
-        return HeldOut(X_val, truth, weights, kind=kind, hidden=self._hidden())
-
-    def _score_course(self, Xc: Any, y: Any, sw: Any, params: list) -> float:
-        out = bd.host(
-            network.predict_output(
-                Xc, params, hidden=self._hidden(), output=OUTPUT[self.out_activation_]
-            )
-        ).T
-        if not np.isfinite(out).all():
-            return math.nan
-        return float(self._score_function(y, self._decode(out), sample_weight=sw))
 
     # ---------------------------------------------------------------- predict
     def _forward_pass_fast(self, X: Any, check_input: bool = True) -> Any:
