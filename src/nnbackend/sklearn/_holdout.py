@@ -24,6 +24,19 @@ __all__ = ["HoldOutMixin"]
 class HoldOutMixin:
     """``_split``, ``_held_out`` and ``_score_course`` for the MLP estimators."""
 
+    # provided by the estimator classes
+    early_stopping: bool
+    validation_fraction: float
+    n_outputs_: int
+    out_activation_: str
+    classes_: np.ndarray
+    _random_state: Any
+    _label_binarizer: Any
+    _score_function: Any
+    _is_classifier: Any
+    _hidden: Any
+    _decode: Any
+
     def _split(self, X: Any, y: np.ndarray, sw: Any) -> tuple:
         if not self.early_stopping:
             return X, y, sw, None, None, None

@@ -81,7 +81,7 @@ _RULES: dict[str, Callable[[str, Any], Any]] = {
 }
 
 
-def check_param(cls: type, name: str, value: Any) -> Any:
+def check_param(cls: Any, name: str, value: Any) -> Any:
     """One constructor argument of ``cls`` as a plain value, checked as ``fit`` checks it.
 
     Parameters

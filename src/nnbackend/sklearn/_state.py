@@ -94,6 +94,7 @@ class StateMixin:
     # whether the file holds classes_ (MLPClassifier sets it)
     _stores_classes = False
     _parameter_constraints: dict[str, list[Any]]
+    get_params: Any  # scikit-learn's BaseEstimator
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """The fitted model as JSON fields and named host arrays.
