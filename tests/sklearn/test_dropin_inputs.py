@@ -94,3 +94,15 @@ def test_a_number_weighs_every_example_alike(est):
     a = _model(est).fit(X, y, sample_weight=2.0)
     b = _model(est).fit(X, y, sample_weight=np.full(60, 2.0))
     np.testing.assert_array_equal(a.predict(X), b.predict(X))
+
+
+def test_a_warm_start_with_sgd_or_adam_continues_an_lbfgs_model(tmp_path):
+    import nnbackend
+
+    model = _model(solver="lbfgs").fit(X, Y)
+    model.set_params(solver="adam", warm_start=True).fit(X, Y)
+    assert len(model.loss_curve_) == model.n_iter_ == 4
+    model.save(tmp_path / "m.nnb")
+    loaded = nnbackend.load(tmp_path / "m.nnb")
+    loaded.set_params(early_stopping=True).fit(X, Y)  # the file's model had no held-out record
+    assert loaded.validation_scores_ and np.isfinite(loaded.best_validation_score_)

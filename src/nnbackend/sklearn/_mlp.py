@@ -176,8 +176,7 @@ class _BaseMLP(StateMixin, SolversMixin, HoldOutMixin, BaseEstimator):
                 stacklevel=3,
             )
         batch_size = self._batch(n_samples)
-        if self._new_stall().higher != bool(self.early_stopping):
-            self._restart_record()
+        self._continue_record()
         # the count and best value go on over warm starts and partial_fit, as scikit-learn's
         stall = self._new_stall()
         stall.tol, stall.n_iter_no_change = self.tol, self.n_iter_no_change
@@ -242,17 +241,22 @@ class _BaseMLP(StateMixin, SolversMixin, HoldOutMixin, BaseEstimator):
         # scikit-learn's tests set up a model by hand, this count included
         self._new_stall().count = int(count)
 
-    def _restart_record(self) -> None:
-        # a warm start that turns early stopping on or off: the stall count and best value
-        # follow another quantity (held-out score or training loss), so they start afresh
-        del self._stall
-        self._new_stall()
-        if self.early_stopping:
-            if getattr(self, "validation_scores_", None) is None:
-                self.validation_scores_ = []
+    def _continue_record(self) -> None:
+        # the stochastic solvers' record after a fit that kept none (L-BFGS, a model file) or
+        # followed another quantity (early stopping turned on or off since): start afresh
+        # what is missing, as a first fit would
+        if getattr(self, "loss_curve_", None) is None:
+            self.loss_curve_ = []
+        if self._new_stall().higher != bool(self.early_stopping):
+            del self._stall
+            self._new_stall()
+            if self.early_stopping:
+                self.best_validation_score_ = -np.inf
+            else:
+                self.best_loss_ = np.inf
+        if self.early_stopping and getattr(self, "validation_scores_", None) is None:
+            self.validation_scores_ = []
             self.best_validation_score_ = -np.inf
-        else:
-            self.best_loss_ = np.inf
 
     def _new_stall(self) -> Stall:
         if not hasattr(self, "_stall"):
