@@ -172,7 +172,7 @@ for solver in ("adam", "sgd", "lbfgs"):
             finite_model(m)
             if shape is None: raise Silent("accepted y that should be refused")
             p = check_pred(m, X, shape)
-            if est is MLPClassifier and yy.ndim == 2 and shape[1:] == yy.shape[1:]:
+            if est is MLPClassifier and np.ndim(yy) == 2 and shape[1:] == np.shape(yy)[1:]:
                 if not set(np.unique(p)) <= set(np.unique(yy)): raise Silent("multilabel predictions outside labels")
             roundtrip(m, X, "y.nnb")
         attempt(F, "%s(solver=%s).fit(X, %s)" % (est.__name__, solver, desc), f, names=("y", "label", "target", "class", "output"))

@@ -193,7 +193,7 @@ def architecture(
             fail(
                 "params.hidden_layer_sizes",
                 f"{_show.repr(params['hidden_layer_sizes'])}, but the weights' hidden layers "
-                f"have {sizes} units (the rows of every W but the last)",
+                f"have {sizes} units",
             )
     if "activation" in params and params["activation"] != hidden:
         fail(
@@ -209,43 +209,57 @@ def _array(arrays: Mapping[str, np.ndarray], name: str, why: str) -> np.ndarray:
 
 
 def layers(
-    arrays: Mapping[str, np.ndarray], n_layers: int, n_features: int
+    arrays: Mapping[str, np.ndarray], n_layers: int, n_features: int, *, layout: str = "course"
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """The weights and biases, checked as a chain.
 
-    W1 is (n1, n_features), b1 (n1, 1), W2 (n2, n1), ...: float32 or float64, one dtype for
-    all, every value finite.
+    ``layout="course"``: W1 is (n1, n_features), b1 (n1, 1), W2 (n2, n1), ...
+    ``layout="sklearn"`` (scikit-learn's ``coefs_`` and ``intercepts_``): coef0 is
+    (n_features, n1), intercept0 (n1,), coef1 (n1, n2), ... Either way float32 or float64, one
+    dtype for all, every value finite. The pairs come back as the file holds them.
     """
     out = []
     n_in = n_features
     dtype = None
+    sklearn = layout == "sklearn"
     for layer in range(1, n_layers + 1):
-        why = f"fitted.n_layers is {n_layers}"
-        W = _array(arrays, f"W{layer}", why)
-        b = _array(arrays, f"b{layer}", why)
-        for name, a in ((f"W{layer}", W), (f"b{layer}", b)):
+        why = f"fitted.n_layers{'_' if sklearn else ''} is {n_layers + sklearn}"
+        w_name, b_name = (
+            (f"coef{layer - 1}", f"intercept{layer - 1}")
+            if sklearn
+            else (
+                f"W{layer}",
+                f"b{layer}",
+            )
+        )
+        W = _array(arrays, w_name, why)
+        b = _array(arrays, b_name, why)
+        for name, a in ((w_name, W), (b_name, b)):
             field = f"arrays/{name}.npy"
             if a.dtype not in (np.float32, np.float64):
                 fail(field, f"dtype {a.dtype}: weights and biases are float32 or float64")
             if dtype is None:
                 dtype = a.dtype
             elif a.dtype != dtype:
-                fail(field, f"dtype {a.dtype}, but W1 is {dtype}: every layer has one dtype")
-        if W.ndim != 2 or W.shape[0] < 1 or W.shape[1] != n_in:
-            source = "fitted.n_features_in_" if layer == 1 else f"W{layer - 1} has {n_in} rows"
+                first = "coef0" if sklearn else "W1"
+                fail(field, f"dtype {a.dtype}, but {first} is {dtype}: every layer has one dtype")
+        units = W.shape[-1 if sklearn else 0] if W.ndim == 2 else 0
+        expected = (n_in, units) if sklearn else (units, n_in)
+        if W.ndim != 2 or units < 1 or W.shape != expected:
+            source = "fitted.n_features_in_" if layer == 1 else f"the layer before has {n_in} units"
+            shown = f"({n_in}, n{layer})" if sklearn else f"(n{layer}, {n_in})"
             fail(
-                f"arrays/W{layer}.npy",
-                f"shape {W.shape}, expected (n{layer}, {n_in}) with n{layer} >= 1 ({source})",
+                f"arrays/{w_name}.npy",
+                f"shape {W.shape}, expected {shown} with n{layer} >= 1 ({source})",
             )
-        if b.shape != (W.shape[0], 1):
-            fail(
-                f"arrays/b{layer}.npy", f"shape {b.shape}, expected {(W.shape[0], 1)} (as W{layer})"
-            )
-        for name, a in ((f"W{layer}", W), (f"b{layer}", b)):
+        b_shape = (units,) if sklearn else (units, 1)
+        if b.shape != b_shape:
+            fail(f"arrays/{b_name}.npy", f"shape {b.shape}, expected {b_shape} (as {w_name})")
+        for name, a in ((w_name, W), (b_name, b)):
             if not np.isfinite(a).all():
                 fail(f"arrays/{name}.npy", "holds NaN or infinity")
         out.append((W, b))
-        n_in = W.shape[0]
+        n_in = units
     return out
 
 

@@ -497,12 +497,28 @@ def _json_depth(value: Any) -> int:
     return depth
 
 
+class _DuplicateKeyError(Exception):
+    """A JSON object of the header names one key twice."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json keeps the last of a repeated key: a header that says two things is refused instead
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKeyError(key)
+        out[key] = value
+    return out
+
+
 def _read_header(
     zf: zipfile.ZipFile, source: str
 ) -> tuple[dict[str, Any], int, dict[str, tuple[str, tuple[int, ...]]] | None]:
     data = zf.read(HEADER)
     try:
-        header = json.loads(data)
+        header = json.loads(data, object_pairs_hook=_unique_keys)
+    except _DuplicateKeyError as exc:
+        _error(source, HEADER, f"the key {_show.repr(exc.args[0])} appears twice in one object")
     except (ValueError, RecursionError) as exc:
         # ValueError covers bad JSON, bad UTF-8 and over-long integers.
         _error(source, HEADER, f"not valid JSON ({type(exc).__name__}: {_show.repr(str(exc))})")

@@ -12,31 +12,36 @@ Sparse matrices are densified here: the network's products are dense-only on eve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from nnbackend._arrays import array_namespace, numpy_dtype
-from nnbackend.backends import asarray, backend_of, get_backend, move_like, to_numpy
+from nnbackend.backends import (
+    Placement,
+    asarray,
+    backend_of,
+    get_backend,
+    mismatch_error,
+    move_like,
+    to_numpy,
+)
+from nnbackend.backends.switch import Backend
 
 Array = Any
 
 
-@dataclass(frozen=True)
-class Placement:
-    """Where one fit computes: the backend, and whether its results go back to the host."""
+def backend_for(X: Any) -> tuple[Backend, bool]:
+    """The backend that owns ``X`` (arrays of a library), else the active one (host data).
 
-    backend: Any
-    host: bool
-
-
-def placement_of(X: Any) -> Placement:
-    """The backend that owns ``X`` (arrays of a library), else the active one (host data)."""
+    Returns
+    -------
+    backend : Backend
+    host : bool
+        Whether ``X`` is host data (its results go back to the host).
+    """
     owner = backend_of(X)
-    if owner is None:
-        return Placement(get_backend(), True)
-    return Placement(owner, False)
+    return (get_backend(), True) if owner is None else (owner, False)
 
 
 def float_dtype(X: Any, dtype: Any) -> np.dtype:
@@ -68,14 +73,49 @@ def densify(X: Any) -> Any:
     return X.toarray() if hasattr(X, "toarray") and hasattr(X, "nnz") else X
 
 
-def to_course(X: Any, place: Placement, dtype: np.dtype) -> Array:
-    """X (n_samples, n_features) as course layout (n_features, n_samples) on ``place``."""
-    if place.host:
-        X = asarray(np.asarray(densify(X), dtype=dtype), backend=place.backend)
+def to_course(X: Any, backend: Backend, host: bool, dtype: np.dtype) -> tuple[Array, Placement]:
+    """X (n_samples, n_features) as course layout (n_features, n_samples) on ``backend``.
+
+    Returns
+    -------
+    Xc : array
+    place : Placement
+        Where the computation runs (called inside the backend's computing scope).
+    """
+    if host:
+        X = asarray(np.asarray(densify(X), dtype=dtype), backend=backend)
     else:
         xp = array_namespace(X)
         X = xp.astype(X, _namespace_dtype(xp, dtype), copy=False)
-    return X.T
+    Xc = X.T
+    return Xc, Placement.of(Xc, backend.adapter, compiled=False)
+
+
+def params_on(
+    coefs: list[Any], intercepts: list[Any], place: Placement, host: bool
+) -> list[tuple[Any, Any]]:
+    """Fitted ``coefs_`` / ``intercepts_`` as course-layout (W, b) pairs on ``place``.
+
+    ``host`` says whether X was host data (it then computes on the active backend, as it fit).
+    An X of a library computes there: weights of another library or device are refused with
+    the one mismatch error, never copied between the two silently.
+    """
+    owner = backend_of(coefs[0])
+    if owner is not None and not host:
+        device = owner.adapter.device_of(coefs[0])
+        if owner.adapter is not place.adapter or device != place.device:
+            raise mismatch_error(
+                "X",
+                place.name,
+                owner.name,
+                "where this model's weights are, from its fit",
+                device=place.device,
+                target_device=device,
+            )
+    return [
+        (place.move(np.ascontiguousarray(to_numpy(c).T)), place.move(to_numpy(b).reshape(-1, 1)))
+        for c, b in zip(coefs, intercepts, strict=True)
+    ]
 
 
 def targets_like(Y: np.ndarray, like: Array) -> Array:

@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier as _SkClassifier
 from sklearn.neural_network import MLPRegressor as _SkRegressor
 from sklearn.preprocessing import LabelBinarizer
@@ -37,11 +36,14 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from nnbackend.core import network
 from nnbackend.errors import TrainingDivergedError, convergence_warning
+from nnbackend.estimators.memory import check_fit_memory
 from nnbackend.sklearn import _boundary as bd
+from nnbackend.sklearn._holdout import HoldOutMixin
+from nnbackend.sklearn._params import check_param, plain_params
 from nnbackend.sklearn._solvers import OUTPUT, SolversMixin
 from nnbackend.sklearn._state import StateMixin
+from nnbackend.sklearn._targets import check_indicator, check_numeric
 from nnbackend.training import train
-from nnbackend.training.holdout import HeldOut
 from nnbackend.training.rules import Stall
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
@@ -53,20 +55,21 @@ _NONFINITE = (
 )
 
 
-class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
+class _BaseMLP(StateMixin, SolversMixin, HoldOutMixin, BaseEstimator):
     """What MLPClassifier and MLPRegressor share: fit, partial_fit, the two solvers' drivers."""
+
+    def _validate_params(self) -> None:
+        # fit's check (scikit-learn's _fit_context calls it) is the rule a model file's
+        # arguments are read with: scikit-learn's constraint, then the native rule
+        plain_params(self)
 
     def _hidden(self) -> str:
         return "sigmoid" if self.activation == "logistic" else self.activation
 
     # ---------------------------------------------------------------- parameters
-    def _course_params(self, like: Any) -> list[tuple[Any, Any]]:
+    def _course_params(self, place: Any, host: bool) -> list[tuple[Any, Any]]:
         # coefs_ (fan_in, fan_out) → W (fan_out, fan_in), on the compute library
-        out = []
-        for c, b in zip(self.coefs_, self.intercepts_, strict=True):
-            w = bd.move_like(np.ascontiguousarray(bd.host(c).T), like)
-            out.append((w, bd.move_like(bd.host(b).reshape(-1, 1), like)))
-        return out
+        return bd.params_on(self.coefs_, self.intercepts_, place, host)
 
     def _store(self, params: list[tuple[Any, Any]], to_host: bool) -> None:
         move = bd.host if to_host else (lambda a: a)
@@ -107,16 +110,17 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- fit
     def _fit(self, X: Any, y: Any, sample_weight: Any = None, incremental: bool = False) -> Any:
-        sizes = self.hidden_layer_sizes
-        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-        if np.any(np.array(sizes) <= 0):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        sizes = list(check_param(type(self), "hidden_layer_sizes", self.hidden_layer_sizes))
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
-        place = bd.placement_of(X)
-        X, y = self._validate_input(X, y, incremental, reset=first_pass, place=place)
+        backend, on_host = bd.backend_for(X)
+        X, y = self._validate_input(X, y, incremental, reset=first_pass, host=on_host)
         n_samples, n_features = X.shape
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(bd.host(sample_weight), np.empty(n_samples))
+            if bd.backend_of(sample_weight) is not None:  # a library's array: to the host
+                sample_weight = bd.host(sample_weight)
+            sample_weight = _check_sample_weight(
+                sample_weight, np.empty(n_samples), ensure_non_negative=True
+            )
         y = np.asarray(y)
         if y.ndim == 1:
             y = y.reshape((-1, 1))
@@ -125,50 +129,33 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
         self._random_state = check_random_state(self.random_state)
         dtype = bd.float_dtype(X, self.dtype)
         if first_pass:
+            # refused before allocating: hidden_layer_sizes=(2**62,) names itself, not NumPy
+            check_fit_memory(layer_units, n_samples, dtype, self._batch(n_samples))
             self._initialize(y, layer_units, dtype)
         # the whole fit in the library's computing scope (JAX's float64 is per call): the
         # held-out arrays and L-BFGS's callbacks are made here, outside the driver's own scope
         with (
-            place.backend.adapter.computing(dtype),
+            backend.adapter.computing(dtype),
             np.errstate(over="ignore", invalid="ignore", divide="ignore"),
         ):
-            Xc = bd.to_course(X, place, dtype)
-            params = self._course_params(Xc)
+            Xc, place = bd.to_course(X, backend, on_host, dtype)
+            params = self._course_params(place, on_host)
             if self.solver in _STOCHASTIC:
                 params = self._fit_stochastic(Xc, y, sample_weight, params, incremental)
             else:
                 params = self._fit_lbfgs(Xc, y, sample_weight, params)
-            self._store(params, place.host)
+            self._store(params, on_host)
         if not all(np.isfinite(bd.host(a)).all() for a in [*self.coefs_, *self.intercepts_]):
             raise ValueError(_NONFINITE)
         return self
 
-    def _split(self, X: Any, y: np.ndarray, sw: Any) -> tuple:
-        if not self.early_stopping:
-            return X, y, sw, None, None, None
-        stratify = y if (self._is_classifier() and self.n_outputs_ == 1) else None
-        idx = np.arange(y.shape[0])
-        train, val = train_test_split(
-            idx,
-            random_state=self._random_state,
-            test_size=self.validation_fraction,
-            stratify=stratify,
-        )
-        if val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' or the size "
-                "of your dataset."
-            )
-
-        def take(a, i):
-            return bd.array_namespace(a).take(a, bd.move_like(i, a, keep_dtype=True), axis=1)
-
-        y_val = y[val]
-        if self._is_classifier():
-            y_val = self._label_binarizer.inverse_transform(y_val)
-        sw_train = None if sw is None else sw[train]
-        sw_val = None if sw is None else sw[val]
-        return take(X, train), y[train], sw_train, take(X, val), y_val, sw_val
+    def _batch(self, n_samples: int) -> int | None:
+        # the examples of one step (None: all of them, L-BFGS)
+        if self.solver not in _STOCHASTIC:
+            return None
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        return int(np.clip(self.batch_size, 1, n_samples))
 
     def _fit_stochastic(
         self, Xc: Any, y: np.ndarray, sw: Any, params: list, incremental: bool
@@ -182,16 +169,14 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True")
         X_train, y_train, sw_train, X_val, y_val, sw_val = self._split(Xc, y, sw)
         n_samples = y_train.shape[0]
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn(
-                    "Got `batch_size` less than 1 or larger than sample size. It is going to "
-                    "be clipped",
-                    stacklevel=3,
-                )
-            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+        if self.batch_size != "auto" and self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. It is going to "
+                "be clipped",
+                stacklevel=3,
+            )
+        batch_size = self._batch(n_samples)
+        self._continue_record()
         # the count and best value go on over warm starts and partial_fit, as scikit-learn's
         stall = self._new_stall()
         stall.tol, stall.n_iter_no_change = self.tol, self.n_iter_no_change
@@ -256,6 +241,23 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
         # scikit-learn's tests set up a model by hand, this count included
         self._new_stall().count = int(count)
 
+    def _continue_record(self) -> None:
+        # the stochastic solvers' record after a fit that kept none (L-BFGS, a model file) or
+        # followed another quantity (early stopping turned on or off since): start afresh
+        # what is missing, as a first fit would
+        if getattr(self, "loss_curve_", None) is None:
+            self.loss_curve_ = []
+        if self._new_stall().higher != bool(self.early_stopping):
+            del self._stall
+            self._new_stall()
+            if self.early_stopping:
+                self.best_validation_score_ = -np.inf
+            else:
+                self.best_loss_ = np.inf
+        if self.early_stopping and getattr(self, "validation_scores_", None) is None:
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+
     def _new_stall(self) -> Stall:
         if not hasattr(self, "_stall"):
             self._stall = Stall(
@@ -263,57 +265,25 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
             )
         return self._stall
 
-    def _held_out(self, X_val: Any, y_val: Any, sw_val: Any) -> Any:
-        """Early stopping's score: scored on the device, inside compiled loops, where the
-        driver's :class:`HeldOut` computes it (accuracy of one label per example, R² of
-        identity outputs); multilabel and Poisson score on the host."""
-        if (
-            self._is_classifier() and self.n_outputs_ > 1 and self.out_activation_ != "softmax"
-        ) or (self.out_activation_ == "exp"):
-            return lambda params: self._score_course(X_val, y_val, sw_val, params)
-        like = X_val
-        if self._is_classifier():
-            truth = bd.move_like(
-                np.searchsorted(self.classes_, y_val).astype(np.int32), like, keep_dtype=True
-            )
-            kind = "accuracy"
-        else:
-            truth = bd.move_like(
-                np.asarray(y_val, dtype=np.float64).reshape(len(y_val), -1).T, like
-            )
-            kind = "r2"
-        weights = None if sw_val is None else bd.move_like(np.asarray(sw_val, np.float64), like)
-        return HeldOut(X_val, truth, weights, kind=kind, hidden=self._hidden())
-
-    def _score_course(self, Xc: Any, y: Any, sw: Any, params: list) -> float:
-        out = bd.host(
-            network.predict_output(
-                Xc, params, hidden=self._hidden(), output=OUTPUT[self.out_activation_]
-            )
-        ).T
-        if not np.isfinite(out).all():
-            return math.nan
-        return float(self._score_function(y, self._decode(out), sample_weight=sw))
-
     # ---------------------------------------------------------------- predict
     def _forward_pass_fast(self, X: Any, check_input: bool = True) -> Any:
-        place = bd.placement_of(X)
+        backend, on_host = bd.backend_for(X)
         if check_input:
-            if place.host:
+            if on_host:
                 X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
             else:
                 bd.check_library_X(self, X, reset=False)
         dtype = bd.numpy_dtype(self.coefs_[0].dtype)
         # in the library's computing scope, as fit ran (JAX's float64 is per call)
-        with place.backend.adapter.computing(dtype):
-            Xc = bd.to_course(X, place, dtype)
+        with backend.adapter.computing(dtype):
+            Xc, place = bd.to_course(X, backend, on_host, dtype)
             out = network.predict_output(
                 Xc,
-                self._course_params(Xc),
+                self._course_params(place, on_host),
                 hidden=self._hidden(),
                 output=OUTPUT[self.out_activation_],
             )
-            return bd.host(out).T if place.host else out.T
+            return bd.host(out).T if on_host else out.T
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
         """Fit the model to data matrix X and target(s) y.
@@ -343,8 +313,8 @@ class _BaseMLP(StateMixin, SolversMixin, BaseEstimator):
             )
         return True
 
-    def _validate_library(self, X: Any, y: Any, reset: bool, place: bd.Placement) -> tuple:
-        if place.host:
+    def _validate_library(self, X: Any, y: Any, reset: bool, host: bool) -> tuple:
+        if host:
             return validate_data(
                 self,
                 X,
@@ -428,6 +398,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 setattr(self, name, value)
 
     loss = "log_loss"
+    _stores_classes = True
 
     def _is_classifier(self) -> bool:
         return True
@@ -442,12 +413,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             out = out.ravel()
         return self._label_binarizer.inverse_transform(out)
 
-    def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool, place: Any) -> tuple:
-        X, y = self._validate_library(X, y, reset, place)
+    def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool, host: bool) -> tuple:
+        X, y = self._validate_library(X, y, reset, host)
         if y.ndim == 2 and y.shape[1] == 1:
             from sklearn.utils.validation import column_or_1d
 
             y = column_or_1d(y, warn=True)
+        check_indicator(y)
         if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer()
             self._label_binarizer.fit(y)
@@ -504,6 +476,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def _partial_fit(self, X: Any, y: Any, sample_weight: Any, classes: Any) -> Any:
+        if classes is not None and np.ndim(classes) != 1:
+            raise ValueError(
+                f"classes must be a 1-D list of the labels, got an array of shape "
+                f"{np.shape(classes)}: {classes!r:.80}"
+            )
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             if type_of_target_is_multilabel(y):
@@ -624,8 +601,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def _decode(self, out: np.ndarray) -> np.ndarray:
         return out.ravel() if out.shape[1] == 1 else out
 
-    def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool, place: Any) -> tuple:
-        X, y = self._validate_library(X, y, reset, place)
+    def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool, host: bool) -> tuple:
+        X, y = self._validate_library(X, y, reset, host)
+        check_numeric(y)
         if y.ndim == 2 and y.shape[1] == 1:
             from sklearn.utils.validation import column_or_1d
 

@@ -46,6 +46,12 @@ class SolversMixin:
                 convergence_warning(),
                 stacklevel=3,
             )
+        if not np.isfinite(result.loss):
+            # the stochastic solvers' divergence error: X or y too large for the dtype
+            raise ValueError(
+                f"The loss is not finite ({result.loss}): the input data (X or y) may contain "
+                "values too large for the training dtype and need to be preprocessed."
+            )
         self.n_iter_ = min(result.n_iter, self.max_iter)
         self.loss_ = result.loss
         return result.params
@@ -55,8 +61,9 @@ class SolversMixin:
 
         The buffers scikit-learn passes after ``sample_weight`` are not needed here.
         """
-        Xc = bd.to_course(X, bd.placement_of(X), bd.numpy_dtype(self.coefs_[0].dtype))
-        like = self._course_params(Xc)
+        backend, on_host = bd.backend_for(X)
+        Xc, place = bd.to_course(X, backend, on_host, bd.numpy_dtype(self.coefs_[0].dtype))
+        like = self._course_params(place, on_host)
         Y = bd.targets_like(np.asarray(y).reshape(X.shape[0], -1), Xc)
         cost, grads = network.cost_and_gradients(
             Xc,
