@@ -15,7 +15,15 @@ import numpy as np
 from nnbackend._arrays import array_namespace
 from nnbackend.backends import asarray, materialize, to_numpy
 from nnbackend.core import activations, losses, network
-from nnbackend.course._checks import check_inputs, columns, label_rows, positive_size
+from nnbackend.course._checks import (
+    binary_labels,
+    check_inputs,
+    columns,
+    iterations,
+    label_rows,
+    learning_rate_check,
+    two_layer_sizes,
+)
 from nnbackend.course._checks import layer_dims as _layer_dims  # an argument's name here
 from nnbackend.course._common import (
     as_dict,
@@ -68,7 +76,9 @@ def _check_activation(activation: str) -> None:
 def _model_labels(X: Array, Y: Array, n_x: int, n_y: int) -> Array:
     # X must fit the first layer and Y the last, before any parameter is drawn
     m = check_inputs(X, n_x, what="layers_dims[0] says")
-    return label_rows(match(Y, X), m, rows=n_y)
+    Y = label_rows(match(Y, X), m, rows=n_y)
+    binary_labels(Y)
+    return Y
 
 
 def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int | None = 1) -> dict[str, Array]:
@@ -90,8 +100,7 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int | None = 1) ->
     parameters : dict
         ``W1``, ``b1``, ``W2``, ``b2`` on the active backend.
     """
-    sizes = [positive_size(n, name) for n, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y"))]
-    return to_dict(legacy_parameters(sizes, seed, "small"))
+    return to_dict(legacy_parameters(two_layer_sizes(n_x, n_h, n_y), seed, "small"))
 
 
 def initialize_parameters_deep(layer_dims: list[int], seed: int | None = 3) -> dict[str, Array]:
@@ -289,12 +298,14 @@ def update_parameters(
     grads : dict
         From :func:`L_model_backward`.
     learning_rate : float
+        Finite and > 0.
 
     Returns
     -------
     parameters : dict
         New arrays; the ones passed in are left as they were.
     """
+    learning_rate_check(learning_rate)
     return updated_parameters(params, grads, learning_rate)
 
 
@@ -348,7 +359,9 @@ def two_layer_model(
     Y : array of shape (1, m)
     layers_dims : (n_x, n_h, n_y)
     learning_rate : float, default 0.0075
+        Finite and > 0.
     num_iterations : int, default 3000
+        At least 0; 0 trains nothing.
     print_cost : bool, default False
         Print the cost every 100 iterations.
 
@@ -358,6 +371,8 @@ def two_layer_model(
     costs : list of 0-d arrays
         The cost when i % 100 == 0, each as :func:`compute_cost` returns it.
     """
+    learning_rate_check(learning_rate)
+    num_iterations = iterations(num_iterations)
     X = as_float_array(X)
     n_x, n_h, n_y = _layer_dims(layers_dims, "layers_dims", length=3)
     Y = _model_labels(X, Y, n_x, n_y)
@@ -383,7 +398,9 @@ def L_layer_model(
     Y : array of shape (1, m)
     layers_dims : list of int
     learning_rate : float, default 0.0075
+        Finite and > 0.
     num_iterations : int, default 3000
+        At least 0; 0 trains nothing.
     print_cost : bool, default False
 
     Returns
@@ -392,6 +409,8 @@ def L_layer_model(
     costs : list of 0-d arrays
         The cost when i % 100 == 0, each as :func:`compute_cost` returns it.
     """
+    learning_rate_check(learning_rate)
+    num_iterations = iterations(num_iterations)
     X = as_float_array(X)
     dims = _layer_dims(layers_dims, "layers_dims")
     Y = _model_labels(X, Y, dims[0], dims[-1])

@@ -14,7 +14,16 @@ from nnbackend._arrays import array_namespace
 from nnbackend.backends import asarray
 from nnbackend.core import activations, losses, network
 from nnbackend.core.spec import NetworkSpec
-from nnbackend.course._checks import check_inputs, columns, label_rows, positive_size
+from nnbackend.course._checks import (
+    binary_labels,
+    check_inputs,
+    columns,
+    iterations,
+    label_rows,
+    learning_rate_check,
+    positive_size,
+    two_layer_sizes,
+)
 from nnbackend.course._common import (
     as_float_array,
     computing_in_their_library,
@@ -95,8 +104,7 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int | None = 2) ->
         ``W1`` (n_h, n_x), ``b1`` (n_h, 1), ``W2`` (n_y, n_h), ``b2`` (n_y, 1), on the active
         backend.
     """
-    sizes = [positive_size(n, name) for n, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y"))]
-    return to_dict(legacy_parameters(sizes, seed, "small"))
+    return to_dict(legacy_parameters(two_layer_sizes(n_x, n_h, n_y), seed, "small"))
 
 
 def forward_propagation(X: Array, parameters: dict[str, Array]) -> tuple[Array, dict[str, Array]]:
@@ -186,12 +194,14 @@ def update_parameters(
     parameters : dict
     grads : dict
     learning_rate : float, default 1.2
+        Finite and > 0.
 
     Returns
     -------
     parameters : dict
         New arrays; the ones passed in are left as they were.
     """
+    learning_rate_check(learning_rate)
     return updated_parameters(parameters, grads, learning_rate)
 
 
@@ -220,6 +230,7 @@ def nn_model(
     n_h : int
         Hidden units.
     num_iterations : int, default 10000
+        At least 0; 0 trains nothing.
     print_cost : bool, default False
         Print the cost every 1000 iterations.
     seed : int or None, default 2
@@ -232,9 +243,12 @@ def nn_model(
     """
     X = as_float_array(X)
     n_h = positive_size(n_h, "n_h")
+    num_iterations = iterations(num_iterations)
     Y = label_rows(match(Y, X), columns(X, "X"), rows=None)
+    binary_labels(Y)
     n_x, _, n_y = layer_sizes(X, Y)
-    parameters = to_dict(legacy_parameters([n_x, n_h, n_y], seed, "small"), like=X)
+    dims = two_layer_sizes(n_x, n_h, n_y)
+    parameters = to_dict(legacy_parameters(dims, seed, "small"), like=X)
 
     def report(iteration: int, cost: float) -> None:
         if print_cost and iteration % 1000 == 0:
