@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import csv
 import math
+import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -125,7 +127,8 @@ def read_table(
         names, columns, label = reader(file, target, where)
     except UsageError:
         raise
-    except (OSError, ValueError, EOFError) as exc:  # unreadable, corrupt or truncated
+    # unreadable, corrupt or truncated: what NumPy, zipfile and zlib raise on a damaged file
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise UsageError(f"{where} cannot be read as {suffix}: {exc}") from None
     if not columns or len(columns[0]) == 0:
         raise UsageError(f"{where} holds no samples: expected at least one row")
@@ -239,7 +242,8 @@ def _npy(file: Path, target: str | None, where: str) -> Columns:
 
 def _npz(file: Path, target: str | None, where: str) -> Columns:
     _check_magic(file, b"PK", where, ".npz (zip)")
-    with np.load(file, allow_pickle=False) as archive:
+    # our own handle: np.load leaves the one it opens unclosed when the zip is damaged
+    with open(file, "rb") as fh, np.load(fh, allow_pickle=False) as archive:
         arrays = {key: archive[key] for key in archive.files}
     keys = list(arrays)
     if target is not None and target not in arrays:
