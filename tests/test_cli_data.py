@@ -87,3 +87,19 @@ def test_a_folder_as_data_through_the_real_command(tmp_path):
     )
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "is a folder" in result.stderr
+
+
+def test_a_binary_file_named_csv_is_named_as_no_text(tmp_path, capsys, no_training):
+    path = tmp_path / "garbage.csv"
+    path.write_bytes(b"\x00\x01\x02\xc3\xbf" * 50)
+    status, out, err = _run(["train", "--data", str(path), "--target", "label"], capsys)
+    _one_line(status, out, err, repr(str(path)), "is not a text CSV file", "NUL bytes")
+
+
+def test_an_unknown_target_lists_a_long_header_briefly(tmp_path, capsys, no_training):
+    names = [f"c{i}" + "x" * 60 for i in range(30)]
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(names) + "\n" + ",".join(["1"] * 30) + "\n")
+    status, out, err = _run(["train", "--data", str(path), "--target", "label"], capsys)
+    _one_line(status, out, err, "'label' is not a column", "'c0" + "x" * 38 + "'...", "10 more")
+    assert len(err) < 1200

@@ -155,10 +155,23 @@ def _pick(names: Sequence[str], target: str | None, where: str) -> int | None:
         return None
     if target in names:
         return list(names).index(target)
+    shown = ", ".join(_short(name) for name in names[:_MAX_NAMES])
+    more = f" (and {len(names) - _MAX_NAMES} more)" if len(names) > _MAX_NAMES else ""
     raise UsageError(
-        f"argument --target: {target!r} is not a column of {where.split(': ', 1)[1]}: "
-        f"expected one of {', '.join(map(repr, names))}"
+        f"argument --target: {_short(target)} is not a column of {where.split(': ', 1)[1]}: "
+        f"expected one of {shown}{more}"
     )
+
+
+_MAX_NAMES = 20
+_MAX_NAME_CHARS = 40
+
+
+def _short(name: str) -> str:
+    # a header of thousands of columns, or a binary file's first line, stays readable
+    if len(name) <= _MAX_NAME_CHARS:
+        return repr(name)
+    return repr(name[:_MAX_NAME_CHARS]) + "..."
 
 
 def _split(names: list[str], columns: list[Any], index: int | None) -> Columns:
@@ -173,6 +186,8 @@ def _csv(file: Path, target: str | None, where: str) -> Columns:
         rows = list(csv.reader(fh))
     if not rows:
         raise UsageError(f"{where} is empty: expected a header row naming the columns")
+    if any("\x00" in cell for cell in rows[0]):
+        raise UsageError(f"{where} is not a text CSV file: its first line holds NUL bytes")
     header = [name.strip() for name in rows[0]]
     body = [row for row in rows[1:] if row]  # a blank line is no sample
     for number, row in enumerate(body, start=2):
