@@ -140,3 +140,29 @@ def test_labels_outside_zero_and_one_are_refused(numpy_backend, call, name):
     X, Y = _case()
     with pytest.raises(ValueError, match=rf"^{name} holds values from .*: expected labels 0 or 1"):
         call(X, Y)
+
+
+@pytest.mark.parametrize(("cost", "name"), [(sn.compute_cost, "A2"), (dn.compute_cost, "AL")])
+@pytest.mark.parametrize("value", [2.0, -0.5, np.nan])
+def test_costs_refuse_outputs_that_are_no_probabilities(numpy_backend, cost, name, value):
+    _, Y = _case()
+    A = np.full((1, 40), 0.5)
+    A[0, 3] = value
+    with pytest.raises(ValueError, match=rf"^{name} holds values .*: expected probabilities"):
+        cost(A, Y)
+    A[0, 3] = 0.0  # the ends of [0, 1] are probabilities
+    assert np.isfinite(float(cost(A, Y)))
+
+
+def test_predictions_from_nan_parameters_are_refused(numpy_backend):
+    X, Y = _case()
+    shallow = sn.initialize_parameters(2, 3, 1)
+    shallow["W1"] = np.full((3, 2), np.nan)
+    with pytest.raises(ValueError, match="output holds NaN or infinite values: X or the param"):
+        sn.predict(shallow, X)
+    deep = dn.initialize_parameters_deep([2, 3, 1])
+    deep["b2"] = np.full((1, 1), np.nan)
+    with pytest.raises(ValueError, match="output holds NaN or infinite values"):
+        dn.predict(X, Y, deep)
+    with pytest.raises(ValueError, match="X, w or b hold NaN"):
+        lr.predict(np.zeros((2, 1)), float("nan"), X)

@@ -157,13 +157,35 @@ def binary_labels(Y: Array, name: str = "Y") -> None:
     The course's cross-entropy reads Y as the probability of class 1: a label 2 or -1 gives a
     cost and gradients of nothing, without an error. One pass over Y, before training.
     """
-    xp = array_namespace(Y)
-    inside = xp.all((Y >= 0) & (Y <= 1))
-    if not bool(inside):
-        low, high = float(xp.min(Y)), float(xp.max(Y))
+    _in_unit_interval(Y, name, "labels 0 or 1 (or probabilities in [0, 1])")
+
+
+def probabilities(A: Array, name: str) -> None:
+    """Refuse an output layer's activations outside [0, 1] (or NaN), naming ``name``.
+
+    The cost clips them into (0, 1), so an AL of 2 would give a finite cost of nothing.
+    """
+    _in_unit_interval(A, name, "probabilities in [0, 1], the sigmoid's output")
+
+
+def _in_unit_interval(A: Array, name: str, expected: str) -> None:
+    xp = array_namespace(A)
+    if not bool(xp.all((A >= 0) & (A <= 1))):
+        low, high = float(xp.min(A)), float(xp.max(A))
+        raise ValueError(f"{name} holds values from {low:g} to {high:g}: expected {expected}")
+
+
+def finite_output(A: Array, inputs: str) -> None:
+    """Refuse a forward pass that gave NaN or infinity, naming where it came from.
+
+    Predictions compare the output with 0.5, which NaN never passes: NaN parameters would
+    predict class 0 everywhere, without an error.
+    """
+    xp = array_namespace(A)
+    if not bool(xp.all(xp.isfinite(A))):
         raise ValueError(
-            f"{name} holds values from {low:g} to {high:g}: expected labels 0 or 1 (or "
-            "probabilities in [0, 1])"
+            f"the network's output holds NaN or infinite values: {inputs} hold NaN or "
+            "infinite values, so there is nothing to predict from"
         )
 
 

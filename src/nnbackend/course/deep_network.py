@@ -19,9 +19,11 @@ from nnbackend.course._checks import (
     binary_labels,
     check_inputs,
     columns,
+    finite_output,
     iterations,
     label_rows,
     learning_rate_check,
+    probabilities,
     two_layer_sizes,
 )
 from nnbackend.course._checks import layer_dims as _layer_dims  # an argument's name here
@@ -205,6 +207,7 @@ def compute_cost(AL: Array, Y: Array) -> Array:
     """
     xp = array_namespace(AL)
     Y = label_rows(match(Y, AL), columns(AL, "AL"), rows=int(AL.shape[0]), of="AL")
+    probabilities(AL, "AL")
     return squeeze_cost(losses.binary_cross_entropy(AL, Y, xp=xp), xp)
 
 
@@ -436,6 +439,7 @@ def predict(X: Array, y: Array, parameters: dict[str, Array]) -> Array:
     X = on_parameters(X, from_dict(parameters)[0][0])
     xp = array_namespace(X)
     probas, _ = L_model_forward(X, parameters)
+    finite_output(probas, "X or the parameters")
     m = X.shape[1]
     y = label_rows(match(y, X), m, "y", rows=int(probas.shape[0]))
     p = xp.astype(probas > 0.5, X.dtype)

@@ -19,6 +19,7 @@ from nnbackend.core import activations, network
 from nnbackend.core.initializers import move_like
 from nnbackend.course._checks import (
     binary_labels,
+    finite_output,
     iterations,
     label_rows,
     learning_rate_check,
@@ -239,6 +240,7 @@ def predict(w: Array, b: Any, X: Array) -> Array:
     w = match(w, X)
     xp = array_namespace(X)
     A = network.predict_output(X, [(w.T, _bias_array(b, X))], output="sigmoid", xp=xp)
+    finite_output(A, "X, w or b")
     return xp.astype(A > 0.5, X.dtype)
 
 

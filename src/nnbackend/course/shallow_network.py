@@ -18,10 +18,12 @@ from nnbackend.course._checks import (
     binary_labels,
     check_inputs,
     columns,
+    finite_output,
     iterations,
     label_rows,
     learning_rate_check,
     positive_size,
+    probabilities,
     two_layer_sizes,
 )
 from nnbackend.course._common import (
@@ -147,6 +149,7 @@ def compute_cost(A2: Array, Y: Array) -> float:
         test checks ``type(cost) == float`` (Weeks 2 and 4 keep a 0-d array instead).
     """
     Y = label_rows(match(Y, A2), columns(A2, "A2"), rows=int(A2.shape[0]), of="A2")
+    probabilities(A2, "A2")
     return float(losses.binary_cross_entropy(A2, Y))
 
 
@@ -291,6 +294,7 @@ def predict(parameters: dict[str, Array], X: Array) -> Array:
         0.0 or 1.0, in the parameters' float dtype and library.
     """
     A2, _ = forward_propagation(X, parameters)
+    finite_output(A2, "X or the parameters")
     xp = array_namespace(A2)
     return xp.astype(A2 > 0.5, A2.dtype)
 
