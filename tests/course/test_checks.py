@@ -166,3 +166,31 @@ def test_predictions_from_nan_parameters_are_refused(numpy_backend):
         dn.predict(X, Y, deep)
     with pytest.raises(ValueError, match="X, w or b hold NaN"):
         lr.predict(np.zeros((2, 1)), float("nan"), X)
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda X, Y: sn.nn_model(X, Y, 10**7, num_iterations=5), "n_h=10000000"),
+        (
+            lambda X, Y: dn.L_layer_model(X, Y, [2, 10**7, 1], num_iterations=5),
+            "layers_dims=[2, 10000000, 1]",
+        ),
+        (
+            lambda X, Y: dn.two_layer_model(X, Y, (2, 10**7, 1), num_iterations=5),
+            "layers_dims=[2, 10000000, 1]",
+        ),
+    ],
+)
+def test_training_that_cannot_fit_in_memory_is_refused_before_drawing(
+    numpy_backend, monkeypatch, call, argument
+):
+    from nnbackend.estimators import memory
+
+    monkeypatch.setattr(memory, "available_memory_bytes", lambda: 2**30)
+    X, Y = _case()
+    state = np.random.get_state()[1].copy()
+    with pytest.raises(ValueError, match=r"too large for this machine.*1\.0 GiB of memory") as info:
+        call(X, Y)
+    assert argument in str(info.value) and "mini-batches" not in str(info.value)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)

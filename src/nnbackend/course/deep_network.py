@@ -30,6 +30,7 @@ from nnbackend.course._checks import layer_dims as _layer_dims  # an argument's 
 from nnbackend.course._common import (
     as_dict,
     as_float_array,
+    check_training_memory,
     compiled_descent,
     computing_in_their_library,
     from_dict,
@@ -379,6 +380,7 @@ def two_layer_model(
     X = as_float_array(X)
     n_x, n_h, n_y = _layer_dims(layers_dims, "layers_dims", length=3)
     Y = _model_labels(X, Y, n_x, n_y)
+    check_training_memory([n_x, n_h, n_y], X, layers_dims=[n_x, n_h, n_y])
     parameters = to_dict(legacy_parameters([n_x, n_h, n_y], 1, "small"), like=X)
     return _train(X, Y, parameters, learning_rate, num_iterations, print_cost)
 
@@ -417,6 +419,7 @@ def L_layer_model(
     X = as_float_array(X)
     dims = _layer_dims(layers_dims, "layers_dims")
     Y = _model_labels(X, Y, dims[0], dims[-1])
+    check_training_memory(dims, X, layers_dims=dims)
     parameters = to_dict(legacy_parameters(dims, 1, "xavier"), like=X)
     return _train(X, Y, parameters, learning_rate, num_iterations, print_cost)
 

@@ -28,6 +28,7 @@ from nnbackend.course._checks import (
 )
 from nnbackend.course._common import (
     as_float_array,
+    check_training_memory,
     computing_in_their_library,
     from_dict,
     legacy_parameters,
@@ -251,6 +252,7 @@ def nn_model(
     binary_labels(Y)
     n_x, _, n_y = layer_sizes(X, Y)
     dims = two_layer_sizes(n_x, n_h, n_y)
+    check_training_memory(dims, X, n_h=n_h)
     parameters = to_dict(legacy_parameters(dims, seed, "small"), like=X)
 
     def report(iteration: int, cost: float) -> None:
