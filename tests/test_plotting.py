@@ -160,3 +160,62 @@ def test_print_mislabeled_images_shows_each_wrong_image_and_leaves_rcparams_alon
     assert plotting.print_mislabeled_images(classes, X, y, y) == []
     with pytest.raises(ValueError, match="square RGB images"):
         plotting.print_mislabeled_images(classes, X[:-1], y, p)
+
+
+@pytest.mark.parametrize(
+    ("resolution", "error", "message"),
+    [
+        (10**9, ValueError, r"resolution=1000000000 is too large: .* over the cap of 8\.0 GiB"),
+        (1, ValueError, r"resolution=1 is not valid: expected an int >= 2"),
+        (-1, ValueError, r"resolution=-1 is not valid: expected an int >= 2"),
+        (2.5, TypeError, r"resolution=2.5 is not valid: expected an int >= 2"),
+        ("x", TypeError, r"resolution='x' is not valid: expected an int >= 2"),
+    ],
+)
+def test_a_bad_resolution_is_refused_before_the_grid_is_made(
+    numpy_backend, resolution, error, message
+):
+    from nnbackend import plotting
+
+    X = np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 2.0]])
+    called = []
+    with pytest.raises(error, match=message):
+        plotting.plot_decision_boundary(
+            lambda rows: called.append(rows) or rows[:, 0] > 0,
+            X,
+            np.array([[0, 1, 1]]),
+            resolution=resolution,
+        )
+    assert not called
+
+
+@pytest.mark.parametrize(
+    "plot",
+    [
+        lambda plotting: plotting.plot_costs([1.0, 0.5], ax="ax"),
+        lambda plotting: plotting.plot_loss_curve(
+            type("Fitted", (), {"loss_curve_": [1.0, 0.5]})(), ax="ax"
+        ),
+    ],
+)
+def test_an_ax_that_is_no_axes_is_named(numpy_backend, plot):
+    from nnbackend import plotting
+
+    with pytest.raises(TypeError, match=r"ax='ax' is not valid: expected a matplotlib Axes"):
+        plot(plotting)
+
+
+@pytest.mark.parametrize(
+    ("costs", "error", "message"),
+    [
+        ([], ValueError, "costs is empty: expected at least one cost"),
+        (["a"], TypeError, "costs must hold numbers"),
+        ({"a": 1}, TypeError, "costs must be a sequence of numbers .*got dict"),
+        ("0.5", TypeError, "costs must be a sequence of numbers .*got str"),
+    ],
+)
+def test_plot_costs_refuses_what_holds_no_cost(numpy_backend, costs, error, message):
+    from nnbackend import plotting
+
+    with pytest.raises(error, match=message):
+        plotting.plot_costs(costs)

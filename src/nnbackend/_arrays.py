@@ -13,14 +13,18 @@ import array_api_compat
 import numpy as np
 
 __all__ = [
+    "MAX_ALLOCATION_BYTES",
     "Array",
     "array_namespace",
+    "check_allocation",
     "dtype_name",
     "exp_bound",
+    "format_bytes",
     "matmul_nt",
     "matmul_tn",
     "numpy_dtype",
     "reduce_sum",
+    "short_int",
     "total_sum",
 ]
 
@@ -198,3 +202,76 @@ def exp_bound(dtype: Any, xp: ModuleType) -> float:
     if bound is None:
         bound = _EXP_BOUND[key] = float(math.floor(math.log(float(xp.finfo(dtype).max))))
     return bound
+
+
+MAX_ALLOCATION_BYTES = 2**33
+"""The most one call that makes arrays from a size argument may allocate: 8 GiB.
+
+A data-set generator, a course initializer or a plot's grid computes what a call would take
+from its sizes and refuses more than this before allocating anything, naming the argument: a
+size such as ``n_samples=10**12`` used to end, minutes later, in NumPy's ``MemoryError`` (or
+in the system killing the process). The cap is far above any course or benchmark problem; a
+program that really needs more can raise it (``nnbackend._arrays.MAX_ALLOCATION_BYTES``).
+"""
+
+
+def short_int(n: int) -> str:
+    """``n`` for a message: in full up to 15 digits, else its first digits and exponent.
+
+    Computed on the digits, so that an int of hundreds of digits (10**400) does not overflow
+    a float.
+    """
+    digits = str(n)
+    if len(digits) <= 15:
+        return digits
+    return f"{digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
+
+
+def format_bytes(n: int) -> str:
+    """``n`` bytes in binary units (``"18.6 GiB"``); past 2**80, in powers of ten.
+
+    Parameters
+    ----------
+    n : int
+        Any size (Python ints do not overflow).
+
+    Returns
+    -------
+    str
+    """
+    for unit, scale in (("EiB", 2**60), ("PiB", 2**50), ("TiB", 2**40), ("GiB", 2**30)):
+        if n >= scale:
+            if n >= scale * 2**20 and unit == "EiB":
+                return f"{short_int(n)} bytes"
+            return f"{n / scale:.1f} {unit}"
+    for unit, scale in (("MiB", 2**20), ("KiB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def check_allocation(setting: str, nbytes: int, what: str) -> None:
+    """Refuse, before allocating, a call whose arrays would take more than the cap.
+
+    Parameters
+    ----------
+    setting : str
+        The argument and its value as the caller wrote them (``"n_samples=1000000000000"``).
+    nbytes : int
+        What the call would allocate, computed from its sizes with Python ints (no overflow).
+    what : str
+        What those bytes are, for the message (``"X of shape (n_samples, 2)"``).
+
+    Raises
+    ------
+    ValueError
+        Naming ``setting``, the bytes it needs and the cap, :data:`MAX_ALLOCATION_BYTES`.
+    """
+    cap = MAX_ALLOCATION_BYTES
+    if nbytes <= cap:
+        return
+    raise ValueError(
+        f"{setting} is too large: {what} would take {format_bytes(nbytes)}, over the cap of "
+        f"{format_bytes(cap)} that one call may allocate (MAX_ALLOCATION_BYTES): expected a "
+        "smaller value"
+    )

@@ -212,12 +212,23 @@ def _resolve(args: argparse.Namespace) -> list[str]:
     -------
     list of str
         One warning per option that was given but has no effect.
+
+    Raises
+    ------
+    UsageError
+        When ``--data`` names a folder and no ``--dataset`` says what it holds.
     """
     ignored = []
     if args.dataset is None:
-        # a file (not a folder) given to --data is the user's own table
-        names_file = args.data is not None and not Path(args.data).is_dir()
-        args.dataset = "table" if names_file else "planar"
+        # a file (not a folder) given to --data is the user's own table; a folder names no
+        # data set (training on the flower instead would answer another question)
+        if args.data is not None and Path(args.data).is_dir():
+            raise _UsageError(
+                f"argument --data: {args.data!r} is a folder: expected a table file ending in "
+                f"{', '.join(TABLE_SUFFIXES)}, or --dataset catvnoncat with the folder holding "
+                f"{' and '.join(CAT_FILES)}"
+            )
+        args.dataset = "table" if args.data is not None else "planar"
     if args.target is not None and args.dataset != "table":
         ignored.append(f"--target is ignored with --dataset {args.dataset} (it has its labels)")
     if args.model == "logistic":

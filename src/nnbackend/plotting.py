@@ -19,6 +19,7 @@ inside each function, so importing this module stays cheap and works without it.
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import sys
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from nnbackend._arrays import check_allocation, short_int
 from nnbackend.backends import to_numpy
 
 __all__ = [
@@ -83,6 +85,14 @@ def _target(path: PathLike | None) -> Path | None:
 def _axes(ax: Any, target: Path | None, figsize: tuple[float, float]) -> Any:
     """Where a plot draws: ``ax``, else a figure of its own for a file, else the current axes."""
     if ax is not None:
+        from matplotlib.axes import Axes
+
+        # anything else would fail inside matplotlib, naming neither ax nor the plot
+        if not isinstance(ax, Axes):
+            raise TypeError(
+                f"ax={ax!r} is not valid: expected a matplotlib Axes (such as the ax of "
+                f"fig, ax = plt.subplots()) or None, got {type(ax).__name__}"
+            )
         return ax
     if target is not None:
         session = sys.modules.get("matplotlib.pyplot")
@@ -133,6 +143,8 @@ def plot_loss_curve(model: Any, path: PathLike | None = None, ax: Any = None) ->
     ------
     ValueError
         When the model is not fitted, or ``path`` is a folder or has no image suffix.
+    TypeError
+        When ``ax`` is not a matplotlib Axes.
     """
     if not hasattr(model, "loss_curve_"):
         raise ValueError("model has no loss_curve_: fit it first")
@@ -169,15 +181,58 @@ def plot_costs(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    TypeError
+        When ``costs`` holds anything but numbers, or ``ax`` is not an Axes.
+    ValueError
+        When ``costs`` is empty, or ``path`` is a folder or has no image suffix.
     """
     target = _target(path)
-    values = np.array([to_numpy(c) for c in costs], dtype=float).ravel()
+    values = _cost_values(costs)
     ax = _axes(ax, target, (6, 4))
     ax.plot(values)
     ax.set_ylabel("cost")
     ax.set_xlabel("iterations (per hundreds)")
     _title(ax, "Learning rate =" + str(learning_rate))
     return _finish(ax, target)
+
+
+def _cost_values(costs: Any) -> np.ndarray:
+    """The costs as a flat float array, else an error naming ``costs``."""
+    if isinstance(costs, str | bytes | dict) or not hasattr(costs, "__iter__"):
+        raise TypeError(
+            f"costs must be a sequence of numbers (the costs a training returns), got "
+            f"{type(costs).__name__}"
+        )
+    try:
+        values = np.array([to_numpy(c) for c in costs], dtype=float).ravel()
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"costs must hold numbers (the costs a training returns): {exc}") from None
+    if values.size == 0:
+        raise ValueError("costs is empty: expected at least one cost to plot")
+    return values
+
+
+def _grid_size(resolution: Any) -> int:
+    """``resolution`` checked: an int >= 2 whose grid of resolution² points fits the cap."""
+    if isinstance(resolution, bool) or not isinstance(resolution, numbers.Integral):
+        raise TypeError(
+            f"resolution={resolution!r} is not valid: expected an int >= 2 (grid points per "
+            f"axis), got {type(resolution).__name__}"
+        )
+    if resolution < 2:
+        raise ValueError(
+            f"resolution={resolution!r} is not valid: expected an int >= 2 (grid points per axis)"
+        )
+    # the grid's two coordinates, its rows (n, 2) and the class codes: 4 float64 per point
+    check_allocation(
+        f"resolution={short_int(int(resolution))}",
+        32 * int(resolution) ** 2,
+        "the grid of resolution² points",
+    )
+    return int(resolution)
 
 
 def _course_layout(X: np.ndarray, y: np.ndarray) -> bool:
@@ -252,7 +307,8 @@ def plot_decision_boundary(
     ax : matplotlib Axes, optional
         Draw into it. Without ``ax`` and ``path``, pyplot's current axes.
     resolution : int, default 300
-        Grid points per axis.
+        Grid points per axis, at least 2; the grid may take at most
+        :data:`nnbackend._arrays.MAX_ALLOCATION_BYTES` (8 GiB, a resolution up to 16384).
 
     Returns
     -------
@@ -263,10 +319,13 @@ def plot_decision_boundary(
     ------
     ValueError
         When the shapes do not describe points in a plane, the model returns a wrong number
-        of labels, or ``path`` is a folder or has no image suffix.
+        of labels, ``path`` is a folder or has no image suffix, or ``resolution`` is below 2
+        or its grid over the allocation cap.
     TypeError
-        When ``model`` is neither an estimator nor a callable.
+        When ``model`` is neither an estimator nor a callable, ``resolution`` is not an int
+        or ``ax`` not an Axes.
     """
+    resolution = _grid_size(resolution)
     X = to_numpy(X)
     y = to_numpy(y)
     if _course_layout(X, y):

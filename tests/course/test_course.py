@@ -672,18 +672,20 @@ def test_a_1d_y_is_read_as_the_label_row_everywhere(numpy_backend):
 def test_a_diverging_course_model_fails_alike_on_every_library(backend):
     X, Y = _labels_case()
     # the whole-model trainers run the training driver everywhere: TrainingDivergedError
+    # (a step of 1e300 on inputs of 1e300 overflows; a NaN rate is refused before training)
+    huge = _on(X * 1e300)
     with pytest.raises(nnbackend.TrainingDivergedError, match="diverged at iteration 0"):
-        lr.model(_on(X), _on(Y), _on(X), _on(Y), num_iterations=5, learning_rate=float("nan"))
+        lr.model(huge, _on(Y), _on(X), _on(Y), num_iterations=5, learning_rate=1e300)
     with pytest.raises(nnbackend.TrainingDivergedError, match="diverged at iteration 0"):
-        dn.two_layer_model(_on(X), _on(Y), (2, 3, 1), float("nan"), num_iterations=5)
+        dn.two_layer_model(huge, _on(Y), (2, 3, 1), 1e300, num_iterations=5)
     with pytest.raises(nnbackend.TrainingDivergedError, match="diverged at iteration 0"):
-        dn.L_layer_model(_on(X), _on(Y), [2, 3, 1], float("inf"), num_iterations=5)
+        dn.L_layer_model(huge, _on(Y), [2, 3, 1], 1e300, num_iterations=5)
     # a huge but finite rate saturates AL: the course's dAL = -(Y/AL - (1-Y)/(1-AL)) would
     # give NaN on NumPy's notebook loop, the driver's dZ = AL - Y stays finite everywhere
     parameters, _ = dn.L_layer_model(_on(X), _on(Y), [2, 4, 1], 1e6, num_iterations=20)
     assert all(np.isfinite(_np(v)).all() for v in parameters.values())
     # the notebook's own loop and single steps compute as NumPy does: NaN in, NaN out
-    params, _, _ = lr.optimize(_on(np.zeros((2, 1))), 0.0, _on(X), _on(Y), 3, float("nan"))
+    params, _, _ = lr.optimize(_on(np.zeros((2, 1))), 0.0, _on(X * np.nan), _on(Y), 3, 0.1)
     assert np.isnan(_np(params["w"])).all()
     nan_params = {"W1": _on(np.full((1, 2), np.nan)), "b1": _on(np.zeros((1, 1)))}
     AL, _ = dn.L_model_forward(_on(X), nan_params)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import csv
 import math
+import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -125,7 +127,8 @@ def read_table(
         names, columns, label = reader(file, target, where)
     except UsageError:
         raise
-    except (OSError, ValueError, EOFError) as exc:  # unreadable, corrupt or truncated
+    # unreadable, corrupt or truncated: what NumPy, zipfile and zlib raise on a damaged file
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise UsageError(f"{where} cannot be read as {suffix}: {exc}") from None
     if not columns or len(columns[0]) == 0:
         raise UsageError(f"{where} holds no samples: expected at least one row")
@@ -152,10 +155,23 @@ def _pick(names: Sequence[str], target: str | None, where: str) -> int | None:
         return None
     if target in names:
         return list(names).index(target)
+    shown = ", ".join(_short(name) for name in names[:_MAX_NAMES])
+    more = f" (and {len(names) - _MAX_NAMES} more)" if len(names) > _MAX_NAMES else ""
     raise UsageError(
-        f"argument --target: {target!r} is not a column of {where.split(': ', 1)[1]}: "
-        f"expected one of {', '.join(map(repr, names))}"
+        f"argument --target: {_short(target)} is not a column of {where.split(': ', 1)[1]}: "
+        f"expected one of {shown}{more}"
     )
+
+
+_MAX_NAMES = 20
+_MAX_NAME_CHARS = 40
+
+
+def _short(name: str) -> str:
+    # a header of thousands of columns, or a binary file's first line, stays readable
+    if len(name) <= _MAX_NAME_CHARS:
+        return repr(name)
+    return repr(name[:_MAX_NAME_CHARS]) + "..."
 
 
 def _split(names: list[str], columns: list[Any], index: int | None) -> Columns:
@@ -170,6 +186,8 @@ def _csv(file: Path, target: str | None, where: str) -> Columns:
         rows = list(csv.reader(fh))
     if not rows:
         raise UsageError(f"{where} is empty: expected a header row naming the columns")
+    if any("\x00" in cell for cell in rows[0]):
+        raise UsageError(f"{where} is not a text CSV file: its first line holds NUL bytes")
     header = [name.strip() for name in rows[0]]
     body = [row for row in rows[1:] if row]  # a blank line is no sample
     for number, row in enumerate(body, start=2):
@@ -239,7 +257,8 @@ def _npy(file: Path, target: str | None, where: str) -> Columns:
 
 def _npz(file: Path, target: str | None, where: str) -> Columns:
     _check_magic(file, b"PK", where, ".npz (zip)")
-    with np.load(file, allow_pickle=False) as archive:
+    # our own handle: np.load leaves the one it opens unclosed when the zip is damaged
+    with open(file, "rb") as fh, np.load(fh, allow_pickle=False) as archive:
         arrays = {key: archive[key] for key in archive.files}
     keys = list(arrays)
     if target is not None and target not in arrays:

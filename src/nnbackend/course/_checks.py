@@ -1,4 +1,4 @@
-"""The façade's input checks: label rows, parameter dicts and layer sizes.
+"""The façade's input checks: label rows, parameter dicts, layer sizes and training settings.
 
 The notebooks' inputs always pass them. What they refuse would otherwise broadcast into a
 wrong number (a column of labels), silently change the network (a parameter dict with a
@@ -7,6 +7,7 @@ missing or extra layer), or fail deep inside NumPy with a message that names not
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 import re
@@ -15,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from nnbackend._arrays import array_namespace
+from nnbackend._arrays import array_namespace, check_allocation, short_int
 
 Array = Any
 _KEY = re.compile(r"([Wb])([1-9][0-9]*)")
@@ -45,6 +46,12 @@ def label_rows(Y: Array, m: int, name: str = "Y", rows: int | None = 1, of: str 
     -------
     array of shape (rows, m)
     """
+    if m < 1:
+        # every cost and gradient is a mean over the examples: none is a division by zero
+        raise ValueError(
+            f"{of} and {name} hold no example (m = 0 columns): expected at least one example, "
+            "one per column"
+        )
     shape = _shape(Y, name)
     if shape == (m,) and rows in (None, 1):
         return array_namespace(Y).reshape(Y, (1, m))
@@ -85,13 +92,111 @@ def positive_size(value: Any, name: str) -> int:
     return int(value)
 
 
+def parameters_fit(dims: Sequence[int], setting: str) -> None:
+    """Refuse, before any draw, layer sizes whose parameters would pass the allocation cap.
+
+    Parameters
+    ----------
+    dims : sequence of int
+        ``[n_x, n_1, ..., n_L]``, already checked (see :func:`layer_dims`).
+    setting : str
+        The size arguments as the caller names them, for the error (``"n_h=10**12"``).
+
+    Raises
+    ------
+    ValueError
+        See :func:`nnbackend._arrays.check_allocation`.
+    """
+    count = sum(n * (n_prev + 1) for n_prev, n in itertools.pairwise(dims))
+    check_allocation(setting, 8 * count, f"{short_int(count)} float64 weights and biases")
+
+
+def sizes_setting(**sizes: Any) -> str:
+    """``"n_x=2, n_h=1000000000000"``: size arguments for a message, long ints shortened."""
+    return ", ".join(f"{name}={_size_text(value)}" for name, value in sizes.items())
+
+
+def _size_text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_size_text(v) for v in value) + "]"
+    return short_int(value) if isinstance(value, int) else repr(value)
+
+
+def iterations(value: Any, name: str = "num_iterations") -> int:
+    """``value`` as a number of iterations: an int >= 0, else an error naming ``name``.
+
+    Zero trains nothing and returns the initial parameters, as the notebooks' loops do.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name}={value!r} is not valid: expected an int >= 0 (a number of iterations), "
+            f"got {type(value).__name__}"
+        )
+    if value < 0:
+        raise ValueError(f"{name}={value!r} is not valid: expected an int >= 0")
+    return int(value)
+
+
+def learning_rate_check(value: Any, name: str = "learning_rate") -> None:
+    """Refuse a learning rate that is not a finite number > 0, naming ``name``.
+
+    Zero is refused too, as the estimators and the command line refuse it: gradient descent
+    with α = 0 never moves, so it can only be a mistake (and the driver divides by α).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name}={value!r} is not valid: expected a number > 0, got {type(value).__name__}"
+        )
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name}={value!r} is not valid: expected a finite number > 0")
+
+
+def binary_labels(Y: Array, name: str = "Y") -> None:
+    """Refuse labels outside [0, 1] (or NaN), naming ``name``.
+
+    The course's cross-entropy reads Y as the probability of class 1: a label 2 or -1 gives a
+    cost and gradients of nothing, without an error. One pass over Y, before training.
+    """
+    _in_unit_interval(Y, name, "labels 0 or 1 (or probabilities in [0, 1])")
+
+
+def probabilities(A: Array, name: str) -> None:
+    """Refuse an output layer's activations outside [0, 1] (or NaN), naming ``name``.
+
+    The cost clips them into (0, 1), so an AL of 2 would give a finite cost of nothing.
+    """
+    _in_unit_interval(A, name, "probabilities in [0, 1], the sigmoid's output")
+
+
+def _in_unit_interval(A: Array, name: str, expected: str) -> None:
+    xp = array_namespace(A)
+    if not bool(xp.all((A >= 0) & (A <= 1))):
+        low, high = float(xp.min(A)), float(xp.max(A))
+        raise ValueError(f"{name} holds values from {low:g} to {high:g}: expected {expected}")
+
+
+def finite_output(A: Array, inputs: str) -> None:
+    """Refuse a forward pass that gave NaN or infinity, naming where it came from.
+
+    Predictions compare the output with 0.5, which NaN never passes: NaN parameters would
+    predict class 0 everywhere, without an error.
+    """
+    xp = array_namespace(A)
+    if not bool(xp.all(xp.isfinite(A))):
+        raise ValueError(
+            f"the network's output holds NaN or infinite values: {inputs} hold NaN or "
+            "infinite values, so there is nothing to predict from"
+        )
+
+
 def layer_dims(dims: Any, name: str, length: int | None = None) -> list[int]:
     """``dims`` as the course's [n_x, n_1, ..., n_L], else an error naming ``name``.
 
     Parameters
     ----------
     dims : sequence of int
-        At least two sizes (an input and an output layer), each at least 1.
+        At least two sizes (an input and an output layer), each at least 1, whose parameters
+        fit the allocation cap (see :func:`parameters_fit`).
     name : str
         The argument's name, for the error.
     length : int, optional
@@ -117,6 +222,14 @@ def layer_dims(dims: Any, name: str, length: int | None = None) -> list[int]:
             f"{name}={list(dims)!r} is not valid: expected at least 2 layer sizes (the input "
             "and the output layer), [n_x, n_1, ..., n_L]"
         )
+    parameters_fit(sizes, sizes_setting(**{name: sizes}))
+    return sizes
+
+
+def two_layer_sizes(n_x: Any, n_h: Any, n_y: Any) -> list[int]:
+    """``[n_x, n_h, n_y]`` checked as layer sizes whose parameters fit the allocation cap."""
+    sizes = [positive_size(n, name) for n, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y"))]
+    parameters_fit(sizes, sizes_setting(n_x=sizes[0], n_h=sizes[1], n_y=sizes[2]))
     return sizes
 
 

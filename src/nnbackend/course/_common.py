@@ -16,7 +16,8 @@ from nnbackend.backends import asarray, backend_of, library_of, materialize, to_
 from nnbackend.core import network
 from nnbackend.core.initializers import draw_parameters, move_like
 from nnbackend.core.spec import NetworkSpec
-from nnbackend.course._checks import gradient_list, parameter_list
+from nnbackend.course._checks import gradient_list, parameter_list, sizes_setting
+from nnbackend.estimators.memory import check_fit_memory
 from nnbackend.training.optimizers import GradientDescent
 
 Array = Any
@@ -105,6 +106,19 @@ def legacy_parameters(
             "draws) or None (draw from NumPy's global random state)"
         )
     return draw_parameters(layer_dims, init, np.random.RandomState(seed))
+
+
+def check_training_memory(dims: Sequence[int], X: Array, **setting: Any) -> None:
+    """Refuse, before any draw, a training whose arrays cannot fit in the memory available.
+
+    The estimators' estimate (parameters, their gradients and the activations that backward
+    keeps for all m examples), with the sizes named as the caller's arguments (``n_h=...``).
+    """
+    try:
+        check_fit_memory(dims, int(X.shape[1]), X.dtype, setting=sizes_setting(**setting))
+    except ValueError as exc:
+        # the course trains on the full batch: there is no mini-batch option to suggest
+        raise ValueError(str(exc).replace(", or mini-batches", ", or fewer examples")) from None
 
 
 def squeeze_cost(cost: Array, xp: Any) -> Array:

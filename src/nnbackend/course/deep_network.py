@@ -15,11 +15,22 @@ import numpy as np
 from nnbackend._arrays import array_namespace
 from nnbackend.backends import asarray, materialize, to_numpy
 from nnbackend.core import activations, losses, network
-from nnbackend.course._checks import check_inputs, columns, label_rows, positive_size
+from nnbackend.course._checks import (
+    binary_labels,
+    check_inputs,
+    columns,
+    finite_output,
+    iterations,
+    label_rows,
+    learning_rate_check,
+    probabilities,
+    two_layer_sizes,
+)
 from nnbackend.course._checks import layer_dims as _layer_dims  # an argument's name here
 from nnbackend.course._common import (
     as_dict,
     as_float_array,
+    check_training_memory,
     compiled_descent,
     computing_in_their_library,
     from_dict,
@@ -68,7 +79,9 @@ def _check_activation(activation: str) -> None:
 def _model_labels(X: Array, Y: Array, n_x: int, n_y: int) -> Array:
     # X must fit the first layer and Y the last, before any parameter is drawn
     m = check_inputs(X, n_x, what="layers_dims[0] says")
-    return label_rows(match(Y, X), m, rows=n_y)
+    Y = label_rows(match(Y, X), m, rows=n_y)
+    binary_labels(Y)
+    return Y
 
 
 def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int | None = 1) -> dict[str, Array]:
@@ -90,8 +103,7 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int | None = 1) ->
     parameters : dict
         ``W1``, ``b1``, ``W2``, ``b2`` on the active backend.
     """
-    sizes = [positive_size(n, name) for n, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y"))]
-    return to_dict(legacy_parameters(sizes, seed, "small"))
+    return to_dict(legacy_parameters(two_layer_sizes(n_x, n_h, n_y), seed, "small"))
 
 
 def initialize_parameters_deep(layer_dims: list[int], seed: int | None = 3) -> dict[str, Array]:
@@ -196,6 +208,7 @@ def compute_cost(AL: Array, Y: Array) -> Array:
     """
     xp = array_namespace(AL)
     Y = label_rows(match(Y, AL), columns(AL, "AL"), rows=int(AL.shape[0]), of="AL")
+    probabilities(AL, "AL")
     return squeeze_cost(losses.binary_cross_entropy(AL, Y, xp=xp), xp)
 
 
@@ -289,12 +302,14 @@ def update_parameters(
     grads : dict
         From :func:`L_model_backward`.
     learning_rate : float
+        Finite and > 0.
 
     Returns
     -------
     parameters : dict
         New arrays; the ones passed in are left as they were.
     """
+    learning_rate_check(learning_rate)
     return updated_parameters(params, grads, learning_rate)
 
 
@@ -348,7 +363,9 @@ def two_layer_model(
     Y : array of shape (1, m)
     layers_dims : (n_x, n_h, n_y)
     learning_rate : float, default 0.0075
+        Finite and > 0.
     num_iterations : int, default 3000
+        At least 0; 0 trains nothing.
     print_cost : bool, default False
         Print the cost every 100 iterations.
 
@@ -358,9 +375,12 @@ def two_layer_model(
     costs : list of 0-d arrays
         The cost when i % 100 == 0, each as :func:`compute_cost` returns it.
     """
+    learning_rate_check(learning_rate)
+    num_iterations = iterations(num_iterations)
     X = as_float_array(X)
     n_x, n_h, n_y = _layer_dims(layers_dims, "layers_dims", length=3)
     Y = _model_labels(X, Y, n_x, n_y)
+    check_training_memory([n_x, n_h, n_y], X, layers_dims=[n_x, n_h, n_y])
     parameters = to_dict(legacy_parameters([n_x, n_h, n_y], 1, "small"), like=X)
     return _train(X, Y, parameters, learning_rate, num_iterations, print_cost)
 
@@ -383,7 +403,9 @@ def L_layer_model(
     Y : array of shape (1, m)
     layers_dims : list of int
     learning_rate : float, default 0.0075
+        Finite and > 0.
     num_iterations : int, default 3000
+        At least 0; 0 trains nothing.
     print_cost : bool, default False
 
     Returns
@@ -392,9 +414,12 @@ def L_layer_model(
     costs : list of 0-d arrays
         The cost when i % 100 == 0, each as :func:`compute_cost` returns it.
     """
+    learning_rate_check(learning_rate)
+    num_iterations = iterations(num_iterations)
     X = as_float_array(X)
     dims = _layer_dims(layers_dims, "layers_dims")
     Y = _model_labels(X, Y, dims[0], dims[-1])
+    check_training_memory(dims, X, layers_dims=dims)
     parameters = to_dict(legacy_parameters(dims, 1, "xavier"), like=X)
     return _train(X, Y, parameters, learning_rate, num_iterations, print_cost)
 
@@ -417,6 +442,7 @@ def predict(X: Array, y: Array, parameters: dict[str, Array]) -> Array:
     X = on_parameters(X, from_dict(parameters)[0][0])
     xp = array_namespace(X)
     probas, _ = L_model_forward(X, parameters)
+    finite_output(probas, "X or the parameters")
     m = X.shape[1]
     y = label_rows(match(y, X), m, "y", rows=int(probas.shape[0]))
     p = xp.astype(probas > 0.5, X.dtype)

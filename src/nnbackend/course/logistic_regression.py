@@ -17,7 +17,15 @@ from nnbackend._arrays import array_namespace
 from nnbackend.backends import asarray, library_of, materialize
 from nnbackend.core import activations, network
 from nnbackend.core.initializers import move_like
-from nnbackend.course._checks import label_rows
+from nnbackend.course._checks import (
+    binary_labels,
+    finite_output,
+    iterations,
+    label_rows,
+    learning_rate_check,
+    parameters_fit,
+    positive_size,
+)
 from nnbackend.course._common import (
     as_float_array,
     compiled_descent,
@@ -75,6 +83,8 @@ def initialize_with_zeros(dim: int) -> tuple[Array, float]:
     b : float
         0.0.
     """
+    dim = positive_size(dim, "dim")
+    parameters_fit([dim, 1], f"dim={dim}")
     return asarray(np.zeros((dim, 1))), 0.0
 
 
@@ -84,8 +94,8 @@ def _bias_array(b: Any, like: Array) -> Array:
     return array_namespace(like).reshape(match(b, like), (1, 1))
 
 
-def _label_row(Y: Array, X: Array, name: str = "Y") -> Array:
-    return label_rows(Y, int(X.shape[1]), name)
+def _label_row(Y: Array, X: Array, name: str = "Y", of: str = "X") -> Array:
+    return label_rows(Y, int(X.shape[1]), name, of=of)
 
 
 def _propagate(w: Array, b: Array, X: Array, Y: Array) -> tuple[Array, Array, Array]:
@@ -149,7 +159,9 @@ def optimize(
     X : array of shape (n_x, m)
     Y : array of shape (1, m) or (m,)
     num_iterations : int, default 100
+        At least 0; 0 trains nothing.
     learning_rate : float, default 0.009
+        Finite and > 0.
     print_cost : bool, default False
         Print the cost every 100 steps.
 
@@ -163,6 +175,8 @@ def optimize(
     costs : list of 0-d arrays
         The cost every 100 iterations (i % 100 == 0), each as :func:`propagate` returns it.
     """
+    iterations(num_iterations)
+    learning_rate_check(learning_rate)
     X = on_parameters(X, w)
     Y = _label_row(match(Y, X), X)
     W = copy(match(w, X)).T  # the core's (1, n_x) layout; a copy, so the learner's w is kept
@@ -226,6 +240,7 @@ def predict(w: Array, b: Any, X: Array) -> Array:
     w = match(w, X)
     xp = array_namespace(X)
     A = network.predict_output(X, [(w.T, _bias_array(b, X))], output="sigmoid", xp=xp)
+    finite_output(A, "X, w or b")
     return xp.astype(A > 0.5, X.dtype)
 
 
@@ -252,7 +267,9 @@ def model(
     X_test : array of shape (n_x, m_test)
     Y_test : array of shape (1, m_test) or (m_test,)
     num_iterations : int, default 2000
+        At least 0; 0 trains nothing.
     learning_rate : float, default 0.5
+        Finite and > 0.
     print_cost : bool, default False
         Print the cost every 100 iterations and the train/test accuracy.
 
@@ -265,8 +282,12 @@ def model(
     """
     X_train = as_float_array(X_train)
     X_test = match(X_test, X_train)
-    Y_train = _label_row(match(Y_train, X_train), X_train, "Y_train")
-    Y_test = _label_row(match(Y_test, X_train), X_test, "Y_test")
+    iterations(num_iterations)
+    learning_rate_check(learning_rate)
+    Y_train = _label_row(match(Y_train, X_train), X_train, "Y_train", "X_train")
+    Y_test = _label_row(match(Y_test, X_train), X_test, "Y_test", "X_test")
+    binary_labels(Y_train, "Y_train")
+    binary_labels(Y_test, "Y_test")
     w = move_like(np.zeros((X_train.shape[0], 1)), X_train)
     params, costs = _descent(w, X_train, Y_train, num_iterations, learning_rate, print_cost)
     Y_prediction_test = predict(params["w"], params["b"], X_test)

@@ -14,9 +14,21 @@ from nnbackend._arrays import array_namespace
 from nnbackend.backends import asarray
 from nnbackend.core import activations, losses, network
 from nnbackend.core.spec import NetworkSpec
-from nnbackend.course._checks import check_inputs, columns, label_rows, positive_size
+from nnbackend.course._checks import (
+    binary_labels,
+    check_inputs,
+    columns,
+    finite_output,
+    iterations,
+    label_rows,
+    learning_rate_check,
+    positive_size,
+    probabilities,
+    two_layer_sizes,
+)
 from nnbackend.course._common import (
     as_float_array,
+    check_training_memory,
     computing_in_their_library,
     from_dict,
     legacy_parameters,
@@ -95,8 +107,7 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int | None = 2) ->
         ``W1`` (n_h, n_x), ``b1`` (n_h, 1), ``W2`` (n_y, n_h), ``b2`` (n_y, 1), on the active
         backend.
     """
-    sizes = [positive_size(n, name) for n, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y"))]
-    return to_dict(legacy_parameters(sizes, seed, "small"))
+    return to_dict(legacy_parameters(two_layer_sizes(n_x, n_h, n_y), seed, "small"))
 
 
 def forward_propagation(X: Array, parameters: dict[str, Array]) -> tuple[Array, dict[str, Array]]:
@@ -139,6 +150,7 @@ def compute_cost(A2: Array, Y: Array) -> float:
         test checks ``type(cost) == float`` (Weeks 2 and 4 keep a 0-d array instead).
     """
     Y = label_rows(match(Y, A2), columns(A2, "A2"), rows=int(A2.shape[0]), of="A2")
+    probabilities(A2, "A2")
     return float(losses.binary_cross_entropy(A2, Y))
 
 
@@ -186,12 +198,14 @@ def update_parameters(
     parameters : dict
     grads : dict
     learning_rate : float, default 1.2
+        Finite and > 0.
 
     Returns
     -------
     parameters : dict
         New arrays; the ones passed in are left as they were.
     """
+    learning_rate_check(learning_rate)
     return updated_parameters(parameters, grads, learning_rate)
 
 
@@ -220,6 +234,7 @@ def nn_model(
     n_h : int
         Hidden units.
     num_iterations : int, default 10000
+        At least 0; 0 trains nothing.
     print_cost : bool, default False
         Print the cost every 1000 iterations.
     seed : int or None, default 2
@@ -232,9 +247,13 @@ def nn_model(
     """
     X = as_float_array(X)
     n_h = positive_size(n_h, "n_h")
+    num_iterations = iterations(num_iterations)
     Y = label_rows(match(Y, X), columns(X, "X"), rows=None)
+    binary_labels(Y)
     n_x, _, n_y = layer_sizes(X, Y)
-    parameters = to_dict(legacy_parameters([n_x, n_h, n_y], seed, "small"), like=X)
+    dims = two_layer_sizes(n_x, n_h, n_y)
+    check_training_memory(dims, X, n_h=n_h)
+    parameters = to_dict(legacy_parameters(dims, seed, "small"), like=X)
 
     def report(iteration: int, cost: float) -> None:
         if print_cost and iteration % 1000 == 0:
@@ -277,6 +296,7 @@ def predict(parameters: dict[str, Array], X: Array) -> Array:
         0.0 or 1.0, in the parameters' float dtype and library.
     """
     A2, _ = forward_propagation(X, parameters)
+    finite_output(A2, "X or the parameters")
     xp = array_namespace(A2)
     return xp.astype(A2 > 0.5, A2.dtype)
 

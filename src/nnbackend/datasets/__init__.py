@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from nnbackend._arrays import check_allocation, short_int
 from nnbackend.datasets._sources import planar_flower, read_catvnoncat
 
 __all__ = [
@@ -26,8 +27,27 @@ __all__ = [
 
 
 def _positive(name: str, value: int, minimum: int = 1) -> None:
-    if not isinstance(value, int | np.integer) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(
+            f"{name}={value!r} is not valid: expected an int >= {minimum}, got "
+            f"{type(value).__name__}"
+        )
+    if value < minimum:
         raise ValueError(f"{name}={value!r} is not valid: expected an int >= {minimum}")
+
+
+def _sizes(**sizes: int) -> str:
+    # the size arguments of a call, as the caller wrote them, for the allocation cap's message
+    return ", ".join(f"{name}={short_int(int(value))}" for name, value in sizes.items())
+
+
+def _enough_samples(name: str, value: int, n_samples: int) -> None:
+    # y cycles through the classes: with fewer samples than classes, some would never appear
+    if value > n_samples:
+        raise ValueError(
+            f"{name}={value} is not valid with n_samples={n_samples}: every class needs at "
+            f"least one sample, so expected {name} <= n_samples"
+        )
 
 
 def _finite(name: str, value: Any, minimum: float = 0.0) -> float:
@@ -65,7 +85,8 @@ def make_planar(
     Parameters
     ----------
     n_samples : int, default 400
-        Rounded down to an even number (half per class).
+        At least 2; half per class (the second class takes the odd one). X and y may take
+        at most :data:`nnbackend._arrays.MAX_ALLOCATION_BYTES` (8 GiB).
     noise : float, default 0.2
         Finite, >= 0.
     seed : int or None, default 1
@@ -77,6 +98,7 @@ def make_planar(
     y : ndarray of shape (n_samples,), int
     """
     _positive("n_samples", n_samples, 2)
+    check_allocation(_sizes(n_samples=n_samples), 24 * int(n_samples), "X and y")
     noise = _finite("noise", noise)
     X, Y = planar_flower(n_samples, noise, np.random.RandomState(_seed(seed, 2**32 - 1)))
     return X.T.copy(), Y[0].astype(np.int64)
@@ -90,6 +112,7 @@ def make_moons(
     Parameters
     ----------
     n_samples : int, default 200
+        At least 2. X and y may take at most :data:`nnbackend._arrays.MAX_ALLOCATION_BYTES`.
     noise : float, default 0.1
         Standard deviation of the Gaussian noise added to each coordinate: finite, >= 0.
     seed : int or None, default 0
@@ -101,6 +124,7 @@ def make_moons(
     y : ndarray of shape (n_samples,), int
     """
     _positive("n_samples", n_samples, 2)
+    check_allocation(_sizes(n_samples=n_samples), 24 * int(n_samples), "X and y")
     noise = _finite("noise", noise)
     rng = np.random.default_rng(_seed(seed))
     n_out = n_samples // 2
@@ -132,7 +156,9 @@ def make_blobs(
     ----------
     n_samples : int, default 300
     centers : int, default 3
+        At most ``n_samples``, so that every centre has a sample.
     n_features : int, default 2
+        X, y and the centres may take at most :data:`nnbackend._arrays.MAX_ALLOCATION_BYTES`.
     cluster_std : float, default 1.0
         Finite, >= 0.
     seed : int or None, default 0
@@ -146,6 +172,12 @@ def make_blobs(
     _positive("n_samples", n_samples)
     _positive("centers", centers)
     _positive("n_features", n_features)
+    _enough_samples("centers", centers, n_samples)
+    check_allocation(
+        _sizes(n_samples=n_samples, centers=centers, n_features=n_features),
+        8 * (int(n_samples) * (int(n_features) + 1) + int(centers) * int(n_features)),
+        "X, y and the centres",
+    )
     cluster_std = _finite("cluster_std", cluster_std)
     rng = np.random.default_rng(_seed(seed))
     middles = rng.uniform(-10, 10, size=(centers, n_features))
@@ -173,9 +205,12 @@ def make_classification(
     ----------
     n_samples : int, default 1000
     n_features : int, default 20
+        X, y and the classes' means may take at most
+        :data:`nnbackend._arrays.MAX_ALLOCATION_BYTES`.
     n_informative : int, optional
         Defaults to min(n_features, max(2, ceil(log2(n_classes)) + 1)).
     n_classes : int, default 2
+        At most ``n_samples``, so that every class has a sample.
     class_sep : float, default 1.0
         Finite, >= 0.
     seed : int or None, default 0
@@ -189,6 +224,7 @@ def make_classification(
     _positive("n_samples", n_samples)
     _positive("n_features", n_features)
     _positive("n_classes", n_classes, 2)
+    _enough_samples("n_classes", n_classes, n_samples)
     if n_informative is None:
         n_informative = min(n_features, max(2, int(np.ceil(np.log2(n_classes))) + 1))
     _positive("n_informative", n_informative)
@@ -196,6 +232,11 @@ def make_classification(
         raise ValueError(
             f"n_informative={n_informative} is not valid: it must be <= n_features={n_features}"
         )
+    check_allocation(
+        _sizes(n_samples=n_samples, n_features=n_features, n_classes=n_classes),
+        8 * (int(n_samples) * (int(n_features) + 1) + int(n_classes) * int(n_informative)),
+        "X, y and the classes' means",
+    )
     class_sep = _finite("class_sep", class_sep)
     rng = np.random.default_rng(_seed(seed))
     vertices = rng.choice([-class_sep, class_sep], size=(n_classes, n_informative))

@@ -20,7 +20,8 @@ def planar_flower(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The course's two-class "flower" in course layout, drawn with the legacy ``randn`` stream.
 
-    Follows the planar assignment: N = n_samples // 2 points per class; for class j,
+    Follows the planar assignment: N = n_samples // 2 points per class (class 1 takes the odd
+    one of an odd n_samples); for class j,
     t = linspace(3.12 j, 3.12 (j + 1), N) + noise·randn(N), then r = petals·sin(4t) +
     noise·randn(N); each point is (r sin t, r cos t).
 
@@ -39,13 +40,15 @@ def planar_flower(
     X : ndarray of shape (2, n_samples)
     Y : ndarray of shape (1, n_samples), dtype uint8
     """
-    per_class = n_samples // 2
-    X = np.zeros((per_class * 2, 2))
-    Y = np.zeros((per_class * 2, 1), dtype="uint8")
-    for j in range(2):
-        ix = range(per_class * j, per_class * (j + 1))
-        t = np.linspace(j * 3.12, (j + 1) * 3.12, per_class) + rng.randn(per_class) * noise
-        r = petals * np.sin(4 * t) + rng.randn(per_class) * noise
+    X = np.zeros((n_samples, 2))
+    Y = np.zeros((n_samples, 1), dtype="uint8")
+    # the notebook's N points per class; an odd n_samples gives its last point to class 1
+    # (an even one draws exactly the notebook's stream)
+    first = n_samples // 2
+    for j, (start, count) in enumerate(((0, first), (first, n_samples - first))):
+        ix = range(start, start + count)
+        t = np.linspace(j * 3.12, (j + 1) * 3.12, count) + rng.randn(count) * noise
+        r = petals * np.sin(4 * t) + rng.randn(count) * noise
         X[ix] = np.c_[r * np.sin(t), r * np.cos(t)]
         Y[ix] = j
     return X.T, Y.T

@@ -19,7 +19,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from nnbackend._arrays import numpy_dtype
+from nnbackend._arrays import format_bytes, numpy_dtype, short_int
 
 __all__ = ["available_memory_bytes", "check_fit_memory", "fit_memory_bytes", "format_bytes"]
 
@@ -72,28 +72,6 @@ def available_memory_bytes() -> int | None:
         return None
 
 
-def _short_int(n: int) -> str:
-    # an int of hundreds of digits (10**400) in a message: its first digits and exponent,
-    # computed on the digits (a float would overflow)
-    digits = str(n)
-    if len(digits) <= 15:
-        return digits
-    return f"{digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
-
-
-def format_bytes(n: int) -> str:
-    """``n`` bytes in binary units (``"18.6 GiB"``); past 2**80, in powers of ten."""
-    for unit, scale in (("EiB", 2**60), ("PiB", 2**50), ("TiB", 2**40), ("GiB", 2**30)):
-        if n >= scale:
-            if n >= scale * 2**20 and unit == "EiB":
-                return f"{_short_int(n)} bytes"
-            return f"{n / scale:.1f} {unit}"
-    for unit, scale in (("MiB", 2**20), ("KiB", 2**10)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} bytes"
-
-
 def check_fit_memory(
     layer_dims: Sequence[int],
     n_samples: int,
@@ -134,7 +112,7 @@ def check_fit_memory(
     if needed <= limit:
         return
     if setting is None:
-        sizes = ", ".join(_short_int(int(d)) for d in layer_dims[1:-1])
+        sizes = ", ".join(short_int(int(d)) for d in layer_dims[1:-1])
         setting = f"hidden_layer_sizes=({sizes}{',' if len(layer_dims) == 3 else ''})"
     batch = "" if batch_size is None else f" in batches of {batch_size}"
     raise ValueError(

@@ -75,8 +75,9 @@ def save(model: Any, path: str | os.PathLike[str]) -> None:
     NotFittedError
         When the model is not fitted.
     ValueError
-        When ``path`` is ``''`` or an existing non-regular file (a device, a FIFO), or a
-        constructor argument is not valid.
+        When ``path`` is ``''``, longer than the file system allows (nothing is written) or
+        an existing non-regular file (a device, a FIFO), or a constructor argument is not
+        valid.
     TypeError
         When ``model`` is not an estimator nnbackend can save, or its labels are not ints,
         floats, bools or strings.
@@ -120,6 +121,8 @@ def load(
         When ``path`` does not exist.
     IsADirectoryError
         When ``path`` is a directory.
+    ValueError
+        When ``path`` is longer than the file system allows.
     ModelFileError
         When the file is truncated, corrupt, over a limit, of another format or of a newer
         version, or describes an inconsistent model; the message names the path and the

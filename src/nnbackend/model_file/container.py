@@ -135,11 +135,31 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _os_error(exc: OSError, path: str, action: str) -> OSError:
+def _os_error(exc: OSError, path: str, action: str) -> OSError | ValueError:
     # The same OSError subclass (OSError() picks it from errno), naming the user's path and
-    # never the temporary file.
+    # never the temporary file; a name too long is the argument's fault: a ValueError.
+    if exc.errno == errno.ENAMETOOLONG:
+        return _name_too_long(path)
     reason = exc.strerror or str(exc)
     return OSError(exc.errno, f"{action}: {reason}", path)
+
+
+def _name_too_long(path: str, *, written: bool = True) -> ValueError:
+    # the system's limits where it tells them (Linux: 255 bytes a name, 4096 a path)
+    folder = os.path.dirname(path) or os.curdir
+    try:
+        name_max = os.pathconf(folder, "PC_NAME_MAX")
+        path_max = os.pathconf(folder, "PC_PATH_MAX")
+    except (OSError, ValueError, AttributeError):
+        name_max, path_max = 255, 4096
+    longest = max((len(os.fsencode(part)) for part in path.split(os.sep)), default=0)
+    size = len(os.fsencode(path))
+    return ValueError(
+        f"path={path!r} is not valid: file name too long (a name of {longest} bytes "
+        f"in a path of {size}, and the file system allows {name_max} bytes a name, "
+        f"{path_max} a path): expected a shorter file name"
+        + ("; nothing was written" if written else "")
+    )
 
 
 # ------------------------------------------------------------------------------ writing
@@ -247,8 +267,8 @@ def write(
     Raises
     ------
     TypeError, ValueError
-        When ``path`` is not a path, ``''``, or an existing non-regular file; when the header
-        is not JSON or an array cannot be stored.
+        When ``path`` is not a path, ``''``, longer than the file system allows, or an
+        existing non-regular file; when the header is not JSON or an array cannot be stored.
     OSError
         When the file cannot be written (missing folder, permissions, full disk): the
         message names ``path``, never the temporary file, which is removed.
@@ -368,6 +388,8 @@ def read(
     ------
     FileNotFoundError, IsADirectoryError, PermissionError
         When ``path`` is missing, a directory, or unreadable.
+    ValueError
+        When ``path`` is longer than the file system allows.
     ModelFileError
         When the file is not a regular file, not a model file, of an unknown version,
         corrupt, over a limit, or its arrays do not match its header.
@@ -379,6 +401,10 @@ def read(
         st = os.stat(source)
     except FileNotFoundError:
         raise FileNotFoundError(errno.ENOENT, "no such model file", source) from None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise _name_too_long(source, written=False) from None
+        raise
     if stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(
             errno.EISDIR, "is a directory, not a model file: pass the file's path", source

@@ -1,0 +1,105 @@
+"""``nnbackend train --data``: a corrupt archive or a folder ends in one line and exit 2."""
+
+from __future__ import annotations
+
+import zipfile
+
+import numpy as np
+import pytest
+
+import nnbackend
+from nnbackend.cli import main as cli_main
+
+
+def _run(argv, capsys):
+    try:
+        status = cli_main(argv)
+    except SystemExit as exc:
+        status = exc.code
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("training started before the data was checked")
+
+    monkeypatch.setattr(nnbackend.NeuralNetworkClassifier, "fit", refuse)
+    monkeypatch.setattr(nnbackend.LogisticRegression, "fit", refuse)
+
+
+def _one_line(status, out, err, *fragments):
+    assert status == 2, err
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].startswith("nnbackend train: error: "), lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def _damaged_archives(tmp_path):
+    X, y = np.zeros((6, 2)), np.arange(6) % 2
+    good = tmp_path / "good.npz"
+    np.savez(good, X=X, y=y)
+    (tmp_path / "garbage.npz").write_bytes(b"PK\x03\x04garbage")
+    (tmp_path / "truncated.npz").write_bytes(good.read_bytes()[:200])
+    deflated = tmp_path / "deflated.npz"
+    np.savez_compressed(deflated, X=np.arange(4000.0).reshape(2000, 2), y=np.arange(2000) % 2)
+    data = bytearray(deflated.read_bytes())
+    with zipfile.ZipFile(deflated) as zf:
+        info = zf.getinfo("X.npy")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra) + 100
+    data[start : start + 64] = b"\xff" * 64  # a broken deflate stream
+    (tmp_path / "bad-deflate.npz").write_bytes(bytes(data))
+    return ["garbage.npz", "truncated.npz", "bad-deflate.npz"]
+
+
+@pytest.mark.parametrize("name", ["garbage.npz", "truncated.npz", "bad-deflate.npz"])
+def test_a_damaged_npz_ends_in_one_line(tmp_path, capsys, no_training, name):
+    _damaged_archives(tmp_path)
+    path = str(tmp_path / name)
+    status, out, err = _run(["train", "--data", path, "--target", "y"], capsys)
+    _one_line(status, out, err, "argument --data", repr(path), "cannot be read as .npz")
+
+
+def test_a_folder_as_data_is_refused_rather_than_training_on_the_flower(
+    tmp_path, capsys, no_training
+):
+    status, out, err = _run(["train", "--data", str(tmp_path), "--iters", "2"], capsys)
+    _one_line(status, out, err, "argument --data", repr(str(tmp_path)), "is a folder")
+    assert "--dataset catvnoncat" in err
+
+
+def test_a_folder_as_data_through_the_real_command(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    result = subprocess.run(
+        [sys.executable, "-m", "nnbackend", "train", "--data", str(tmp_path), "--quiet"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "is a folder" in result.stderr
+
+
+def test_a_binary_file_named_csv_is_named_as_no_text(tmp_path, capsys, no_training):
+    path = tmp_path / "garbage.csv"
+    path.write_bytes(b"\x00\x01\x02\xc3\xbf" * 50)
+    status, out, err = _run(["train", "--data", str(path), "--target", "label"], capsys)
+    _one_line(status, out, err, repr(str(path)), "is not a text CSV file", "NUL bytes")
+
+
+def test_an_unknown_target_lists_a_long_header_briefly(tmp_path, capsys, no_training):
+    names = [f"c{i}" + "x" * 60 for i in range(30)]
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(names) + "\n" + ",".join(["1"] * 30) + "\n")
+    status, out, err = _run(["train", "--data", str(path), "--target", "label"], capsys)
+    _one_line(status, out, err, "'label' is not a column", "'c0" + "x" * 38 + "'...", "10 more")
+    assert len(err) < 1200
