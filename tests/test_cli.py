@@ -67,6 +67,8 @@ def no_benchmark(monkeypatch):
         raise AssertionError("the benchmark started before the command line was checked")
 
     monkeypatch.setattr(bench, "run_from_cli", refuse)
+    monkeypatch.setattr("nnbackend.bench.options.run_options_from_cli", refuse)
+    monkeypatch.setattr("nnbackend.bench.dask.run_dask_from_cli", refuse)
 
 
 @pytest.fixture
@@ -237,6 +239,34 @@ def test_train_output_in_a_missing_folder_fails_before_training(
         "does not exist",
         str(tmp_path / "missing"),
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragments"),
+    [
+        (["--options", "--dask"], ["argument --dask: not allowed with --options"]),
+        (["--options", "--json", "x.json"], ["--json: not used by bench --options", "--budget"]),
+        (["--options", "--plot", "x.png"], ["--plot: not used by bench --options"]),
+        (["--options", "--backends", "bogus"], ["--backends: not used by bench --options"]),
+        (["--dask", "--budget", "1"], ["--budget: not used by bench --dask", "--json"]),
+        (["--dask", "--backends", "torch"], ["--backends: not used by bench --dask"]),
+        (["--dask", "--plot", "x.png"], ["--plot: not used by bench --dask"]),
+        (["--backends", ""], ["--backends: '' names no implementation"]),
+        (["--backends", " , "], ["--backends: ' , ' names no implementation"]),
+    ],
+)
+def test_bench_options_a_benchmark_would_drop_are_refused_before_it_runs(
+    argv, fragments, capsys, no_benchmark
+):
+    # each of these used to run a benchmark that ignored the option without a word
+    assert_usage_error(*run(["bench", "--quick", *argv], capsys), *fragments)
+
+
+def test_bench_backends_default_when_not_given(monkeypatch, capsys):
+    seen = {}
+    monkeypatch.setattr(bench, "run_from_cli", lambda args: seen.setdefault("b", args.backends) and 0)
+    assert run(["bench", "--quick"], capsys)[0] == 0
+    assert seen["b"] == "numpy,cupy,torch,jax"
 
 
 @pytest.mark.parametrize("option", ["--json", "--plot"])
