@@ -264,7 +264,10 @@ def test_bench_options_a_benchmark_would_drop_are_refused_before_it_runs(
 
 def test_bench_backends_default_when_not_given(monkeypatch, capsys):
     seen = {}
-    monkeypatch.setattr(bench, "run_from_cli", lambda args: seen.setdefault("b", args.backends) and 0)
+    monkeypatch.setattr(
+        bench, "run_from_cli",
+        lambda args: seen.setdefault("b", args.backends) and 0
+    )
     assert run(["bench", "--quick"], capsys)[0] == 0
     assert seen["b"] == "numpy,cupy,torch,jax"
 
