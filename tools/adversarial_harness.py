@@ -135,8 +135,22 @@ def run_cli(args, timeout=60):
     return subprocess.run([sys.executable, "-m", "nnbackend"] + args, capture_output=True, text=True, timeout=timeout, env=env)
 
 
-def report(results=results):
-    """Print the counts per class and family, then every crash, silent, lost and unclear row."""
+def markdown_table(results=results):
+    """The counts per family as a Markdown table (tried / clear / accepted / unclear / crash /
+    silent / lost), with a total row, to paste into docs/reliability.md."""
+    fam = defaultdict(Counter)
+    for r in results: fam[r[0]][r[1]] += 1
+    fam["**total**"] = Counter(r[1] for r in results)
+    lines = ["| family | tried | clear | accepted | unclear | crash | silent | lost |",
+             "|---|--:|--:|--:|--:|--:|--:|--:|"]
+    for k, c in fam.items():
+        lines.append("| %s | %d | " % (k, sum(c.values())) + " | ".join("%d" % c[x] for x in CLASSES) + " |")
+    return "\n".join(lines)
+
+
+def report(results=results, markdown=False):
+    """Print the counts per class and family, then every crash, silent, lost and unclear row;
+    with ``markdown``, the table of :func:`markdown_table` after the counts."""
     tot = Counter(r[1] for r in results)
     print("TOTAL attempts:", len(results))
     print("per class:", ", ".join("%s=%d" % (c, tot[c]) for c in CLASSES))
@@ -145,6 +159,8 @@ def report(results=results):
     print("\nper family:")
     print("%-20s %5s " % ("family", "total") + " ".join("%8s" % c for c in CLASSES))
     for k, c in fam.items(): print("%-20s %5d " % (k, sum(c.values())) + " ".join("%8d" % c[x] for x in CLASSES))
+    if markdown:
+        print("\n" + markdown_table(results))
     for cls in ("crash", "silent", "dataloss", "unclear"):
         print("\n=== %s (%d) ===" % (cls.upper(), tot[cls]))
         for r in results:

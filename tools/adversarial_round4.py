@@ -910,4 +910,4 @@ if h5py is not None:
             datasets.load_catvnoncat(mk()); refused(desc)
         attempt(F, "load_catvnoncat(%s)" % desc, f, names=("path", "catvnoncat", ".h5", "folder"))
 
-report()
+report(markdown=True)
