@@ -67,6 +67,8 @@ def no_benchmark(monkeypatch):
         raise AssertionError("the benchmark started before the command line was checked")
 
     monkeypatch.setattr(bench, "run_from_cli", refuse)
+    monkeypatch.setattr("nnbackend.bench.options.run_options_from_cli", refuse)
+    monkeypatch.setattr("nnbackend.bench.dask.run_dask_from_cli", refuse)
 
 
 @pytest.fixture
@@ -237,6 +239,36 @@ def test_train_output_in_a_missing_folder_fails_before_training(
         "does not exist",
         str(tmp_path / "missing"),
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragments"),
+    [
+        (["--options", "--dask"], ["argument --dask: not allowed with --options"]),
+        (["--options", "--json", "x.json"], ["--json: not used by bench --options", "--budget"]),
+        (["--options", "--plot", "x.png"], ["--plot: not used by bench --options"]),
+        (["--options", "--backends", "bogus"], ["--backends: not used by bench --options"]),
+        (["--dask", "--budget", "1"], ["--budget: not used by bench --dask", "--json"]),
+        (["--dask", "--backends", "torch"], ["--backends: not used by bench --dask"]),
+        (["--dask", "--plot", "x.png"], ["--plot: not used by bench --dask"]),
+        (["--backends", ""], ["--backends: '' names no implementation"]),
+        (["--backends", " , "], ["--backends: ' , ' names no implementation"]),
+    ],
+)
+def test_bench_options_a_benchmark_would_drop_are_refused_before_it_runs(
+    argv, fragments, capsys, no_benchmark
+):
+    # each of these used to run a benchmark that ignored the option without a word
+    assert_usage_error(*run(["bench", "--quick", *argv], capsys), *fragments)
+
+
+def test_bench_backends_default_when_not_given(monkeypatch, capsys):
+    seen = {}
+    monkeypatch.setattr(
+        bench, "run_from_cli", lambda args: seen.setdefault("b", args.backends) and 0
+    )
+    assert run(["bench", "--quick"], capsys)[0] == 0
+    assert seen["b"] == "numpy,cupy,torch,jax"
 
 
 @pytest.mark.parametrize("option", ["--json", "--plot"])
@@ -665,6 +697,31 @@ def _bad_tables(tmp_path):
         else:
             path.write_text(text)
         yield path, fragments
+
+
+def _npy_with_header(path, shape):
+    header = f"{{'descr': '<f8', 'fortran_order': False, 'shape': {shape}, }}"
+    path.write_bytes(b"\x93NUMPY\x01\x00v\x00" + header.encode().ljust(117) + b"\n")
+    return path
+
+
+@pytest.mark.parametrize("command", ["train", "predict"])
+def test_a_npy_header_the_data_cannot_fill_is_refused_before_reading(command, tmp_path, capsys):
+    # NumPy allocated the declared shape first: a MemoryError for 2 TiB
+    path = _npy_with_header(tmp_path / "forged.npy", (10**11, 3))
+    if command == "train":
+        argv = ["train", "--data", str(path), "--target", "-1"]
+    else:
+        model = tmp_path / "m.nnb"
+        X, y = datasets.make_moons(20, seed=0)
+        nnbackend.save(nnbackend.LogisticRegression(max_iter=2).fit(X, y), model)
+        argv = ["predict", str(model), str(path)]
+    assert_usage_error(
+        *run(argv, capsys),
+        repr(str(path)),
+        "declares an array of shape (100000000000, 3)",
+        "holds 0 bytes",
+    )
 
 
 def test_bad_tables_end_in_one_line_and_exit_2(tmp_path, capsys, no_training):

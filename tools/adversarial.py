@@ -4,87 +4,15 @@ Run from the repository root: ``OMP_NUM_THREADS=1 PYTHONPATH=src python tools/ad
 ``ADV_FAMILIES=name,name`` runs only those families (the names printed in the report).
 It works in a temporary folder and prints the counts per class and family.
 """
-import os, sys, json, signal, shutil, zipfile, subprocess, tempfile, warnings, fractions, io, itertools, traceback
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-warnings.filterwarnings("ignore")
+import os, sys, json, shutil, zipfile, subprocess, warnings, fractions, io, itertools, traceback
+from adversarial_harness import (WORK, SRC, KNOWN, Silent, DataLoss, Hang, results, attempt, finite_model, check_pred,
+                                 roundtrip, run_cli, report)
 import numpy as np
-import resource, contextlib as _cl
-resource.setrlimit(resource.RLIMIT_AS, (6 * 2**30, 6 * 2**30))
-import matplotlib; matplotlib.use("Agg")
 import nnbackend
 from nnbackend import datasets, NeuralNetworkClassifier as NNC, NeuralNetworkRegressor as NNR, LogisticRegression as LR
 from nnbackend.errors import ModelFileError, BackendError, NotFittedError, TrainingDivergedError
 from nnbackend.sklearn import MLPClassifier, MLPRegressor
 import scipy.sparse as sp
-
-WORK = tempfile.mkdtemp(prefix="nnbackend-adversarial-")
-SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
-os.chdir(WORK)
-KNOWN = (ValueError, TypeError, ModelFileError, BackendError, NotFittedError, TrainingDivergedError, FileNotFoundError,
-         IsADirectoryError, NotADirectoryError, PermissionError, FileExistsError)
-class Silent(Exception): pass
-class DataLoss(Exception): pass
-class Hang(Exception): pass
-def _alarm(*a): raise Hang("timed out")
-signal.signal(signal.SIGALRM, _alarm)
-results = []  # (family, cls, desc, detail)
-
-ONLY = set(filter(None, os.environ.get("ADV_FAMILIES", "").split(",")))  # e.g. ADV_FAMILIES=course,datasets
-
-def attempt(family, desc, fn, names=(), bound=20):
-    if ONLY and family not in ONLY:
-        return
-    signal.alarm(bound)
-    try:
-        with _cl.redirect_stdout(io.StringIO()):
-            fn()
-        cls, detail = "accepted", ""
-    except Silent as e: cls, detail = "silent", str(e)
-    except DataLoss as e: cls, detail = "dataloss", str(e)
-    except Hang as e: cls, detail = "crash", "hang > %ds" % bound
-    except KNOWN as e:
-        msg = str(e).lower()
-        keys = [n.lower() for n in names]
-        cls = "clear" if (not keys or any(k in msg for k in keys)) else "unclear"
-        detail = "%s: %s" % (type(e).__name__, str(e)[:160])
-    except AttributeError as e:
-        # scikit-learn hides partial_fit for lbfgs with an AttributeError on purpose
-        if "lbfgs" in str(e) or "partial_fit" in str(e): cls = "clear"
-        else: cls = "crash"
-        detail = "AttributeError: %s" % str(e)[:160]
-    except BaseException as e:
-        if isinstance(e, KeyboardInterrupt): raise
-        cls, detail = "crash", "%s: %s" % (type(e).__name__, str(e)[:160])
-    finally:
-        signal.alarm(0)
-    results.append((family, cls, desc, detail))
-    if len(results) % 50 == 0: print(len(results), family, file=sys.stderr, flush=True)
-
-def finite_model(m):
-    for name in ("coefs_", "intercepts_"):
-        for a in getattr(m, name, []) or []:
-            if not np.all(np.isfinite(np.asarray(a))): raise Silent("non-finite %s" % name)
-    params = getattr(m, "params_", None) or getattr(m, "parameters_", None)
-    if isinstance(params, dict):
-        for k, v in params.items():
-            if not np.all(np.isfinite(nnbackend.to_numpy(v))): raise Silent("non-finite %s" % k)
-
-def check_pred(m, X, shape, proba=True):
-    p = np.asarray(m.predict(X))
-    if p.shape != shape: raise Silent("predict shape %s != %s" % (p.shape, shape))
-    if p.dtype.kind == "f" and not np.all(np.isfinite(p)): raise Silent("NaN predictions")
-    if proba and hasattr(m, "predict_proba"):
-        P = np.asarray(m.predict_proba(X))
-        if not np.all(np.isfinite(P)): raise Silent("NaN predict_proba")
-    return p
-
-def roundtrip(m, X, path="rt.nnb"):
-    before = m.predict(X)
-    (nnbackend.save(m, path))
-    m2 = nnbackend.load(path)
-    after = m2.predict(X)
-    if not np.array_equal(np.asarray(before), np.asarray(after)): raise Silent("loaded model predicts differently")
-    return m2
 
 X, y = datasets.make_moons(60, seed=0)
 Xr = X.copy(); yr = X[:, 0] * 2 + X[:, 1]
@@ -532,9 +460,6 @@ for desc, p in [("missing", "nope.nnb"), ("directory", "adir"), ("empty file", N
 
 # ---------------- family 7: CLI train/predict on malformed tables ----------------
 F = "cli"
-def run_cli(args, timeout=60):
-    env = dict(os.environ, PYTHONPATH=SRC, OMP_NUM_THREADS="1", MPLBACKEND="Agg")
-    return subprocess.run([sys.executable, "-m", "nnbackend"] + args, capture_output=True, text=True, timeout=timeout, env=env)
 good_csv = "a,b,label\n" + "\n".join("%f,%f,%d" % (X[i, 0], X[i, 1], y[i]) for i in range(60)) + "\n"
 CSV = {
  "good": good_csv, "empty": "", "header only": "a,b,label\n", "ragged": "a,b,label\n1,2,0\n3,0\n1,2,1,9\n" + good_csv.split("\n", 1)[1],
@@ -909,19 +834,4 @@ except ImportError:
     pass
 
 # ---------------- report ----------------
-CLASSES = ["clear", "accepted", "unclear", "crash", "silent", "dataloss"]
-from collections import Counter, defaultdict
-tot = Counter(r[1] for r in results)
-print("TOTAL attempts:", len(results))
-print("per class:", ", ".join("%s=%d" % (c, tot[c]) for c in CLASSES))
-fam = defaultdict(Counter)
-for r in results: fam[r[0]][r[1]] += 1
-print("\nper family:")
-print("%-20s %5s " % ("family", "total") + " ".join("%8s" % c for c in CLASSES))
-for k, c in fam.items(): print("%-20s %5d " % (k, sum(c.values())) + " ".join("%8d" % c[x] for x in CLASSES))
-for cls in ("crash", "silent", "dataloss", "unclear"):
-    print("\n=== %s (%d) ===" % (cls.upper(), tot[cls]))
-    for r in results:
-        if r[1] == cls: print("[%s] %s  ->  %s" % (r[0], r[2], r[3]))
-json.dump(results, open(os.path.join(WORK, "results.json"), "w"), indent=0, default=str)
-print("every attempt:", os.path.join(WORK, "results.json"))
+report()

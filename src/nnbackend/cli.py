@@ -189,7 +189,44 @@ def _adapter_details() -> None:
 
 
 # ---------------------------------------------------------------------- bench
+_BENCH_BACKENDS = "numpy,cupy,torch,jax"
+"""The implementations ``nnbackend bench`` times besides the loop when --backends is not given."""
+
+_BENCH_APPLIES = {
+    "--options": ("--quick", "--dtype", "--budget"),
+    "--dask": ("--quick", "--dtype", "--json"),
+}
+"""What each special benchmark reads of the options; the step benchmark reads them all."""
+
+_BENCH_VALUES = {"--backends": "backends", "--json": "json", "--plot": "plot", "--budget": "budget"}
+
+
+def _check_bench_options(args: argparse.Namespace) -> None:
+    # An option a benchmark does not read would be dropped without a word (--options --json
+    # wrote no file): it is refused, naming what that benchmark reads.
+    chosen = [flag for flag in _BENCH_APPLIES if getattr(args, flag.lstrip("-"))]
+    if len(chosen) > 1:
+        raise _UsageError(
+            f"argument {chosen[1]}: not allowed with {chosen[0]}: choose one benchmark"
+        )
+    if args.backends is not None and not [b for b in args.backends.split(",") if b.strip()]:
+        raise _UsageError(
+            f"argument --backends: {args.backends!r} names no implementation: expected "
+            "comma-separated names such as numpy,torch"
+        )
+    for flag in chosen:
+        for option, attribute in _BENCH_VALUES.items():
+            if option not in _BENCH_APPLIES[flag] and getattr(args, attribute) is not None:
+                raise _UsageError(
+                    f"argument {option}: not used by bench {flag} (it reads "
+                    f"{', '.join(_BENCH_APPLIES[flag])})"
+                )
+    if args.backends is None:
+        args.backends = _BENCH_BACKENDS
+
+
 def _bench(args: argparse.Namespace) -> int:
+    _check_bench_options(args)
     _check_outputs({"--json": (args.json, False), "--plot": (args.plot, True)})
     if getattr(args, "options", False):
         from nnbackend.bench.options import run_options_from_cli
@@ -493,8 +530,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_bench.add_argument("--quick", action="store_true", help="a short run (under a minute)")
     p_bench.add_argument(
         "--backends",
-        default="numpy,cupy,torch,jax",
-        help="comma-separated implementations to time besides the loop (missing ones are skipped)",
+        default=None,
+        help="comma-separated implementations to time besides the loop (missing ones are "
+        f"skipped) (default: {_BENCH_BACKENDS})",
     )
     p_bench.add_argument(
         "--dtype", choices=["float32", "float64"], default="float32", help="the arrays' dtype"

@@ -233,6 +233,32 @@ def test_use_backend_as_a_statement_changes_nothing_and_says_so(numpy_backend):
     assert nnbackend.get_backend() is numpy_backend
 
 
+def test_blocks_exited_out_of_order_are_refused_and_leak_nothing(numpy_backend):
+    pytest.importorskip("array_api_strict")
+    outer = nnbackend.use_backend("array_api_strict")
+    inner = nnbackend.use_backend("numpy")
+    outer.__enter__()
+    inner.__enter__()
+    # resetting the outer token first used to leave the outer block's backend active after
+    # both blocks had exited
+    with pytest.raises(
+        BackendError,
+        match=r"use_backend\('array_api_strict'\) cannot exit.*"
+        r"use_backend\('numpy'\).*still open",
+    ):
+        outer.__exit__(None, None, None)
+    assert "active;" in repr(outer)
+    inner.__exit__(None, None, None)
+    assert nnbackend.get_backend().name == "array_api_strict"
+    outer.__exit__(None, None, None)
+    assert nnbackend.get_backend() is numpy_backend
+    with outer:  # a block that exited may be entered again
+        with inner:
+            assert nnbackend.get_backend().name == "numpy"
+        assert nnbackend.get_backend().name == "array_api_strict"
+    assert nnbackend.get_backend() is numpy_backend
+
+
 def test_mixed_library_messages_advise_forms_that_work(numpy_backend):
     torch = pytest.importorskip("torch")
     with pytest.raises(BackendError) as info:

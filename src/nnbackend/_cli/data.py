@@ -221,8 +221,35 @@ def _check_magic(file: Path, magic: bytes, where: str, what: str) -> None:
             raise UsageError(f"{where} is not a {what} file (it does not start as one)")
 
 
+def _check_npy_size(file: Path, where: str) -> None:
+    # The header states the shape; NumPy allocates it before reading a byte of data, so a
+    # header that claims more than the file holds (a truncated or forged file) would end in a
+    # MemoryError, or in a machine out of memory.
+    from numpy.lib import format as npy_format
+
+    with open(file, "rb") as fh:
+        try:
+            major, _ = npy_format.read_magic(fh)
+            read_header = (
+                npy_format.read_array_header_1_0 if major == 1 else npy_format.read_array_header_2_0
+            )
+            shape, _, dtype = read_header(fh)
+        except ValueError as exc:
+            raise UsageError(f"{where} has a malformed .npy header: {exc}") from None
+        if dtype.hasobject:
+            return  # pickled objects: np.load refuses them below, by name
+        declared = math.prod(shape) * dtype.itemsize
+        held = file.stat().st_size - fh.tell()
+    if declared > held:
+        raise UsageError(
+            f"{where} declares an array of shape {tuple(shape)} ({declared} bytes of data) but "
+            f"holds {held} bytes: the file is truncated or malformed"
+        )
+
+
 def _load_npy(file: Path, where: str) -> Any:
     _check_magic(file, b"\x93NUMPY", where, ".npy")
+    _check_npy_size(file, where)
     try:
         return np.load(file, allow_pickle=False)
     except ValueError as exc:

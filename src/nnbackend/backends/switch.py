@@ -113,6 +113,12 @@ _default_lock = threading.Lock()
 _override: contextvars.ContextVar[Backend | None] = contextvars.ContextVar(
     "nnbackend_backend", default=None
 )
+# The use_backend blocks open in this thread or task, innermost last: a block may only exit
+# while it is the innermost, since resetting an outer block's token first would leave the
+# inner block's backend active after both exited.
+_open_scopes: contextvars.ContextVar[tuple[BackendScope, ...]] = contextvars.ContextVar(
+    "nnbackend_open_scopes", default=()
+)
 
 
 def chosen_backend() -> Backend | None:
@@ -314,12 +320,22 @@ class BackendScope:
             raise RuntimeError(f"{self._call} is already active: it cannot be entered twice")
         self._entered = True
         self._token = _override.set(self.backend)
+        _open_scopes.set((*_open_scopes.get(), self))
         return self.backend
 
     def __exit__(self, *exc_info: object) -> None:
+        if self._token is None:
+            return
+        scopes = _open_scopes.get()
+        if scopes and scopes[-1] is not self and self in scopes:
+            inner = scopes[-1]
+            raise BackendError(
+                f"{self._call} cannot exit while the block {inner._call} inside it is still "
+                "open: exit the inner block first (with blocks exit in reverse order)"
+            )
         token, self._token = self._token, None
-        if token is not None:
-            _override.reset(token)
+        _override.reset(token)
+        _open_scopes.set(tuple(scope for scope in scopes if scope is not self))
 
     def __repr__(self) -> str:
         state = "active" if self._token is not None else "not active"

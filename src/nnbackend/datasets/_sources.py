@@ -14,6 +14,10 @@ import numpy as np
 
 __all__ = ["planar_flower", "read_catvnoncat"]
 
+MAX_CAT_BYTES = 2**28
+"""The most bytes one dataset of a cat/non-cat file may hold (the course's images take 2.5 MB):
+a file that declares more is refused before it is read, not met by a MemoryError."""
+
 
 def planar_flower(
     n_samples: int, noise: float, rng: Any, petals: float = 4.0
@@ -113,6 +117,9 @@ def read_catvnoncat(
             out += [images, labels]
             if split == "test":
                 out.append(_read(h5, file, "list_classes", None))
+    classes = out[4]
+    for split, labels in (("train", out[1]), ("test", out[3])):
+        _check_label_range(labels, classes, folder / f"{split}_catvnoncat.h5", f"{split}_set_y")
     train_shape, test_shape = out[0].shape[1:], out[2].shape[1:]
     if test_shape != train_shape:
         raise ValueError(
@@ -129,11 +136,20 @@ def _read(h5: Any, file: Path, key: str, check: Any) -> np.ndarray:
 
     if key not in h5:
         raise ValueError(f"{file}: not a cat/non-cat data file (no dataset {key!r})")
-    node = h5[key]
+    try:
+        node = h5[key]
+    except (KeyError, OSError) as exc:  # a dangling soft link, an external link to no file
+        raise ValueError(f"{file}: {key} cannot be opened ({exc}): expected a dataset") from None
     if not isinstance(node, h5py.Dataset):
         raise ValueError(f"{file}: {key} is a {type(node).__name__}: expected a dataset")
     if node.shape is None or node.ndim == 0:
         raise ValueError(f"{file}: {key} is a scalar: expected an array")
+    size = int(np.prod(node.shape, dtype=object)) * node.dtype.itemsize
+    if size > MAX_CAT_BYTES:
+        raise ValueError(
+            f"{file}: {key} declares shape {node.shape} of {node.dtype} ({size / 2**30:.1f} GiB): "
+            f"expected the course's data set, at most {MAX_CAT_BYTES // 2**20} MiB per dataset"
+        )
     values = np.array(node[()])
     if check is not None:
         check(values, f"{file}: {key}")
@@ -153,6 +169,14 @@ def _check_images(values: np.ndarray, where: str) -> None:
     if values.dtype.kind == "f" and not np.isfinite(values).all():
         index = int(np.argwhere(~np.isfinite(values))[0][0])
         raise ValueError(f"{where} holds NaN or infinite pixel values (image {index})")
+    # the images are scaled by 1/255 to [0, 1]: a pixel outside [0, 255] would leave that range
+    outside = (values < 0) | (values > 255)
+    if outside.any():
+        index = tuple(int(i) for i in np.argwhere(outside)[0])
+        raise ValueError(
+            f"{where} holds the pixel value {values[index].item()!r} (image {index[0]}): expected "
+            "values from 0 to 255"
+        )
 
 
 def _check_labels(values: np.ndarray, where: str) -> None:
@@ -170,3 +194,15 @@ def _check_labels(values: np.ndarray, where: str) -> None:
                 f"{where} holds the label {values[index]!r} at index {index}: expected "
                 "integer class labels (a NaN or a fraction is no class)"
             )
+
+
+def _check_label_range(labels: np.ndarray, classes: np.ndarray, file: Path, key: str) -> None:
+    # A label indexes list_classes: one past it names no class.
+    flat = labels.reshape(-1)
+    bad = (flat < 0) | (flat >= len(classes))
+    if bad.any():
+        index = int(np.argmax(bad))
+        raise ValueError(
+            f"{file}: {key} holds the label {flat[index].item()!r} at index {index}: expected a "
+            f"class index from 0 to {len(classes) - 1} (list_classes holds {len(classes)} names)"
+        )

@@ -28,6 +28,9 @@ class Progress:
     ``style="epochs"`` prints scikit-learn's lines instead, on stdout: ``Iteration i, loss =
     c`` after every iteration, ``Validation score: s`` after every held-out score, and what
     the stall count decided (:meth:`plateau`).
+
+    Reporting never ends a training: where stderr is missing (None), closed or fails to write
+    (a closed pipe), the course's output stops there and the run goes on.
     """
 
     _REDRAW_S = 0.1  # the fallback line's redraw interval, as tqdm's default mininterval
@@ -45,7 +48,9 @@ class Progress:
         self.printed: int | None = None
         self.drawn_at = -math.inf
         self.width = 0
-        if not (enabled and style == "course" and self._watched(self.stream)):
+        if style == "course" and self.stream is None:  # pythonw, a detached service
+            self.enabled = False
+        if not (self.enabled and style == "course" and self._watched(self.stream)):
             return
         try:
             from tqdm.auto import tqdm
@@ -60,7 +65,19 @@ class Progress:
         # is asked for, not the module: a process that merely imported ipykernel (a test
         # runner driving notebooks, say) has no kernel and no one watching.
         isatty = getattr(stream, "isatty", None)
-        return bool(isatty is not None and isatty()) or _in_a_kernel()
+        try:
+            terminal = bool(isatty is not None and isatty())
+        except (OSError, ValueError):  # a closed stream
+            return False
+        return terminal or _in_a_kernel()
+
+    def _safely(self, write: Any) -> None:
+        # The stream may fail at any write (a pipe closed by ``head``, a closed file): the
+        # report stops, the training it reports on does not.
+        try:
+            write()
+        except (OSError, ValueError):
+            self.enabled = False
 
     def update(self, iteration: int, cost: float) -> None:
         if not self.enabled:
@@ -69,6 +86,9 @@ class Progress:
             print(f"Iteration {iteration + 1}, loss = {cost:.8f}", flush=True)
             return
         self.last = (iteration, cost)
+        self._safely(lambda: self._update(iteration, cost))
+
+    def _update(self, iteration: int, cost: float) -> None:
         if self.bar is not None:
             self.bar.set_postfix(cost=_format_cost(cost), refresh=False)
             self.bar.update(1)
@@ -105,6 +125,9 @@ class Progress:
     def close(self) -> None:
         if not self.enabled or self.style == "epochs":
             return
+        self._safely(self._close)
+
+    def _close(self) -> None:
         if self.last is not None and self.printed != self.last[0]:
             self._cost_line(*self.last)  # the last cost, also after an early stop
         if self.bar is not None:
