@@ -265,3 +265,26 @@ def test_a_stop_while_the_cost_still_falls_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model._warn_if_still_falling(creeping, config)
+
+
+def test_mini_batches_of_a_transposed_view_gather_only_their_own_examples():
+    # Host data's course layout can be X.T, a view that is not C-contiguous (the drop-in's
+    # boundary makes it). NumPy's take would copy such an array whole for every mini-batch;
+    # the loop gathers the batch's columns only.
+    import tracemalloc
+
+    from nnbackend.core import initializers
+    from nnbackend.training import optimizers, train
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20_000, 50))  # 8 MB
+    Y = (X[:, :1].T > 0).astype(float)
+    params = initializers.draw_parameters([50, 3, 1], "xavier", np.random.default_rng(0))
+    tracemalloc.start()
+    try:
+        result = train(X.T, Y, params, optimizers.Adam(0.01), max_iter=1, batch_size=100)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.n_iter == 1 and math.isfinite(result.loss_curve[0])
+    assert peak < X.nbytes / 4

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from nnbackend._arrays import numpy_dtype
+from nnbackend._arrays import numpy_dtype, take_columns
 
 __all__ = [
     "Block",
@@ -277,7 +277,7 @@ class HostLoop(Program):
                 for j, size in enumerate(sizes):
                     idx = order[start : start + size]
                     start += size
-                    xb, yb = xp.take(X, idx, axis=1), xp.take(Y, idx, axis=1)
+                    xb, yb = take_columns(X, idx, xp), take_columns(Y, idx, xp)
                     state, cost, finite = self._one(state, xb, yb, None if row is None else row[j])
                     if not finite:
                         break

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from nnbackend._arrays import array_namespace, dtype_name
+from nnbackend._arrays import array_namespace, dtype_name, take_columns
 from nnbackend.backends import Placement, backend_of, get_backend, move_like, to_numpy
 from nnbackend.core.initializers import draw_parameters
 from nnbackend.core.spec import NetworkSpec
@@ -350,7 +350,7 @@ class NetworkEstimator(FileState, Prediction):
                     )
         xp = array_namespace(XT)
         take_train = place.move(train_idx, keep_dtype=True)
-        X_val = xp.take(XT, place.move(val_idx, keep_dtype=True), axis=1)
+        X_val = take_columns(XT, place.move(val_idx, keep_dtype=True), xp)
         held = truth[val_idx]
         classifier = self._output_kind == "classifier"
         # the score runs where the data is, in the training loop (compiled ones included):
@@ -368,8 +368,8 @@ class NetworkEstimator(FileState, Prediction):
         )
 
         return (
-            xp.take(XT, take_train, axis=1),
-            xp.take(Y, take_train, axis=1),
+            take_columns(XT, take_train, xp),
+            take_columns(Y, take_train, xp),
             None if w_train is None else place.move(w_train.reshape(1, -1)),
             score,
         )

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from nnbackend._arrays import take_columns
 from nnbackend.core import network
 from nnbackend.sklearn import _boundary as bd
 from nnbackend.sklearn._solvers import OUTPUT
@@ -55,7 +56,7 @@ class HoldOutMixin:
             )
 
         def take(a, i):
-            return bd.array_namespace(a).take(a, bd.move_like(i, a, keep_dtype=True), axis=1)
+            return take_columns(a, bd.move_like(i, a, keep_dtype=True), bd.array_namespace(a))
 
         y_val = y[val]
         if self._is_classifier():

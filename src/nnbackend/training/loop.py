@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from nnbackend._arrays import array_namespace
+from nnbackend._arrays import array_namespace, take_columns
 from nnbackend.backends import Adapter, Placement, materialize_params
 from nnbackend.core import network
 from nnbackend.core.spec import NetworkSpec
@@ -586,9 +586,9 @@ def _minibatch_epoch(
             weight = float(host_weights[host_order[start:stop]].sum())
             if weight == 0.0:
                 continue  # no example of this batch counts: nothing to learn
-            batch_weights = xp.take(sample_weight, idx, axis=1)
-        xb = xp.take(X, idx, axis=1)
-        yb = xp.take(Y, idx, axis=1)
+            batch_weights = take_columns(sample_weight, idx, xp)
+        xb = take_columns(X, idx, xp)
+        yb = take_columns(Y, idx, xp)
         params, cost = _batch_step(
             xb, yb, params, optimizer, spec, xp, iteration, last, alpha=alpha,
             sample_weight=batch_weights,
