@@ -133,3 +133,32 @@ def test_logistic_regression_step_memory_stays_near_what_it_must_hold():
 
     _, ratio = bench.measure_memory(bench.Case("logreg", (2, 1), 1_000_000), "float32")
     assert ratio <= 1.25
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("rows", "m"), [(1, 7), (1, 1000), (3, 400)])
+def test_a_small_output_is_the_generic_path_bit_for_bit_in_one_call(dtype, rows, m):
+    # below the blocked pass's size the kernel runs the generic operations themselves: the
+    # cost and dZ are the generic ones exactly, the sigmoid's clip included
+    z = _logits((rows, m), dtype, seed=m)
+    y = (np.random.default_rng(1).random((rows, m)) > 0.5).astype(dtype)
+    cost, delta = _generic_cost_and_delta(z, y, scale=0.3)
+    work = z.copy()
+    with np.errstate(over="raise"):  # the clip keeps exp finite, as the generic one does
+        fused = kernels.sigmoid_cross_entropy_delta(work, y, 0.3)
+    assert fused.dtype == dtype and fused.shape == () and fused == cost
+    np.testing.assert_array_equal(work, delta, strict=True)
+
+
+def test_cost_and_gradients_takes_the_numpy_output_kernel_at_every_size(monkeypatch):
+    calls = []
+    fused = kernels.sigmoid_cross_entropy_delta
+    monkeypatch.setattr(
+        kernels, "sigmoid_cross_entropy_delta", lambda *a: calls.append(a[0].shape) or fused(*a)
+    )
+    rng = np.random.default_rng(3)
+    params = initializers.draw_parameters([2, 4, 1], "xavier", np.random.default_rng(0))
+    for m in (5, 400, 5000):
+        X = rng.standard_normal((2, m))
+        network.cost_and_gradients(X, (X[:1] > 0).astype(float), params)
+    assert calls == [(1, 5), (1, 400), (1, 5000)]
