@@ -150,3 +150,20 @@ def test_fit_converts_x_in_one_pass(monkeypatch):
     bad[1500, 7] = np.nan
     with pytest.raises(ValueError, match="NaN or infinity"):
         validation.transposed_finite(bad, "float32")
+
+
+def test_a_wide_x_is_transposed_and_checked_in_tiles():
+    # fewer than 32 examples of 12288 features fit a block: the copy goes in tiles, each
+    # checked as it is copied, the last (partial) one included
+    from nnbackend.estimators import validation
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((70, 12288))
+    for dtype in ("float64", "float32"):
+        XT = validation.transposed_finite(X, dtype)
+        assert XT.flags.c_contiguous and XT.dtype == dtype
+        np.testing.assert_array_equal(XT, X.T.astype(dtype))
+    bad = X.copy()
+    bad[-1, -1] = np.inf
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        validation.transposed_finite(bad, "float64")
