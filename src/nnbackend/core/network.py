@@ -192,14 +192,15 @@ def forward(
         What :func:`backward` needs.
     """
     xp = xp or array_namespace(X)
-    cache = _hidden_forward(X, params, hidden, slope, xp)
-    return activation_forward(cache.logits, output, xp=xp), cache
+    activations, logits = _hidden_forward(X, params, hidden, slope, xp)
+    return activation_forward(logits, output, xp=xp), ForwardCache(activations, logits)
 
 
 def _hidden_forward(
     X: Array, params: Params, hidden: str, slope: float, xp: ModuleType
-) -> ForwardCache:
-    # Layers 1..L-1 and the output's linear part: everything forward does before g[L].
+) -> tuple[list[Array], Array]:
+    # Layers 1..L-1 and the output's linear part: everything forward does before g[L]. The
+    # activations and the logits, as a tuple: the training step has no use for a ForwardCache.
     activations = [X]
     a = X
     for w, b in params[:-1]:
@@ -215,7 +216,7 @@ def _hidden_forward(
         a = z if inplace else activation_forward(z, hidden, slope=slope, xp=xp)
         activations.append(a)
     w, b = params[-1]
-    return ForwardCache(activations, linear_forward(a, w, b, xp=xp))
+    return activations, linear_forward(a, w, b, xp=xp)
 
 
 def predict_output(
@@ -518,8 +519,7 @@ def cost_and_gradients(
     grads : list of (dW, db)
     """
     xp = xp or array_namespace(X, Y)
-    cache = _hidden_forward(X, params, hidden, slope, xp)
-    z = cache.logits
+    activations, z = _hidden_forward(X, params, hidden, slope, xp)
     kernels = _numpy_kernels if type(z) is np.ndarray else fused_kernels(z)
     if (
         output == "sigmoid"
@@ -535,8 +535,8 @@ def cost_and_gradients(
         AL = activation_forward(z, output, xp=xp)
         cost = compute_cost(AL, Y, output, logits=z, sample_weight=sample_weight, xp=xp)
         dz = output_delta(AL, Y, output, scale=scale, sample_weight=sample_weight, xp=xp)
-    cache.logits = z = None
-    grads = _backpropagate(dz, cache.activations, params, hidden, slope, xp)
+    z = None
+    grads = _backpropagate(dz, activations, params, hidden, slope, xp)
     if alpha:
         n = int(X.shape[1]) if sample_weight is None else reduce_sum(sample_weight, xp)
         cost = cost + l2_penalty(params, alpha, n, xp=xp)
