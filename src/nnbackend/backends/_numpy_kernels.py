@@ -198,7 +198,11 @@ def sigmoid_cross_entropy_delta(z: np.ndarray, y: np.ndarray, scale: float) -> n
         a -= y
         np.multiply(a, factor, out=z)
         return cost
+    # Blocks of equal width, up to a quarter wider than the cache-sized one, so that no short
+    # last block pays a block's fixed costs (sixteen calls): at m = 10⁵, two blocks of 50000
+    # instead of 49152, 49152 and 1696.
     width = max(1, _BLOCK_ELEMENTS // max(rows, 1))
+    width = -(-m // -(-m // (width + width // 4)))
     with np.errstate(over="ignore"):  # exp(-z) for z < -88 (float32): see above
         if m <= width:  # one block: the arrays themselves, without views of them
             total = _cost_and_delta_block(z, y, np.empty_like(z), np.empty_like(z), factor)
