@@ -500,7 +500,7 @@ def _run(
             fresh = [epochs.order.next(rng) for _ in range(n - len(leftover))]
             perms = np.stack([*leftover[:n], *fresh])
             leftover = leftover[n:]
-        rerun = history.scored or (
+        rerun = (history.scored and not program.keeps_best) or (
             program.device_loop and (history.tol is not None or not program.keeps_finite)
         )
         saved = _snapshot(program, state, functional) if rerun else None
@@ -513,7 +513,10 @@ def _run(
                 iteration + j, j, record, block.scores[j] if history.scored else None
             )
             if history.scored and history.stall.improved:
-                best = (saved, j + 1, scalars, perms)
+                if block.best is not None and block.best[0] == j + 1:
+                    best = (block.best[1], 0, None, None)  # the state itself: no redo
+                else:
+                    best = (saved, j + 1, scalars, perms)
             epochs.ended(optimizer)
             if tripped:
                 # the device loop went past the stop, or stopped at a non-finite step that it
