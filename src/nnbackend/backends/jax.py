@@ -163,6 +163,9 @@ class _JaxLoop(Program):
         self.score = score
         self._run = self.jax.jit(self._loop, donate_argnums=(0,))
         self._advance = self.jax.jit(self._one, donate_argnums=(0,))
+        # every array of a state copied in one dispatch, where a copy each costs one apiece
+        # (a state is parameters and optimizer state: a dozen arrays or more)
+        self._copy = self.jax.jit(lambda state: self.jax.tree.map(self.jax.numpy.copy, state))
         self._empty: dict[Any, Any] = {}
 
     def prepare(self, state: Any) -> Any:
@@ -170,8 +173,7 @@ class _JaxLoop(Program):
         return self.snapshot(state)
 
     def snapshot(self, state: Any) -> Any:
-        jnp = self.jax.numpy
-        return self.jax.tree.map(lambda a: jnp.array(a, copy=True), state)
+        return self._copy(state)
 
     @property
     def keeps_finite(self) -> bool:  # type: ignore[override]
