@@ -23,7 +23,7 @@ from nnbackend.backends._devices import cuda_index
 from nnbackend.backends.loops import Block, Compiler, Layout, Program, Score
 from nnbackend.errors import BackendError
 
-__all__ = ["JaxAdapter", "JaxCompiler"]
+__all__ = ["JaxAdapter", "JaxCompiler", "JaxKernels"]
 
 
 class JaxAdapter(Adapter):
@@ -45,6 +45,13 @@ class JaxAdapter(Adapter):
         if jax.config.jax_enable_x64:
             return contextlib.nullcontext()
         return jax.enable_x64(True)
+
+    _kernels: JaxKernels | None = None
+
+    def kernels(self) -> JaxKernels:
+        if self._kernels is None:
+            self._kernels = JaxKernels(self.module())
+        return self._kernels
 
     def compiler(self) -> JaxCompiler:
         if self._compiler is None:
@@ -91,6 +98,30 @@ class JaxAdapter(Adapter):
 
     def to_host(self, x: Any) -> np.ndarray:
         return np.asarray(x)
+
+
+class JaxKernels:
+    """What the JAX adapter offers beside the generic code: no in-place kernels (arrays are
+    immutable, and XLA fuses the element-wise work of a compiled program itself), so
+    :meth:`applies` is always False; but an optimizer's zeros made in one dispatch.
+
+    Parameters
+    ----------
+    jax : module
+    """
+
+    def __init__(self, jax: ModuleType) -> None:
+        jnp = jax.numpy
+        self._zeros = jax.jit(lambda like: [jnp.zeros_like(a) for a in like])
+
+    def applies(self, *arrays: Any) -> bool:
+        """Always False: the generic code runs."""
+        return False
+
+    def zeros_like_all(self, like: list[Any]) -> list[Any]:
+        """Zeros shaped, typed and placed as each array of ``like``: one dispatch for all of
+        them, where ``zeros_like`` costs one apiece (a fit makes two per parameter for Adam)."""
+        return list(self._zeros(list(like)))
 
 
 class JaxCompiler(Compiler):

@@ -298,10 +298,13 @@ class TorchKernels:
             self.torch.sub(a, b, out=b)
         return subtrahends
 
-    def zeros_like_all(self, like: list[Any]) -> list[Any]:
+    def zeros_like_all(self, like: list[Any]) -> list[Any] | None:
         """Zeros shaped as each tensor of ``like``, as views of one flat buffer: an optimizer's
         state made so lets :meth:`adam_steps` and :meth:`momentum_steps` update it as one
-        tensor, with one call per operation instead of one per parameter."""
+        tensor, with one call per operation instead of one per parameter. None unless every
+        tensor is a floating one of one dtype (and device)."""
+        if not self.applies(*like) or len({t.device for t in like}) != 1:
+            return None
         flat = self.torch.zeros(
             sum(t.numel() for t in like), dtype=like[0].dtype, device=like[0].device
         )

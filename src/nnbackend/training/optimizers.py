@@ -301,12 +301,13 @@ class Optimizer:
 
 
 def _zeros_like_all(like: list[Array]) -> list[Array]:
-    # Zeros for a rule's state, held in one flat buffer where the library's kernels can then
-    # update all of it at once (see _fused); else one array per parameter.
-    kernels = fused_kernels(like[0])
-    make = getattr(kernels, "zeros_like_all", None)
-    if make is not None and kernels.applies(*like):
-        return make(like)
+    # Zeros for a rule's state, made by the library's kernels where they have a way (PyTorch:
+    # in one flat buffer that they then update at once, see _fused; JAX: in one dispatch);
+    # else one array per parameter.
+    make = getattr(fused_kernels(like[0]), "zeros_like_all", None)
+    made = None if make is None else make(like)
+    if made is not None:
+        return made
     xp = array_namespace(like[0])
     return [xp.zeros_like(p) for p in like]
 
