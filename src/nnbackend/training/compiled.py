@@ -310,9 +310,11 @@ def train(
     holdout : HeldOut, optional
         Early stopping: the held-out score is computed in the loop after every iteration,
         ``tol`` and ``n_iter_no_change`` apply to it, and the parameters of the best score
-        are returned. They are found by running the best score's block again from its
-        snapshot, up to that iteration: one snapshot per block and one partial block at the
-        end, where keeping them in the loop would select over every parameter at every step.
+        are returned. A host loop hands back the best score's state itself (its states are
+        new arrays at every step); a device loop's are found by running the best score's
+        block again from its snapshot, up to that iteration: one snapshot per block and one
+        partial block at the end, where keeping them in the loop would select over every
+        parameter at every step.
     placement : Placement, optional
         Where X is, resolved by the caller (:func:`nnbackend.training.train`), which has
         entered its ``computing`` scope; resolved here (and entered) when omitted.
