@@ -481,7 +481,6 @@ class Adam(Optimizer):
     def direction(self, params: Params, grads: Grads, *, grad_scale: float = 1.0) -> list[Array]:
         """Δ = α_t m / (√v + ε_t), with both bias corrections folded into α_t and ε_t."""
         flat_g = self._unscaled(_flat(grads), grad_scale)
-        xp = array_namespace(flat_g[0])
         state = self.state_arrays(flat_g)
         self.t += 1
         b1, b2 = self.beta1, self.beta2
@@ -490,6 +489,7 @@ class Adam(Optimizer):
         steps = None if fused is None else fused(flat_g, self._m, self._v, b1, b2, lr_t, eps_t)
         if steps is not None:
             return steps
+        xp = array_namespace(flat_g[0])
         if is_writeable(flat_g[0]):
             deltas = []
             for g, m, v in zip(flat_g, self._m, self._v, strict=True):  # type: ignore[arg-type]
