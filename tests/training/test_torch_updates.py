@@ -64,3 +64,20 @@ def test_flat_state_updates_equal_numpys():
         )
         for a, b in zip(got, want, strict=True):
             np.testing.assert_allclose(a.numpy(), b, rtol=1e-13, atol=0)
+
+
+@pytest.mark.parametrize("layout", ["transposed", "contiguous"])
+def test_lean_take_gathers_columns_of_a_transposed_view_as_its_rows(layout):
+    # an estimator's X is the transposed view of its (samples, features) data: a mini-batch
+    # is picked from the rows below it, never by copying the whole view contiguous first
+    from nnbackend.backends import get
+
+    data = torch.arange(60, dtype=torch.float64).reshape(12, 5)
+    x = data.T if layout == "transposed" else data.T.contiguous()
+    xp = get("torch").compiler().namespace(get("torch").namespace(None))
+    idx = torch.tensor([7, 0, 11, 3])
+    got = xp.take(x, idx, axis=1)
+    assert torch.equal(got, x[:, idx]) and got.shape == (5, 4)
+    if layout == "transposed":
+        assert got.T.is_contiguous()  # the rows of data, gathered
+    assert torch.equal(xp.take(x, torch.tensor([1, 0]), axis=0), x[[1, 0], :])

@@ -216,6 +216,12 @@ class LeanTorchNamespace:
 
     def take(self, x: Any, indices: Any, /, *, axis: int) -> Any:
         # the training loop's indices are permutations: never negative
+        if axis == 1 and x.ndim == 2 and x.stride(0) == 1 and x.shape[0] > 1:
+            # A transposed view (an estimator's X.T): its columns are rows of the tensor
+            # below it. index_select along dim 1 of the view first copies all of it
+            # contiguous (38 ms per mini-batch for a 10⁵ × 100 X); the rows are picked in
+            # microseconds, and the batch stays a transposed view, which products read as is.
+            return self._torch.index_select(x.T, 0, indices).T
         return self._torch.index_select(x, axis, indices)
 
 
