@@ -263,6 +263,30 @@ def test_early_stopping_in_blocks_equals_the_eager_loop(block_numpy, monkeypatch
     np.testing.assert_allclose(got.intercepts_[1], ref.intercepts_[1], rtol=1e-9)
 
 
+@pytest.mark.parametrize("batch_size", [None, 40])
+def test_host_loops_keep_the_best_state_without_running_a_block_again(
+    block_numpy, monkeypatch, batch_size
+):
+    # a host loop's states are new arrays at every step: the best score's is kept as it is
+    if block_numpy.name == "queued_numpy" and batch_size is None:
+        pytest.skip("queued full batches are a device loop: the best block is run again")
+    redone = []
+    real = compiled._redo
+    monkeypatch.setattr(compiled, "_redo", lambda *a, **k: redone.append(a[4]) or real(*a, **k))
+    X, y = datasets.make_moons(200, noise=0.3, seed=0)
+    options = dict(hidden_layer_sizes=(6,), learning_rate=0.05, max_iter=250, tol=None)
+    options.update(early_stopping=True, random_state=0, batch_size=batch_size)
+    got = nnbackend.NeuralNetworkClassifier(**options).fit(X, y)
+    assert [count for count in redone if count] == []
+    monkeypatch.setenv("NNBACKEND_COMPILED", "0")
+    ref = nnbackend.NeuralNetworkClassifier(**options).fit(X, y)
+    assert got.validation_scores_ == ref.validation_scores_
+    assert got.best_validation_score_ == ref.best_validation_score_
+    # (the functional step may round differently in the last bits)
+    np.testing.assert_allclose(got.coefs_[0], ref.coefs_[0], rtol=1e-12)
+    np.testing.assert_allclose(got.intercepts_[1], ref.intercepts_[1], rtol=1e-12)
+
+
 def test_second_fit_of_the_same_shape_does_not_build_again(block_numpy):
     X, y = datasets.make_moons(80, noise=0.2, seed=0)
     compiler = block_numpy.compiler()

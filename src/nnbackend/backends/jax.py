@@ -23,7 +23,7 @@ from nnbackend.backends._devices import cuda_index
 from nnbackend.backends.loops import Block, Compiler, Layout, Program, Score
 from nnbackend.errors import BackendError
 
-__all__ = ["JaxAdapter", "JaxCompiler"]
+__all__ = ["JaxAdapter", "JaxCompiler", "JaxKernels"]
 
 
 class JaxAdapter(Adapter):
@@ -45,6 +45,13 @@ class JaxAdapter(Adapter):
         if jax.config.jax_enable_x64:
             return contextlib.nullcontext()
         return jax.enable_x64(True)
+
+    _kernels: JaxKernels | None = None
+
+    def kernels(self) -> JaxKernels:
+        if self._kernels is None:
+            self._kernels = JaxKernels(self.module())
+        return self._kernels
 
     def compiler(self) -> JaxCompiler:
         if self._compiler is None:
@@ -91,6 +98,30 @@ class JaxAdapter(Adapter):
 
     def to_host(self, x: Any) -> np.ndarray:
         return np.asarray(x)
+
+
+class JaxKernels:
+    """What the JAX adapter offers beside the generic code: no in-place kernels (arrays are
+    immutable, and XLA fuses the element-wise work of a compiled program itself), so
+    :meth:`applies` is always False; but an optimizer's zeros made in one dispatch.
+
+    Parameters
+    ----------
+    jax : module
+    """
+
+    def __init__(self, jax: ModuleType) -> None:
+        jnp = jax.numpy
+        self._zeros = jax.jit(lambda like: [jnp.zeros_like(a) for a in like])
+
+    def applies(self, *arrays: Any) -> bool:
+        """Always False: the generic code runs."""
+        return False
+
+    def zeros_like_all(self, like: list[Any]) -> list[Any]:
+        """Zeros shaped, typed and placed as each array of ``like``: one dispatch for all of
+        them, where ``zeros_like`` costs one apiece (a fit makes two per parameter for Adam)."""
+        return list(self._zeros(list(like)))
 
 
 class JaxCompiler(Compiler):
@@ -163,15 +194,18 @@ class _JaxLoop(Program):
         self.score = score
         self._run = self.jax.jit(self._loop, donate_argnums=(0,))
         self._advance = self.jax.jit(self._one, donate_argnums=(0,))
+        # every array of a state copied in one dispatch, where a copy each costs one apiece
+        # (a state is parameters and optimizer state: a dozen arrays or more)
+        self._copy = self.jax.jit(lambda state: self.jax.tree.map(self.jax.numpy.copy, state))
         self._empty: dict[Any, Any] = {}
+        self._counts: dict[tuple[Any, int], Any] = {}
 
     def prepare(self, state: Any) -> Any:
         # The caller's arrays are never donated: the dispatches consume copies.
         return self.snapshot(state)
 
     def snapshot(self, state: Any) -> Any:
-        jnp = self.jax.numpy
-        return self.jax.tree.map(lambda a: jnp.array(a, copy=True), state)
+        return self._copy(state)
 
     @property
     def keeps_finite(self) -> bool:  # type: ignore[override]
@@ -307,7 +341,12 @@ class _JaxLoop(Program):
             order_host = np.zeros((k, layout.m), dtype=np.int32)
             order_host[:n] = perms
             order = jax.device_put(order_host, device)
-        state, costs, scores, meta = self._run(state, X, Y, rows, order, np.int32(n), held)
+        count = self._counts.get((device, n))
+        if count is None:
+            # a device scalar, kept: a NumPy scalar argument costs the dispatch about
+            # 0.7 ms (measured on the CPU), more than a small data set's whole block
+            count = self._counts[(device, n)] = jax.device_put(np.int32(n), device)
+        state, costs, scores, meta = self._run(state, X, Y, rows, order, count, held)
         costs, scores, meta = jax.device_get((costs, scores, meta))
         done, ok, count = (int(v) for v in meta)
         full = layout.batch_size is None

@@ -99,11 +99,16 @@ class Block:
         Mini-batches of the diverged iteration that were finished and applied before it.
     scores : list of float
         With a score: the held-out score after each finished iteration.
+    best : (int, object) or None
+        From a program that :attr:`~Program.keeps_best`: the iterations finished up to the
+        first highest score of the block, and the state after them (early stopping then
+        keeps it as it is, instead of running the block again up to that iteration).
     """
 
     state: Any
     records: list[Any] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
+    best: tuple[int, Any] | None = None
     diverged: bool = False
     bad_cost: float | None = None
     bad_batches: int = 0
@@ -135,6 +140,10 @@ class Program:
     #: state instead, and the caller runs the block again from a snapshot, up to the step
     #: before the divergence.
     keeps_finite: bool = True
+
+    #: Whether a scored block hands back the state of its best score (:attr:`Block.best`):
+    #: a host loop's states are new arrays at every step, so keeping one costs nothing.
+    keeps_best: bool = False
 
     def prepare(self, state: Any) -> Any:
         """The state this program may consume, from the caller's (copied where it must be)."""
@@ -233,6 +242,8 @@ class HostLoop(Program):
         self.functional = functional
         self.score = score
 
+    keeps_best = True
+
     def snapshot(self, state: Any) -> Any:
         # functional steps make new arrays and never write to their input: the state itself
         # (the driver copies an eager step's optimizer, which updates in place)
@@ -292,6 +303,9 @@ class HostLoop(Program):
             if self.score is not None:
                 value = float(self.score(state, held))
                 block.scores.append(value)
+                # strictly higher, as early stopping counts a new best: the first of equals
+                if block.best is None or value > block.scores[block.best[0] - 1]:
+                    block.best = (block.done, state)
             if stop is not None and stop(record, value):
                 break
         block.state = state

@@ -310,9 +310,11 @@ def train(
     holdout : HeldOut, optional
         Early stopping: the held-out score is computed in the loop after every iteration,
         ``tol`` and ``n_iter_no_change`` apply to it, and the parameters of the best score
-        are returned. They are found by running the best score's block again from its
-        snapshot, up to that iteration: one snapshot per block and one partial block at the
-        end, where keeping them in the loop would select over every parameter at every step.
+        are returned. A host loop hands back the best score's state itself (its states are
+        new arrays at every step); a device loop's are found by running the best score's
+        block again from its snapshot, up to that iteration: one snapshot per block and one
+        partial block at the end, where keeping them in the loop would select over every
+        parameter at every step.
     placement : Placement, optional
         Where X is, resolved by the caller (:func:`nnbackend.training.train`), which has
         entered its ``computing`` scope; resolved here (and entered) when omitted.
@@ -500,7 +502,7 @@ def _run(
             fresh = [epochs.order.next(rng) for _ in range(n - len(leftover))]
             perms = np.stack([*leftover[:n], *fresh])
             leftover = leftover[n:]
-        rerun = history.scored or (
+        rerun = (history.scored and not program.keeps_best) or (
             program.device_loop and (history.tol is not None or not program.keeps_finite)
         )
         saved = _snapshot(program, state, functional) if rerun else None
@@ -513,7 +515,10 @@ def _run(
                 iteration + j, j, record, block.scores[j] if history.scored else None
             )
             if history.scored and history.stall.improved:
-                best = (saved, j + 1, scalars, perms)
+                if block.best is not None and block.best[0] == j + 1:
+                    best = (block.best[1], 0, None, None)  # the state itself: no redo
+                else:
+                    best = (saved, j + 1, scalars, perms)
             epochs.ended(optimizer)
             if tripped:
                 # the device loop went past the stop, or stopped at a non-finite step that it

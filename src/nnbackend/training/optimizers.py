@@ -300,6 +300,29 @@ class Optimizer:
         return twin
 
 
+def _zeros_like_all(like: list[Array]) -> list[Array]:
+    # Zeros for a rule's state, made by the library's kernels where they have a way (PyTorch:
+    # in one flat buffer that they then update at once, see _fused; JAX: in one dispatch);
+    # else one array per parameter.
+    make = getattr(fused_kernels(like[0]), "zeros_like_all", None)
+    made = None if make is None else make(like)
+    if made is not None:
+        return made
+    xp = array_namespace(like[0])
+    return [xp.zeros_like(p) for p in like]
+
+
+def _fused(grad: Array, state: Array, name: str) -> Any:
+    # The library's form of a rule's in-place update on state held in one flat buffer
+    # (PyTorch's), or None: the same arithmetic in the same order, one call per operation for
+    # all parameters at once. It returns None itself where the state is not so held.
+    kernels = fused_kernels(grad)
+    update = getattr(kernels, name, None)
+    if update is None or not kernels.applies(grad, state):
+        return None
+    return update
+
+
 def _copy_array(x: Array) -> Array:
     return array_namespace(x).asarray(x, copy=True) if is_writeable(x) else x
 
@@ -349,8 +372,7 @@ class _VelocityState(Optimizer):
 
     def state_arrays(self, flat_params: list[Array]) -> list[Array]:
         if self._velocity is None:
-            xp = array_namespace(flat_params[0])
-            self._velocity = [xp.zeros_like(p) for p in flat_params]
+            self._velocity = _zeros_like_all(flat_params)
         return self._velocity
 
     def load_state(self, arrays: list[Array], steps: int) -> None:
@@ -376,6 +398,10 @@ class Momentum(_VelocityState):
         flat_g = self._unscaled(_flat(grads), grad_scale)
         velocity = self.state_arrays(flat_g)
         beta, lr = self.beta, self.learning_rate
+        fused = _fused(flat_g[0], velocity[0], "momentum_steps")
+        steps = None if fused is None else fused(flat_g, velocity, beta, lr)
+        if steps is not None:
+            return steps
         if is_writeable(flat_g[0]):
             for g, v in zip(flat_g, velocity, strict=True):
                 v *= beta
@@ -455,11 +481,15 @@ class Adam(Optimizer):
     def direction(self, params: Params, grads: Grads, *, grad_scale: float = 1.0) -> list[Array]:
         """Δ = α_t m / (√v + ε_t), with both bias corrections folded into α_t and ε_t."""
         flat_g = self._unscaled(_flat(grads), grad_scale)
-        xp = array_namespace(flat_g[0])
         state = self.state_arrays(flat_g)
         self.t += 1
         b1, b2 = self.beta1, self.beta2
         lr_t, eps_t = self._corrected(self.t)
+        fused = _fused(flat_g[0], state[0], "adam_steps")
+        steps = None if fused is None else fused(flat_g, self._m, self._v, b1, b2, lr_t, eps_t)
+        if steps is not None:
+            return steps
+        xp = array_namespace(flat_g[0])
         if is_writeable(flat_g[0]):
             deltas = []
             for g, m, v in zip(flat_g, self._m, self._v, strict=True):  # type: ignore[arg-type]
@@ -501,9 +531,8 @@ class Adam(Optimizer):
 
     def state_arrays(self, flat_params: list[Array]) -> list[Array]:
         if self._m is None or self._v is None:
-            xp = array_namespace(flat_params[0])
-            self._m = [xp.zeros_like(p) for p in flat_params]
-            self._v = [xp.zeros_like(p) for p in flat_params]
+            self._m = _zeros_like_all(flat_params)
+            self._v = _zeros_like_all(flat_params)
         return [*self._m, *self._v]
 
     def load_state(self, arrays: list[Array], steps: int) -> None:
