@@ -110,6 +110,9 @@ class JaxKernels:
     jax : module
     """
 
+    #: read before :meth:`applies` by the training step, as on every adapter's kernels
+    min_output_elements = 1
+
     def __init__(self, jax: ModuleType) -> None:
         jnp = jax.numpy
         self._zeros = jax.jit(lambda like: [jnp.zeros_like(a) for a in like])
