@@ -103,3 +103,36 @@ def test_an_unknown_target_lists_a_long_header_briefly(tmp_path, capsys, no_trai
     status, out, err = _run(["train", "--data", str(path), "--target", "label"], capsys)
     _one_line(status, out, err, "'label' is not a column", "'c0" + "x" * 38 + "'...", "10 more")
     assert len(err) < 1200
+
+
+@pytest.mark.parametrize("label", [1e20, -1e20, 2.0**63])
+def test_a_label_past_int64_ends_in_one_line(tmp_path, capsys, no_training, label):
+    X = np.arange(8.0).reshape(4, 2)
+    path = tmp_path / "big.npy"
+    np.save(path, np.c_[X, [0, 1, 0, label]])
+    status, out, err = _run(["train", "--data", str(path), "--target", "-1"], capsys)
+    _one_line(status, out, err, "label column 'column 2', row 4", "outside the int64 range")
+
+
+def test_complex_features_are_refused_not_cut_to_their_real_part(tmp_path, capsys, no_training):
+    path = tmp_path / "complex.npy"
+    np.save(path, np.c_[np.arange(4) + 1j, [0, 1, 0, 1]])
+    status, out, err = _run(["train", "--data", str(path), "--target", "-1"], capsys)
+    _one_line(status, out, err, "column 'column 0' holds complex numbers", "expected real")
+
+
+def test_complex_labels_are_refused(tmp_path, capsys, no_training):
+    path = tmp_path / "complex.npz"
+    np.savez(path, X=np.arange(8.0).reshape(4, 2), y=np.array([0, 1, 0, 1]) + 0j)
+    status, out, err = _run(["train", "--data", str(path), "--target", "y"], capsys)
+    _one_line(status, out, err, "label column 'y' holds complex numbers")
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".npz", ".parquet", ".csv"])
+def test_a_folder_with_a_table_suffix_is_refused(tmp_path, capsys, no_training, suffix):
+    folder = tmp_path / f"d{suffix}"
+    folder.mkdir()
+    for extra in ([], ["--dataset", "table"]):
+        argv = ["train", "--data", str(folder), "--target", "-1", *extra]
+        status, out, err = _run(argv, capsys)
+        _one_line(status, out, err, "argument --data", repr(str(folder)))

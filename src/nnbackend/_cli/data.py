@@ -31,6 +31,8 @@ CAT_FILES = ("train_catvnoncat.h5", "test_catvnoncat.h5")
 
 TABLE_SUFFIXES = (".csv", ".npy", ".npz", ".parquet")
 
+_INT64 = np.iinfo(np.int64)
+
 
 # ---------------------------------------------------------------------- the cat folder
 def load_cat(path: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -321,7 +323,17 @@ def _npz(file: Path, target: str | None, where: str) -> Columns:
     return names, columns, (target, y)
 
 
+def _refuse_complex(values: Any, name: str, where: str, what: str) -> None:
+    # float() of a NumPy complex keeps the real part and drops the rest silently
+    if isinstance(values, np.ndarray) and values.dtype.kind == "c":
+        raise UsageError(
+            f"{where}: {what} {name!r} holds complex numbers (dtype {values.dtype}): expected "
+            "real numbers"
+        )
+
+
 def _features(values: Any, name: str, where: str) -> np.ndarray:
+    _refuse_complex(values, name, where, "column")
     if isinstance(values, np.ndarray) and values.dtype.kind in "biuf":
         column = values.astype(np.float64)
     else:
@@ -352,6 +364,7 @@ def _labels(values: Any, name: str, where: str) -> np.ndarray:
             "class labels (ints or text)"
         )
 
+    _refuse_complex(values, name, where, "label column")
     items = values.tolist() if isinstance(values, np.ndarray) else list(values)
     for row, value in enumerate(items):
         if value is None or (isinstance(value, str) and not value):
@@ -368,4 +381,6 @@ def _labels(values: Any, name: str, where: str) -> np.ndarray:
             raise refuse(row, items[row], "not a class")
         if number != round(number):
             raise refuse(row, items[row], "a fraction, so the column is continuous")
+        if not _INT64.min <= number <= _INT64.max:
+            raise refuse(row, items[row], f"outside the int64 range [{_INT64.min}, {_INT64.max}]")
     return np.asarray([int(n) for n in numbers], dtype=np.int64)
