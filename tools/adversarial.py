@@ -655,7 +655,7 @@ for desc, fn in COURSE.items():
                 except Exception: continue
                 if arr.size and not np.all(np.isfinite(arr)) and "AL 0" not in desc and "-1000" not in desc:
                     raise Silent("non-finite output")
-        if any(k in desc for k in MUST_REFUSE_COURSE) and desc[7:] not in OK_COURSE and "good" not in desc and "-1000" not in desc:
+        if any(k in desc for k in MUST_REFUSE_COURSE) and desc not in OK_COURSE and "good" not in desc and "-1000" not in desc:
             raise Silent("accepted")
     attempt(F, "course %s" % desc, f, names=("x", "y", "w", "b", "n_h", "layer", "dims", "num_iterations", "learning_rate", "seed", "param", "w1", "w2", "b1", "al", "grads", "dw1", "activation", "dim", "shape", "print_cost", "z", "path", "nonexistent", "n_x", "n_y"))
 
