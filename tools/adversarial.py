@@ -285,6 +285,8 @@ def write_variant(src, dst, mutate_header=None, mutate_members=None, raw_header=
                 data = mutate_members(n, data)
                 if data is None: continue
             zout.writestr(n, data)
+def header_of(path):
+    return json.loads(zipfile.ZipFile(path).read("header.json"))
 bases = {}
 for kind in ("NNC", "NNR", "LR", "MLPClassifier", "MLPRegressor"):
     m, yy = make_est(kind); m.fit(X, yy); nnbackend.save(m, "base_%s.nnb" % kind); bases[kind] = (m, "base_%s.nnb" % kind)
@@ -366,6 +368,8 @@ for kind, (m0, base) in bases.items():
             except (KeyError, TypeError, IndexError, AttributeError): return  # not applicable to this layout
             m2 = nnbackend.load(dst)
             if not np.array_equal(np.asarray(m2.predict(X)), np.asarray(m0.predict(X))): raise Silent("loaded tampered model predicts differently")
+            if must and header_of(dst) == header_of(base):
+                return  # the "tamper" wrote the value already there (e.g. a regressor's output 'identity'): the good file
             if must: raise Silent("load accepted tampered header (%s)" % desc)
         attempt(F, "load(%s with header %s)" % (kind, desc), f, names=(desc.split()[0].strip("'"), "header", "version", "format", "estimator", "params", "fitted", "arrays"))
 RAW = [("not json", "{not json"), ("json NaN in loss", None), ("array top-level", "[1,2]"), ("deeply nested", "[" * 100000 + "]" * 100000),
