@@ -433,10 +433,17 @@ for kind in ("NNC", "MLPClassifier"):
             try: m2 = nnbackend.load(good)
             except KNOWN as e: raise DataLoss("save(%s) replaced a good file with one load refuses: %s" % (desc, str(e)[:80]))
             if not np.array_equal(m2.predict(X), m.predict(X)): raise Silent("loaded predicts differently")
-            gp = m.get_params()
+            gp = m.get_params(); saved = header_of(good)["params"]; loaded = m2.get_params()
             for k in kw:
                 v = gp[k]
-                if isinstance(v, (np.ndarray, range, fractions.Fraction)): raise Silent("get_params()[%r] keeps %s" % (k, type(v).__name__))
+                if isinstance(v, (np.ndarray, range, fractions.Fraction)):
+                    # scikit-learn's convention: get_params returns the value as given. Correct
+                    # as long as the fit and the model file use the plain value
+                    plain = [int(i) for i in v] if isinstance(v, (np.ndarray, range)) else float(v)
+                    as_saved = list(saved.get(k)) if isinstance(saved.get(k), (list, tuple)) else saved.get(k)
+                    as_loaded = list(loaded[k]) if isinstance(loaded[k], (list, tuple)) else loaded[k]
+                    if as_saved != plain or as_loaded != plain or type(as_loaded) is not type(plain):
+                        raise Silent("get_params()[%r] keeps %s and the file holds %r" % (k, type(v).__name__, saved.get(k)))
         attempt(F, "%s(%s).fit; save over good file; load" % (kind, desc), f, names=tuple(kw) + ("hidden_layer_sizes", "learning_rate"))
 # save destinations
 DEST = [("directory", lambda: (os.makedirs("adir", exist_ok=True), "adir")[1]), ("missing parent", lambda: "no/such/dir/m.nnb"),
