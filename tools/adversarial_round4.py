@@ -644,7 +644,7 @@ NPY = {
     "NaN label": (np.c_[X, np.r_[np.nan, y[1:]]], False), "one class": (np.c_[X, np.zeros(60)], False),
     "(1,3)": (good[:1], False), "(2,3)": (good[:2], True), "(60,3000)": (np.c_[np.tile(X, 1500), y], True),
     "string array": (good.astype(str), True),  # numeric text, as a CSV holds "datetime": (np.zeros((60, 3), "datetime64[s]"), False),
-    "float labels 1e20": (np.c_[X, y * 1e20], True), "negative int labels": (np.c_[X, -y - 5], True),
+    "float labels 1e20": (np.c_[X, y * 1e20], False), "negative int labels": (np.c_[X, -y - 5], True),
 }
 for desc, (arr, ok) in NPY.items():
     for target in ("-1", "2", "5", "-9", "label", "1.5"):
