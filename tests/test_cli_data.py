@@ -136,3 +136,50 @@ def test_a_folder_with_a_table_suffix_is_refused(tmp_path, capsys, no_training, 
         argv = ["train", "--data", str(folder), "--target", "-1", *extra]
         status, out, err = _run(argv, capsys)
         _one_line(status, out, err, "argument --data", repr(str(folder)))
+
+
+def _csv(path, columns):
+    names = list(columns)
+    rows = zip(*columns.values(), strict=True)
+    path.write_text(",".join(names) + "\n" + "\n".join(",".join(map(str, r)) for r in rows) + "\n")
+    return str(path)
+
+
+def test_predict_matches_a_named_table_by_column_name(tmp_path, capsys):
+    from nnbackend.datasets import make_moons
+
+    X, y = make_moons(40, seed=0)
+    data = _csv(tmp_path / "d.csv", {"a": X[:, 0], "b": X[:, 1], "label": y})
+    model = str(tmp_path / "m.nnb")
+    argv = ["train", "--data", data, "--target", "label", "--iters", "3", "--quiet", "--save"]
+    assert _run([*argv, model], capsys)[0] == 0
+    assert list(nnbackend.load(model).feature_names_in_) == ["a", "b"]
+    in_order = _csv(tmp_path / "p1.csv", {"a": X[:, 0], "b": X[:, 1]})
+    swapped = _csv(tmp_path / "p2.csv", {"b": X[:, 1], "a": X[:, 0]})
+    outputs = []
+    for i, path in enumerate((in_order, swapped)):
+        out = str(tmp_path / f"o{i}.npy")
+        assert _run(["predict", model, path, "--output", out], capsys)[0] == 0
+        outputs.append(np.load(out))
+    np.testing.assert_array_equal(outputs[0], outputs[1])
+    # the same predictions as the model's on the columns in the fit's order
+    np.testing.assert_array_equal(outputs[0], nnbackend.load(model).predict(X))
+
+
+@pytest.mark.parametrize(
+    ("columns", "says"),
+    [({"a": [0.1], "c": [0.2]}, "lacks the model's columns ['b'] and has columns the model was "
+      "not trained on ['c']"),
+     ({"a": [0.1], "b": [0.2], "label": [1]}, "3 feature columns and the model 2")],
+)  # fmt: skip
+def test_predict_refuses_other_column_names_in_one_line(tmp_path, capsys, columns, says):
+    from nnbackend.datasets import make_moons
+
+    X, y = make_moons(40, seed=0)
+    data = _csv(tmp_path / "d.csv", {"a": X[:, 0], "b": X[:, 1], "label": y})
+    model = str(tmp_path / "m.nnb")
+    argv = ["train", "--data", data, "--target", "label", "--iters", "3", "--quiet", "--save"]
+    assert _run([*argv, model], capsys)[0] == 0
+    status, out, err = _run(["predict", model, _csv(tmp_path / "p.csv", columns)], capsys)
+    assert status == 2 and out == "", err
+    assert len(err.strip().splitlines()) == 1 and says in err, err

@@ -25,7 +25,7 @@ import numpy as np
 
 from nnbackend._cli import UsageError
 
-__all__ = ["CAT_FILES", "TABLE_SUFFIXES", "load_cat", "read_table"]
+__all__ = ["CAT_FILES", "TABLE_SUFFIXES", "NamedTable", "load_cat", "read_table"]
 
 CAT_FILES = ("train_catvnoncat.h5", "test_catvnoncat.h5")
 
@@ -81,9 +81,33 @@ def load_cat(path: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
 
 
 # ---------------------------------------------------------------------- a user's table
+class NamedTable:
+    """Features with their column names, presented as a table library presents them.
+
+    The estimators take a table's column names from its ``columns`` (scikit-learn's rule for
+    ``feature_names_in_``, which a model file keeps) and its values through ``__array__``;
+    the commands read CSV and Parquet without pandas, so they present a table so.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples, n_features)
+    columns : sequence of str
+    """
+
+    def __init__(self, values: np.ndarray, columns: Sequence[str]) -> None:
+        self.values = values
+        self.columns = list(columns)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        return self.values if dtype is None else self.values.astype(dtype, copy=False)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
 def read_table(
     path: str, target: str | None, *, option: str = "--data", need_target: bool = True
-) -> tuple[np.ndarray, np.ndarray | None, str]:
+) -> tuple[np.ndarray, np.ndarray | None, tuple[str, ...] | None]:
     """Features and labels from a user's file.
 
     Parameters
@@ -101,8 +125,9 @@ def read_table(
     X : ndarray of shape (n_samples, n_features), float64
     y : ndarray of shape (n_samples,) or None
         Ints, or strings where a label is text.
-    target_name : str
-        How the labels' column is called, for messages ("" without one).
+    feature_names : tuple of str or None
+        The features' column names where the file names its columns (CSV, Parquet); None for
+        ``.npy`` and ``.npz``, whose columns have positions only.
 
     Raises
     ------
@@ -138,7 +163,7 @@ def read_table(
         raise UsageError(f"{where} holds no feature column: expected at least one")
     X = np.column_stack([_features(c, n, where) for n, c in zip(names, columns, strict=True)])
     y = None if label is None else _labels(label[1], label[0], where)
-    return X, y, "" if label is None else label[0]
+    return X, y, tuple(names) if suffix in (".csv", ".parquet") else None
 
 
 _TARGET_HELP = {

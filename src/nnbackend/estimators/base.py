@@ -29,6 +29,7 @@ from nnbackend.estimators.prediction import Prediction
 from nnbackend.estimators.schema import FileState
 from nnbackend.estimators.validation import (
     check_sample_weight,
+    feature_names_of,
     rescale_sample_weight,
     to_backend_features,
 )
@@ -201,6 +202,9 @@ class NetworkEstimator(FileState, Prediction):
             # host data: the one registry look-up of the fit
             owner = backend_of(X)
             backend = owner or get_backend()
+        # the column names of a table X: a continued partial_fit checks them against the fit's
+        continued = incremental and fitted
+        names = getattr(self, "_feature_names", None) if continued else feature_names_of(X)
         with backend.adapter.computing():
             if incremental and fitted:
                 XT = self._features_where_params(
@@ -219,7 +223,7 @@ class NetworkEstimator(FileState, Prediction):
             state, result = self._train(
                 XT, targets, config, weights, incremental, continuing, place
             )
-            self._set_fitted({**state, **targets.fitted})
+            self._set_fitted({**state, **targets.fitted, "_feature_names": names})
             if not incremental:
                 self._warn_if_not_converged(result, config)
         return self
