@@ -23,13 +23,13 @@ from nnbackend.core.initializers import draw_parameters
 from nnbackend.core.spec import NetworkSpec
 from nnbackend.errors import convergence_warning, user_stacklevel
 from nnbackend.estimators import holdout
+from nnbackend.estimators.feature_names import feature_names_of
 from nnbackend.estimators.memory import check_fit_memory
 from nnbackend.estimators.params import FitConfig, Rule, make_rng, validate_params
 from nnbackend.estimators.prediction import Prediction
 from nnbackend.estimators.schema import FileState
 from nnbackend.estimators.validation import (
     check_sample_weight,
-    feature_names_of,
     rescale_sample_weight,
     to_backend_features,
 )

@@ -20,9 +20,9 @@ from nnbackend.backends import DEFAULT_BACKEND, Backend, backend_of, move_like, 
 from nnbackend.core import network
 from nnbackend.core.activations import sigmoid, softmax
 from nnbackend.errors import not_fitted_error
+from nnbackend.estimators.feature_names import check_feature_names
 from nnbackend.estimators.validation import (
     check_feature_count,
-    check_feature_names,
     check_known_labels,
     check_regression_targets,
     check_same_length,

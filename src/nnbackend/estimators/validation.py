@@ -492,58 +492,6 @@ def check_regression_targets(y: Any, name: str = "y") -> np.ndarray:
     return arr.reshape(arr.shape[0], -1).astype(np.float64)
 
 
-def feature_names_of(X: Any) -> tuple[str, ...] | None:
-    """The column names of a table-like X (a DataFrame's ``columns``), when all are strings.
-
-    scikit-learn's rule for ``feature_names_in_``: names only when every column is named by a
-    string; an array, or columns named by ints, have none.
-
-    Parameters
-    ----------
-    X : object
-
-    Returns
-    -------
-    tuple of str or None
-    """
-    columns = getattr(X, "columns", None)
-    if columns is None or isinstance(X, np.ndarray):
-        return None
-    names = tuple(columns)
-    return names if names and all(isinstance(n, str) for n in names) else None
-
-
-def check_feature_names(X: Any, fitted: tuple[str, ...] | None, estimator: str) -> None:
-    """Refuse a table whose column names are not the fit's, in the fit's order.
-
-    Parameters
-    ----------
-    X : object
-    fitted : tuple of str or None
-        The fit's names (None: the fit had none, so nothing to compare).
-    estimator : str
-        The estimator's class name, for the message.
-
-    Raises
-    ------
-    ValueError
-        When X names its columns otherwise, or in another order, than the fit did.
-    """
-    names = feature_names_of(X)
-    if fitted is None or names is None or names == fitted:
-        return
-    if sorted(names) == sorted(fitted):
-        raise ValueError(
-            f"X has the columns of the fit in another order: {list(names)!r}, but {estimator} "
-            f"was fitted with {list(fitted)!r}: reorder them, e.g. "
-            "X[list(model.feature_names_in_)]."
-        )
-    raise ValueError(
-        f"X has the columns {list(names)!r}, but {estimator} was fitted with {list(fitted)!r}: "
-        "expected the same columns in the same order."
-    )
-
-
 def check_feature_count(n_features: int, expected: int, estimator: str) -> None:
     """Raise when predict-time data has another number of features than fit-time data."""
     if n_features != expected:
