@@ -183,3 +183,19 @@ def test_predict_refuses_other_column_names_in_one_line(tmp_path, capsys, column
     status, out, err = _run(["predict", model, _csv(tmp_path / "p.csv", columns)], capsys)
     assert status == 2 and out == "", err
     assert len(err.strip().splitlines()) == 1 and says in err, err
+
+
+def test_a_csv_with_repeated_column_names_trains_saves_and_predicts_by_position(tmp_path, capsys):
+    from nnbackend.datasets import make_moons
+
+    X, y = make_moons(40, seed=0)
+    path = tmp_path / "d.csv"
+    rows = "\n".join(f"{a},{b},{c}" for a, b, c in zip(X[:, 0], X[:, 1], y, strict=True))
+    path.write_text("x,x,label\n" + rows + "\n")
+    model = str(tmp_path / "m.nnb")
+    argv = ["train", "--data", str(path), "--target", "label", "--iters", "3", "--quiet"]
+    assert _run([*argv, "--save", model], capsys)[0] == 0
+    assert not hasattr(nnbackend.load(model), "feature_names_in_")
+    out = str(tmp_path / "p.npy")
+    assert _run(["predict", model, str(path), "--target", "label", "--output", out], capsys)[0] == 0
+    np.testing.assert_array_equal(np.load(out), nnbackend.load(model).predict(X))

@@ -34,6 +34,14 @@ def test_a_table_gives_its_column_names_and_an_array_none():
     assert not hasattr(_model().fit(pd.DataFrame(X), Y), "feature_names_in_")
 
 
+def test_repeated_names_are_no_names_and_the_model_saves(tmp_path):
+    table = pd.DataFrame(X, columns=["a", "a"])
+    model = _model().fit(table, Y)
+    assert not hasattr(model, "feature_names_in_")
+    nnbackend.save(model, tmp_path / "m.nnb")
+    np.testing.assert_array_equal(nnbackend.load(tmp_path / "m.nnb").predict(X), model.predict(X))
+
+
 def test_another_column_order_is_refused_and_the_fit_order_predicts():
     model = _model().fit(TABLE, Y)
     with pytest.raises(ValueError, match=r"columns of the fit in another order: \['b', 'a'\]"):

@@ -12,7 +12,8 @@ def feature_names_of(X: Any) -> tuple[str, ...] | None:
     """The column names of a table-like X (a DataFrame's ``columns``), when all are strings.
 
     scikit-learn's rule for ``feature_names_in_``: names only when every column is named by a
-    string; an array, or columns named by ints, have none.
+    string; an array, or columns named by ints, have none. Repeated names are no names either
+    (they cannot say which column is which, and a model file holds distinct names only).
 
     Parameters
     ----------
@@ -26,7 +27,10 @@ def feature_names_of(X: Any) -> tuple[str, ...] | None:
     if columns is None or isinstance(X, np.ndarray):
         return None
     names = tuple(columns)
-    return names if names and all(isinstance(n, str) for n in names) else None
+    if not names or not all(isinstance(n, str) for n in names):
+        return None
+    # repeated names cannot tell their columns apart: by position, as an array's
+    return names if len(set(names)) == len(names) else None
 
 
 def check_feature_names(X: Any, fitted: tuple[str, ...] | None, estimator: str) -> None:
