@@ -21,7 +21,7 @@ from nnbackend import __version__
 from nnbackend._cli import UsageError as _UsageError
 from nnbackend._cli import predict as _predict
 from nnbackend._cli import warn as _warn
-from nnbackend._cli.data import CAT_FILES, TABLE_SUFFIXES, load_cat, read_table
+from nnbackend._cli.data import CAT_FILES, TABLE_SUFFIXES, NamedTable, load_cat, read_table
 from nnbackend._cli.paths import check_outputs as _check_outputs
 from nnbackend.core.activations import HIDDEN_ACTIVATIONS
 from nnbackend.core.initializers import INITS
@@ -299,7 +299,7 @@ def _load_data(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.nda
                 "argument --data: required with --dataset table: expected a "
                 f"{', '.join(TABLE_SUFFIXES)} file"
             )
-        X, y, _ = read_table(args.data, args.target)
+        X, y, args.feature_names = read_table(args.data, args.target)
         if len(np.unique(y)) < 2:
             raise _UsageError(
                 f"argument --target: column {args.target!r} of {args.data!r} holds one class "
@@ -442,8 +442,10 @@ def _fit_and_report(
         f"training {_describe(args)} on {_data_name(args)}: {len(X_train)} train / "
         f"{len(X_test)} test samples, backend {nnbackend.get_backend().name}"
     )
+    # a table's column names go into the model (feature_names_in_), for predict to match
+    names = getattr(args, "feature_names", None)
     try:
-        model.fit(X_train, y_train)
+        model.fit(X_train if names is None else NamedTable(X_train, names), y_train)
     except TrainingDivergedError as exc:
         print(f"nnbackend train: error: {exc}", file=sys.stderr)
         return 1

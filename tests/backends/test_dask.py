@@ -346,6 +346,30 @@ def test_empty_chunks_are_skipped():
     assert np.isfinite(model.fit(Xd, y).loss_curve_).all()
 
 
+@pytest.mark.parametrize(
+    ("chunks", "warns", "says"),
+    [
+        (60, True, "one full-batch step per epoch"),  # a single chunk: full-batch steps
+        (30, True, "steps of about 30 examples"),  # chunks of 30 for batches of 8
+        (8, False, ""),  # chunks of the batch size: honoured
+        (12, False, ""),  # within a factor two: whole chunks, as documented
+    ],
+)
+def test_a_batch_size_the_chunks_cannot_give_warns_once(chunks, warns, says):
+    import warnings
+
+    X, y = _data(n=60, d=2, seed=3)
+    model = nnbackend.NeuralNetworkClassifier(**NET, max_iter=3, random_state=0, batch_size=8)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(da.from_array(X, chunks=(chunks, 2)), y)
+    notes = [w for w in caught if "batch_size=8 cannot be honoured" in str(w.message)]
+    assert len(notes) == (1 if warns else 0), [str(w.message) for w in caught]
+    if warns:
+        assert notes[0].category is UserWarning
+        assert says in str(notes[0].message) and "X.rechunk({0: 8})" in str(notes[0].message)
+
+
 def test_unknown_chunk_sizes_are_computed():
     # issue 21 item 15: boolean indexing leaves Dask without the chunks' sizes
     X, y = _data(n=80, d=3, seed=4)

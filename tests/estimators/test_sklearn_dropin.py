@@ -18,10 +18,10 @@ import nnbackend
 sklearn = pytest.importorskip("sklearn")
 pytest.importorskip("scipy")
 
-from sklearn import neural_network as sk_nn  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 
 from nnbackend.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
+from sklearn import neural_network as sk_nn  # noqa: E402
 
 SOLVERS = [
     pytest.param({"solver": "sgd", "nesterovs_momentum": False}, id="sgd-momentum"),

@@ -25,11 +25,13 @@ import numpy as np
 
 from nnbackend._cli import UsageError
 
-__all__ = ["CAT_FILES", "TABLE_SUFFIXES", "load_cat", "read_table"]
+__all__ = ["CAT_FILES", "TABLE_SUFFIXES", "NamedTable", "load_cat", "read_table"]
 
 CAT_FILES = ("train_catvnoncat.h5", "test_catvnoncat.h5")
 
 TABLE_SUFFIXES = (".csv", ".npy", ".npz", ".parquet")
+
+_INT64 = np.iinfo(np.int64)
 
 
 # ---------------------------------------------------------------------- the cat folder
@@ -79,9 +81,33 @@ def load_cat(path: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
 
 
 # ---------------------------------------------------------------------- a user's table
+class NamedTable:
+    """Features with their column names, presented as a table library presents them.
+
+    The estimators take a table's column names from its ``columns`` (scikit-learn's rule for
+    ``feature_names_in_``, which a model file keeps) and its values through ``__array__``;
+    the commands read CSV and Parquet without pandas, so they present a table so.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples, n_features)
+    columns : sequence of str
+    """
+
+    def __init__(self, values: np.ndarray, columns: Sequence[str]) -> None:
+        self.values = values
+        self.columns = list(columns)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        return self.values if dtype is None else self.values.astype(dtype, copy=False)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
 def read_table(
     path: str, target: str | None, *, option: str = "--data", need_target: bool = True
-) -> tuple[np.ndarray, np.ndarray | None, str]:
+) -> tuple[np.ndarray, np.ndarray | None, tuple[str, ...] | None]:
     """Features and labels from a user's file.
 
     Parameters
@@ -99,8 +125,9 @@ def read_table(
     X : ndarray of shape (n_samples, n_features), float64
     y : ndarray of shape (n_samples,) or None
         Ints, or strings where a label is text.
-    target_name : str
-        How the labels' column is called, for messages ("" without one).
+    feature_names : tuple of str or None
+        The features' column names where the file names its columns (CSV, Parquet); None for
+        ``.npy`` and ``.npz``, whose columns have positions only.
 
     Raises
     ------
@@ -136,7 +163,7 @@ def read_table(
         raise UsageError(f"{where} holds no feature column: expected at least one")
     X = np.column_stack([_features(c, n, where) for n, c in zip(names, columns, strict=True)])
     y = None if label is None else _labels(label[1], label[0], where)
-    return X, y, "" if label is None else label[0]
+    return X, y, tuple(names) if suffix in (".csv", ".parquet") else None
 
 
 _TARGET_HELP = {
@@ -321,7 +348,17 @@ def _npz(file: Path, target: str | None, where: str) -> Columns:
     return names, columns, (target, y)
 
 
+def _refuse_complex(values: Any, name: str, where: str, what: str) -> None:
+    # float() of a NumPy complex keeps the real part and drops the rest silently
+    if isinstance(values, np.ndarray) and values.dtype.kind == "c":
+        raise UsageError(
+            f"{where}: {what} {name!r} holds complex numbers (dtype {values.dtype}): expected "
+            "real numbers"
+        )
+
+
 def _features(values: Any, name: str, where: str) -> np.ndarray:
+    _refuse_complex(values, name, where, "column")
     if isinstance(values, np.ndarray) and values.dtype.kind in "biuf":
         column = values.astype(np.float64)
     else:
@@ -352,6 +389,7 @@ def _labels(values: Any, name: str, where: str) -> np.ndarray:
             "class labels (ints or text)"
         )
 
+    _refuse_complex(values, name, where, "label column")
     items = values.tolist() if isinstance(values, np.ndarray) else list(values)
     for row, value in enumerate(items):
         if value is None or (isinstance(value, str) and not value):
@@ -368,4 +406,6 @@ def _labels(values: Any, name: str, where: str) -> np.ndarray:
             raise refuse(row, items[row], "not a class")
         if number != round(number):
             raise refuse(row, items[row], "a fraction, so the column is continuous")
+        if not _INT64.min <= number <= _INT64.max:
+            raise refuse(row, items[row], f"outside the int64 range [{_INT64.min}, {_INT64.max}]")
     return np.asarray([int(n) for n in numbers], dtype=np.int64)

@@ -27,8 +27,9 @@ def add_parser(sub: argparse._SubParsersAction, formatter: type) -> argparse.Arg
         help="predict with a saved model on a table (CSV, Parquet, .npy, .npz)",
         formatter_class=formatter,
         description="Write a saved model's predictions for each row of FILE: one label per "
-        "row, in the rows' order. FILE holds the same feature columns, in the same order, as "
-        "the file the model was trained on.",
+        "row, in the rows' order. FILE holds the same feature columns as the file the model "
+        "was trained on: matched by name where both name their columns (CSV, Parquet), else "
+        "in the same order.",
     )
     parser.add_argument("model", metavar="MODEL", help="a model file written by train --save")
     parser.add_argument(
@@ -78,6 +79,27 @@ def _write(predictions: np.ndarray, output: str | None) -> None:
         Path(output).write_text(buffer.getvalue(), encoding="utf-8")
 
 
+def _in_model_order(
+    X: np.ndarray, names: tuple[str, ...] | None, model: Any, args: argparse.Namespace
+) -> np.ndarray:
+    # A model trained on a CSV or Parquet file knows its columns by name: a file that names
+    # as many columns is matched by name, whatever their order; anything else by position.
+    fitted = getattr(model, "feature_names_in_", None)
+    if fitted is None or names is None:
+        return X
+    fitted = [str(n) for n in fitted]
+    missing = [n for n in fitted if n not in names]
+    extra = [n for n in names if n not in fitted]
+    if missing or extra:
+        found = [f"lacks the model's columns {missing!r}"] if missing else []
+        found += [f"has columns the model was not trained on {extra!r}"] if extra else []
+        raise UsageError(
+            f"argument FILE: {args.file!r} {' and '.join(found)}: expected the columns "
+            f"{fitted!r} (in any order)"
+        )
+    return X[:, [names.index(n) for n in fitted]]
+
+
 def predict(args: argparse.Namespace) -> int:
     """Run ``nnbackend predict``; returns the exit status.
 
@@ -90,7 +112,7 @@ def predict(args: argparse.Namespace) -> int:
 
     check_output("--output", args.output, suffixes=OUTPUT_SUFFIXES)
     model = _load_model(args.model)
-    X, _, _ = read_table(args.file, args.target, option="FILE", need_target=False)
+    X, _, names = read_table(args.file, args.target, option="FILE", need_target=False)
     expected = int(getattr(model, "n_features_in_", X.shape[1]))
     if X.shape[1] != expected:
         hint = "" if args.target else "; pass --target COLUMN to leave out a labels column"
@@ -98,6 +120,7 @@ def predict(args: argparse.Namespace) -> int:
             f"argument FILE: {args.file!r} has {X.shape[1]} feature columns and the model "
             f"{expected}: expected the columns it was trained on{hint}"
         )
+    X = _in_model_order(X, names, model, args)
     predictions = np.asarray(nnbackend.to_numpy(model.predict(X)))
     _write(predictions, args.output)
     if args.output is not None:

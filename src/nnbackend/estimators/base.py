@@ -23,6 +23,7 @@ from nnbackend.core.initializers import draw_parameters
 from nnbackend.core.spec import NetworkSpec
 from nnbackend.errors import convergence_warning, user_stacklevel
 from nnbackend.estimators import holdout
+from nnbackend.estimators.feature_names import feature_names_of
 from nnbackend.estimators.memory import check_fit_memory
 from nnbackend.estimators.params import FitConfig, Rule, make_rng, validate_params
 from nnbackend.estimators.prediction import Prediction
@@ -201,6 +202,9 @@ class NetworkEstimator(FileState, Prediction):
             # host data: the one registry look-up of the fit
             owner = backend_of(X)
             backend = owner or get_backend()
+        # the column names of a table X: a continued partial_fit checks them against the fit's
+        continued = incremental and fitted
+        names = getattr(self, "_feature_names", None) if continued else feature_names_of(X)
         with backend.adapter.computing():
             if incremental and fitted:
                 XT = self._features_where_params(
@@ -219,7 +223,7 @@ class NetworkEstimator(FileState, Prediction):
             state, result = self._train(
                 XT, targets, config, weights, incremental, continuing, place
             )
-            self._set_fitted({**state, **targets.fitted})
+            self._set_fitted({**state, **targets.fitted, "_feature_names": names})
             if not incremental:
                 self._warn_if_not_converged(result, config)
         return self

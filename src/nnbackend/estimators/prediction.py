@@ -20,6 +20,7 @@ from nnbackend.backends import DEFAULT_BACKEND, Backend, backend_of, move_like, 
 from nnbackend.core import network
 from nnbackend.core.activations import sigmoid, softmax
 from nnbackend.errors import not_fitted_error
+from nnbackend.estimators.feature_names import check_feature_names
 from nnbackend.estimators.validation import (
     check_feature_count,
     check_known_labels,
@@ -97,6 +98,7 @@ class Prediction:
     def _features_where_params(self, X: Any, where: str) -> tuple[Array, str | None]:
         # X in course layout on the parameters' library, device and dtype, with their count
         w = self._params[0][0]
+        check_feature_names(X, getattr(self, "_feature_names", None), type(self).__name__)
         XT, owner = to_backend_features(X, self._params_backend(), dtype_name(w.dtype), where=where)
         check_feature_count(int(XT.shape[0]), self.n_features_in_, type(self).__name__)
         return XT, owner
@@ -111,6 +113,20 @@ class Prediction:
         return to_numpy(result) if owner is None else result
 
     # ----------------------------------------------------------- fitted attributes
+    @property
+    def feature_names_in_(self) -> np.ndarray:
+        """The fit's column names (object array), when X was a table naming every column.
+
+        Absent otherwise (``hasattr`` is False), as in scikit-learn.
+        """
+        names = getattr(self, "_feature_names", None)
+        if names is None:
+            raise AttributeError(
+                f"{type(self).__name__} has no feature_names_in_: it was fitted on data "
+                "without column names"
+            )
+        return np.asarray(names, dtype=object)
+
     @property
     def coefs_(self) -> list[Array]:
         """Weight matrices in scikit-learn's layout: coefs_[i] is (n_in, n_out) for layer i+1."""

@@ -61,6 +61,20 @@ def _mlp_values(fitted: Mapping[str, Any], curve: list[float]) -> dict[str, Any]
     }
 
 
+def _feature_names(value: Any, n_features: int) -> tuple[str, ...] | None:
+    # a model file's column names: absent, or one distinct string per feature
+    if value is None:
+        return None
+    field = "fitted.feature_names_in_"
+    if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
+        checks.fail(field, f"expected a list of column names (strings), got {value!r:.80}")
+    if len(value) != n_features:
+        checks.fail(field, f"{len(value)} names for n_features_in_={n_features}: expected one each")
+    if len(set(value)) != len(value):
+        checks.fail(field, "a column name is repeated: expected distinct names")
+    return tuple(value)
+
+
 class FileState:
     """The fitted state as a model file holds it, and pickling (host copies only)."""
 
@@ -88,6 +102,7 @@ class FileState:
         "n_outputs_",
         "out_activation_",
         "_fit_params",  # the constructor arguments of this fit, plain: a model file's params
+        "_feature_names",  # the column names of a table X (feature_names_in_), or None
     )
     # What only the scikit-learn-MLP-like estimators have (best_loss_, validation_scores_...).
     _mlp_fitted_attributes: tuple[str, ...] = (
@@ -114,7 +129,7 @@ class FileState:
         "loss_curve_",
         "n_layers",
     )
-    _optional_state_fields: tuple[str, ...] = ()
+    _optional_state_fields: tuple[str, ...] = ("feature_names_in_",)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the fitted model to ``path`` atomically (see :func:`nnbackend.save`).
@@ -170,6 +185,8 @@ class FileState:
             fitted["best_loss_"] = None if best is None else float(best)
             fitted["validation_scores_"] = None if scores is None else [float(v) for v in scores]
             fitted["best_validation_score_"] = None if best_score is None else float(best_score)
+        if state["_feature_names"] is not None:
+            fitted["feature_names_in_"] = list(state["_feature_names"])
         self._extra_to_state(state, fitted, arrays)
         params = state["_fit_params"] or self._checked_params()
         return {"params": {k: _json_param(v) for k, v in params.items()}, "fitted": fitted}, arrays
@@ -234,6 +251,7 @@ class FileState:
             "n_outputs_": int(layers[-1][0].shape[0]),
             "out_activation_": output,
             "_fit_params": fit_params,
+            "_feature_names": _feature_names(fitted.get("feature_names_in_"), n_features),
         }
         values["_optimizer"] = None
         if cls._mlp_like:
@@ -278,7 +296,7 @@ class ClassifierFileState(FileState):
     classes_: np.ndarray  # fitted state, as in _NetworkEstimator
     _fitted_attributes = (*FileState._fitted_attributes, "classes_")
     _outputs = ("sigmoid", "softmax")
-    _optional_state_fields = ("classes",)
+    _optional_state_fields = (*FileState._optional_state_fields, "classes")
 
     def _extra_to_state(
         self, state: dict[str, Any], fitted: dict[str, Any], arrays: dict[str, np.ndarray]

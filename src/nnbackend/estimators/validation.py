@@ -124,8 +124,7 @@ def _host_features(X: Any, name: str) -> np.ndarray:
         arr = np.asarray(X)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} could not be read as an array: {exc}") from exc
-    if np.iscomplexobj(arr):
-        raise ValueError(f"Complex data not supported: {name} has dtype {arr.dtype}.")
+    check_host_dtype(arr.dtype, name)
     if arr.dtype == object:
         try:
             arr = arr.astype(np.float64)
@@ -212,6 +211,64 @@ def transposed_finite(arr: np.ndarray, dtype: str, name: str = "X") -> np.ndarra
     return out
 
 
+def check_host_dtype(dtype: Any, name: str = "X") -> None:
+    """Refuse a NumPy dtype of complex numbers, dates or durations.
+
+    Parameters
+    ----------
+    dtype : numpy.dtype or pandas dtype
+    name : str, default "X"
+
+    Raises
+    ------
+    ValueError
+        Complex.
+    TypeError
+        Dates or durations (datetime64, timedelta64).
+    """
+    kind = getattr(dtype, "kind", "")  # pandas' own dtypes (tz-aware dates) have a kind too
+    if kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has dtype {dtype}.")
+    if kind in "mM":
+        # NumPy casts dates and durations to their integer ticks: a silent, meaningless feature
+        raise TypeError(
+            f"{name} has the dtype {dtype} (dates or durations): expected numbers (bool, int "
+            "or float); convert it explicitly, e.g. to seconds."
+        )
+
+
+def check_library_features(X: Any, library: Backend, name: str = "X") -> Any:
+    """Checks of features that are an array of a supported library, made where they are.
+
+    Parameters
+    ----------
+    X : array
+        An array of ``library`` (a torch tensor, a JAX or CuPy array...).
+    library : Backend
+        ``backend_of(X)``.
+    name : str, default "X"
+
+    Returns
+    -------
+    array
+        ``X`` as its adapter accepts it (a torch tensor detached from autograd).
+
+    Raises
+    ------
+    TypeError
+        Refused by its adapter (a torch tensor on the ``meta`` device, sparse), or not numbers.
+    ValueError
+        Complex.
+    """
+    X = library.adapter.check_input(X, name)
+    xp = array_namespace(X)
+    if xp.isdtype(X.dtype, "complex floating"):
+        raise ValueError(f"Complex data not supported: {name} has dtype {X.dtype}.")
+    if not xp.isdtype(X.dtype, ("real floating", "integral", "bool")):
+        raise TypeError(f"{name} has the non-numeric dtype {X.dtype}: expected numbers.")
+    return X
+
+
 def to_backend_features(
     X: Any,
     backend: Backend,
@@ -261,13 +318,9 @@ def to_backend_features(
         _check_shape(arr.shape, name)
         XT = transposed_finite(arr, resolve_dtype(dtype, arr.dtype), name)
         return asarray(XT, backend=backend), owner
-    X = library.adapter.check_input(X, name)
+    X = check_library_features(X, library, name)
     xp = array_namespace(X)
     _check_shape(tuple(X.shape), name)
-    if xp.isdtype(X.dtype, "complex floating"):
-        raise ValueError(f"Complex data not supported: {name} has dtype {X.dtype}.")
-    if not xp.isdtype(X.dtype, ("real floating", "integral", "bool")):
-        raise TypeError(f"{name} has the non-numeric dtype {X.dtype}: expected numbers.")
     target = resolve_dtype(dtype, X.dtype)
     converted = xp.astype(X, getattr(xp, target))
     if not bool(xp.all(xp.isfinite(converted))):

@@ -27,6 +27,7 @@ from nnbackend.backends import (
     to_numpy,
 )
 from nnbackend.backends.switch import Backend
+from nnbackend.estimators.validation import check_host_dtype, check_library_features
 
 Array = Any
 
@@ -52,8 +53,26 @@ def float_dtype(X: Any, dtype: Any) -> np.dtype:
     return kind if kind in (np.dtype(np.float32), np.dtype(np.float64)) else np.dtype(np.float64)
 
 
-def check_library_X(est: Any, X: Any, *, reset: bool) -> None:
-    """Shape checks for X of a non-host library (scikit-learn's ``validate_data`` is host-only)."""
+def check_host_X(X: Any) -> None:
+    """Refuse host X of dates or durations, which scikit-learn's ``validate_data`` would cast.
+
+    A NumPy array has one dtype, a pandas DataFrame one per column.
+    """
+    dtypes = getattr(X, "dtypes", None)
+    for dtype in [getattr(X, "dtype", None)] if dtypes is None else list(dtypes):
+        if dtype is not None:
+            check_host_dtype(dtype, "X")
+
+
+def check_library_X(est: Any, X: Any, *, reset: bool) -> Any:
+    """Checks of X of a non-host library (scikit-learn's ``validate_data`` is host-only).
+
+    The same checks as the native estimators' (the adapter's, complex, not numbers), then the
+    shape with scikit-learn's messages. Returns X as its adapter accepts it.
+    """
+    owner = backend_of(X)
+    if owner is not None:
+        X = check_library_features(X, owner, "X")
     if X.ndim != 2:
         raise ValueError(f"Expected 2D array, got {X.ndim}D array instead.")
     n_features = int(X.shape[1])
@@ -66,6 +85,7 @@ def check_library_X(est: Any, X: Any, *, reset: bool) -> None:
             f"X has {n_features} features, but {type(est).__name__} is expecting "
             f"{est.n_features_in_} features as input."
         )
+    return X
 
 
 def densify(X: Any) -> Any:

@@ -270,9 +270,10 @@ class _BaseMLP(StateMixin, SolversMixin, HoldOutMixin, BaseEstimator):
         backend, on_host = bd.backend_for(X)
         if check_input:
             if on_host:
+                bd.check_host_X(X)
                 X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
             else:
-                bd.check_library_X(self, X, reset=False)
+                X = bd.check_library_X(self, X, reset=False)
         dtype = bd.numpy_dtype(self.coefs_[0].dtype)
         # in the library's computing scope, as fit ran (JAX's float64 is per call)
         with backend.adapter.computing(dtype):
@@ -315,6 +316,7 @@ class _BaseMLP(StateMixin, SolversMixin, HoldOutMixin, BaseEstimator):
 
     def _validate_library(self, X: Any, y: Any, reset: bool, host: bool) -> tuple:
         if host:
+            bd.check_host_X(X)
             return validate_data(
                 self,
                 X,
@@ -325,7 +327,7 @@ class _BaseMLP(StateMixin, SolversMixin, HoldOutMixin, BaseEstimator):
                 dtype=(np.float64, np.float32),
                 reset=reset,
             )
-        bd.check_library_X(self, X, reset=reset)
+        X = bd.check_library_X(self, X, reset=reset)
         y = bd.host(y)
         if y.shape[0] != X.shape[0]:
             raise ValueError(

@@ -505,6 +505,9 @@ def _eager(
             _warn_eager("early_stopping with a host score", placement.name)
             parallel = None
     if parallel is not None:
+        note = parallel.batch_size_note(batch_size)
+        if note is not None:  # an option that cannot be honoured says so, once per fit
+            warnings.warn(note, UserWarning, stacklevel=4)
         params = parallel.host_params(params)  # small: updated on the host, sent out each step
     message = stall_message(holdout is not None, tol, n_iter_no_change)
     last: float | None = None

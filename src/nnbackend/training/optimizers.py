@@ -66,7 +66,13 @@ class Optimizer:
     Parameters
     ----------
     learning_rate : float
-        The step size α.
+        The step size α: finite and > 0.
+
+    Raises
+    ------
+    ValueError
+        ``learning_rate`` is zero, negative, NaN or infinite (a zero rate would also divide by
+        zero where gradients come pre-scaled by α).
     """
 
     #: The factor this rule would like the gradients computed with (see
@@ -77,7 +83,15 @@ class Optimizer:
     n_step_scalars: int = 0
 
     def __init__(self, learning_rate: float) -> None:
-        self.learning_rate = float(learning_rate)
+        try:
+            rate = float(learning_rate)
+        except (TypeError, ValueError, OverflowError):
+            rate = math.nan
+        if not (math.isfinite(rate) and rate > 0):
+            raise ValueError(
+                f"learning_rate={learning_rate!r} is not valid: expected a finite number > 0."
+            )
+        self.learning_rate = rate
 
     def direction(
         self, params: Params, grads: Grads, *, grad_scale: float = 1.0

@@ -377,7 +377,7 @@ class ChunkedTraining:
                 for idx in (examples[s : s + batch_size] for s in range(0, self.m, batch_size))
             ]
         else:
-            per_step = max(1, round(batch_size * self.n_chunks / self.m))
+            per_step = self._chunks_per_step(batch_size)
             chunks = [int(i) for i in rng.permutation(self.n_chunks)]
             steps = [tuple(chunks[i : i + per_step]) for i in range(0, self.n_chunks, per_step)]
             batches = [Batch(sum(self.sizes[i] for i in step), chunks=step) for step in steps]
@@ -386,6 +386,44 @@ class ChunkedTraining:
         weighed = [replace(batch, weight=self._weight_of(batch)) for batch in batches]
         # a step whose examples all weigh zero has nothing to learn from: skipped
         return [batch for batch in weighed if batch.weight]
+
+    def _chunks_per_step(self, batch_size: int) -> int:
+        # batch_size rounded to whole chunks of the mean size, at least one
+        return max(1, round(batch_size * self.n_chunks / self.m))
+
+    def batch_size_note(self, batch_size: int | None) -> str | None:
+        """Why these chunks cannot give steps of ``batch_size`` examples, or None.
+
+        A step takes whole chunks, so ``batch_size`` is honoured to within whole chunks. When
+        a chunk holds on average more than twice ``batch_size`` examples, even one chunk per
+        step is more than twice the batch asked for (a single chunk: full-batch steps); the
+        note says so and how to rechunk. Data held in this process batches as asked.
+
+        Parameters
+        ----------
+        batch_size : int or None
+
+        Returns
+        -------
+        str or None
+            A sentence naming ``batch_size`` and the chunking, for a warning.
+        """
+        if batch_size is None or batch_size >= self.m or self._held is not None:
+            return None
+        step = self._chunks_per_step(batch_size) * self.m / self.n_chunks
+        if step <= 2 * batch_size:
+            return None
+        kind = (
+            "one full-batch step per epoch"
+            if self.n_chunks == 1
+            else f"steps of about {round(step)} examples"
+        )
+        return (
+            f"batch_size={batch_size} cannot be honoured on these Dask arrays: a step takes "
+            f"whole chunks, and {self.m} examples in {self.n_chunks} chunk(s) give {kind}. "
+            f"Rechunk X along the samples to about batch_size rows, e.g. "
+            f"X.rechunk({{0: {batch_size}}}), for steps of that size."
+        )
 
     def _weight_of(self, batch: Batch) -> float:
         assert self._weights is not None and self._chunk_weights is not None
