@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from nnbackend.training import optimizers
+from nnbackend.training.optimizer_base import _pairs
 
 torch = pytest.importorskip("torch")
 
@@ -34,7 +35,7 @@ def _per_parameter(optimizer, params):
 def test_flat_state_updates_equal_the_per_parameter_path_bit_for_bit(make, dtype):
     dtype = getattr(torch, dtype)
     params = _tensors(0, dtype)
-    pairs = optimizers._pairs(params)
+    pairs = _pairs(params)
     fused, generic = make(), _per_parameter(make(), params)
     state = fused.state_arrays(params)
     # one buffer behind every parameter's state, in order
@@ -43,8 +44,8 @@ def test_flat_state_updates_equal_the_per_parameter_path_bit_for_bit(make, dtype
     with torch.inference_mode():
         for step in range(4):
             grads = _tensors(step + 1, dtype)
-            got = fused.direction(pairs, optimizers._pairs([g.clone() for g in grads]))
-            want = generic.direction(pairs, optimizers._pairs(grads))
+            got = fused.direction(pairs, _pairs([g.clone() for g in grads]))
+            want = generic.direction(pairs, _pairs(grads))
             assert all(torch.equal(a, b) for a, b in zip(got, want, strict=True))
             assert [a.shape for a in got] == [p.shape for p in params]
     got_state, want_state = fused.state_arrays(params), generic.state_arrays(params)
@@ -57,10 +58,10 @@ def test_flat_state_updates_equal_numpys():
     adam_t.state_arrays(params)
     for step in range(3):
         grads = _tensors(step + 1, torch.float64)
-        got = adam_t.direction(optimizers._pairs(params), optimizers._pairs(grads))
+        got = adam_t.direction(_pairs(params), _pairs(grads))
         want = adam_n.direction(
-            optimizers._pairs([p.numpy() for p in params]),
-            optimizers._pairs([g.numpy() for g in grads]),
+            _pairs([p.numpy() for p in params]),
+            _pairs([g.numpy() for g in grads]),
         )
         for a, b in zip(got, want, strict=True):
             np.testing.assert_allclose(a.numpy(), b, rtol=1e-13, atol=0)

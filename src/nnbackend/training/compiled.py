@@ -43,7 +43,7 @@ from nnbackend.backends.loops import Block, Compiler, Layout, Program
 from nnbackend.core.spec import NetworkSpec
 from nnbackend.errors import BackendError, TrainingDivergedError
 from nnbackend.training.holdout import HeldOut
-from nnbackend.training.optimizers import Optimizer, _flat, _pairs  # the one flattening
+from nnbackend.training.optimizer_base import Optimizer, _flat, _pairs  # the one flattening
 from nnbackend.training.rules import (
     Epochs,
     Stall,

@@ -13,7 +13,7 @@ from nnbackend._arrays import dtype_name
 from nnbackend.backends.loops import Layout
 from nnbackend.core import network
 from nnbackend.core.spec import NetworkSpec
-from nnbackend.training.optimizers import Optimizer, _flat, _pairs
+from nnbackend.training.optimizer_base import Optimizer, _flat, _pairs
 from nnbackend.training.rules import finite_flag, finite_step
 
 __all__ = [
