@@ -105,6 +105,11 @@ class Measurement:
     relative_max: float | None = None
 
 
+PAIR_MIN_SAMPLES = 9
+"""Samples of each step in a parity pair at least: the range of a pair's ratios is printed, and
+five samples of a 40 ms step (what a quick run's budget buys on the wide network) gave ranges
+that the next run's median fell outside of."""
+
 RELATIVE_TO = "numpy-course"
 """The row every other row of a case is also given relative to: the course's hand-written
 NumPy step, present on every machine."""
@@ -323,7 +328,10 @@ def run(
             say(f"{case.label}: {ours} against {peer}, interleaved")
             try:
                 ours_times, peer_times = interleaved_samples(
-                    make_step(case, ours, dtype), make_step(case, peer, dtype), budget_s
+                    make_step(case, ours, dtype),
+                    make_step(case, peer, dtype),
+                    budget_s,
+                    min_samples=PAIR_MIN_SAMPLES,
                 )
             except Exception as exc:  # as above: one pair failing must not sink the run
                 say(f"{case.label}: {ours} against {peer} failed: {type(exc).__name__}: {exc}")
