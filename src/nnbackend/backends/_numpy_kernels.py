@@ -30,8 +30,8 @@ __all__ = [
 # Elements per block of the fused output kernel: three 49152-element scratch buffers (192 KiB
 # each in float32) and the block's slices of Z and Y stay in L2 cache, and each NumPy call's
 # Python overhead (about 1 µs) stays small next to its work. At m = 10⁶ the scratch adds
-# under a sixth of the logits' size to the step's peak memory. (One block for all of
-# m = 10⁵ was measured: about 3 % faster there, 5 % slower at m = 10⁶.)
+# about a sixth of the logits' size to the step's peak memory. (One block for all of
+# m = 10⁵ was tried on a busy machine: roughly 3 % faster there, 5 % slower at m = 10⁶.)
 #
 # The blocks run on one thread. Two threads (a thread pool over halves of the columns) were
 # measured and dropped: each thread needs the GIL between its NumPy calls, and on the 2-core
@@ -206,7 +206,7 @@ def sigmoid_cross_entropy_delta(z: np.ndarray, y: np.ndarray, scale: float) -> n
     # instead of 49152, 49152 and 1696.
     width = max(1, _BLOCK_ELEMENTS // max(rows, 1))
     width = -(-m // -(-m // (width + width // 4)))
-    # exp(-z) overflows for z < -88 (float32) and 1 / exp(-z) divides by 0 for z > 103: see
+    # exp(-z) overflows for z < -88 and 1 / exp(-z) divides by 0 for z > 103 (float32): see
     # above and _cost_and_delta_block
     with np.errstate(over="ignore", divide="ignore"):
         if m <= width:  # one block: the arrays themselves, without views of them
