@@ -79,11 +79,14 @@ def test_fused_kernel_with_soft_targets():
 
 def test_fused_kernel_overflow_is_silent_but_other_errors_follow_the_callers_state():
     z = np.full((1, 100_000), -1000.0)
+    z[0, 1::2] = 1000.0
     y = np.zeros_like(z)
-    # exp(1000) overflows silently, as the generic sigmoid's clip never overflows (underflow,
-    # which both paths meet in exp(-|z|), stays the caller's business)
+    # exp(1000) overflows and 1 / exp(-1000) divides by zero silently, as the generic
+    # sigmoid's clip never overflows (underflow, which both paths meet in exp(-|z|), stays
+    # the caller's business)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
-        kernels.sigmoid_cross_entropy_delta(z.copy(), y, 1.0)
+        cost = kernels.sigmoid_cross_entropy_delta(z.copy(), y, 1.0)
+    assert cost == 500.0  # softplus(1000) on half the examples, softplus(-1000) = 0
     bad = z.copy()
     bad[0, -1] = np.inf  # inf - inf in the last block: invalid
     with np.errstate(invalid="raise"), pytest.raises(FloatingPointError):
@@ -162,3 +165,23 @@ def test_cost_and_gradients_takes_the_numpy_output_kernel_at_every_size(monkeypa
         X = rng.standard_normal((2, m))
         network.cost_and_gradients(X, (X[:1] > 0).astype(float), params)
     assert calls == [(1, 5), (1, 400), (1, 5000)]
+
+
+def test_the_blocked_output_takes_one_exp_per_block(monkeypatch):
+    # the sigmoid's exp(-z) serves the loss's exp(-|z|) too: exp is the block's dearest pass
+    calls = []
+
+    class CountingNumPy:
+        def __getattr__(self, name):
+            return getattr(np, name)
+
+        @staticmethod
+        def exp(*args, **kwargs):
+            calls.append(args[0].shape)
+            return np.exp(*args, **kwargs)
+
+    monkeypatch.setattr(kernels, "np", CountingNumPy())
+    z = _logits((1, 100_000), np.float32)
+    y = (z > 0).astype(np.float32)
+    kernels.sigmoid_cross_entropy_delta(z, y, 1.0)
+    assert calls == [(1, 50_000), (1, 50_000)]
