@@ -484,10 +484,13 @@ def test_a_bare_catvnoncat_run_starts_where_the_notebook_does(cat_data_dir, caps
 
 
 # ------------------------------------------------------------------ warnings
-def test_options_without_effect_are_named(capsys):
+def test_options_without_effect_are_named(capsys, tmp_path):
+    # a real table: a folder given as --data is refused outright (tests/test_cli_data.py)
+    table = tmp_path / "t.csv"
+    table.write_text("a,b,label\n1,2,0\n3,4,1\n")
     status, _, err = run(
-        ["train", "--model", "logistic", "--hidden", "3", "--activation", "relu", "--data", ".",
-         "--iters", "3", "--quiet"],
+        ["train", "--model", "logistic", "--hidden", "3", "--activation", "relu",
+         "--data", str(table), "--dataset", "planar", "--iters", "3", "--quiet"],
         capsys,
     )  # fmt: skip
     assert status == 0
