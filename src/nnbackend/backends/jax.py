@@ -96,6 +96,18 @@ class JaxAdapter(Adapter):
         with self.computing(data.dtype):
             return jax.device_put(data, device)
 
+    def from_host_all(
+        self, hosts: Sequence[np.ndarray], device: Any, dtype: Any = None
+    ) -> list[Any]:
+        if dtype is None:  # each its own dtype, and its own x64 scope
+            return super().from_host_all(hosts, device)
+        jax = self.module()
+        target = numpy_dtype(dtype)
+        # one device_put of the list: a model's parameters cost one transfer's overhead
+        data = [np.asarray(host, dtype=target) for host in hosts]
+        with self.computing(target):
+            return list(jax.device_put(data, device))
+
     def to_host(self, x: Any) -> np.ndarray:
         return np.asarray(x)
 
