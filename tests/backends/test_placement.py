@@ -167,3 +167,38 @@ def test_a_wide_x_is_transposed_and_checked_in_tiles():
     bad[-1, -1] = np.inf
     with pytest.raises(ValueError, match="NaN or infinity"):
         validation.transposed_finite(bad, "float64")
+
+
+@pytest.mark.parametrize("library", ["numpy", "jax"])
+def test_move_all_gives_what_move_gives_each(library):
+    if library == "jax":
+        pytest.importorskip("jax")
+    from nnbackend import backends
+    from nnbackend.backends import Placement
+
+    adapter = backends.get(library)
+    hosts = [np.arange(6.0).reshape(2, 3), np.ones((2, 1), dtype=np.float32), [[1, 2]]]
+    for dtype in ("float32", "float64"):
+        with adapter.computing(dtype):
+            like = adapter.from_host(np.zeros((1, 1)), None, dtype)
+            place = Placement.of(like, adapter, compiled=False)
+            moved = place.move_all(hosts)
+            each = [place.move(h) for h in hosts]
+        assert [str(a.dtype) for a in moved] == [dtype] * 3
+        for a, b in zip(moved, each, strict=True):
+            assert adapter.device_of(a) == adapter.device_of(b)
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_jax_moves_a_models_parameters_in_one_transfer(monkeypatch):
+    jax = pytest.importorskip("jax")
+    from nnbackend import backends
+
+    calls = []
+    put = jax.device_put
+    monkeypatch.setattr(jax, "device_put", lambda x, *a, **k: calls.append(x) or put(x, *a, **k))
+    hosts = [np.zeros((3, 2)), np.zeros((3, 1)), np.zeros((1, 3)), np.zeros((1, 1))]
+    moved = backends.get("jax").from_host_all(hosts, jax.devices()[0], "float64")
+    assert len(calls) == 1
+    assert [a.shape for a in moved] == [h.shape for h in hosts]
+    assert {str(a.dtype) for a in moved} == {"float64"}

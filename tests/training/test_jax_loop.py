@@ -51,3 +51,34 @@ def test_a_jax_snapshot_is_a_copy_in_new_buffers():
     for a, b in zip(leaves, copied, strict=True):
         assert a.unsafe_buffer_pointer() != b.unsafe_buffer_pointer()
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_a_blocks_rates_and_orders_go_to_the_device_in_one_put(monkeypatch, solver):
+    import sys
+
+    from nnbackend.backends.jax import _JaxLoop
+    from nnbackend.sklearn import MLPClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3))
+    y = (X[:, 0] > 0).astype(int)
+
+    def fit():
+        MLPClassifier((4,), solver=solver, batch_size=16, max_iter=3, random_state=0).fit(X, y)
+
+    with nnbackend.use_backend("jax"), pytest.warns(Warning):
+        fit()  # compiles
+        puts, runs = [], []
+        real_put, real_run = jax.device_put, _JaxLoop.run
+
+        def put(x, *args, **kwargs):
+            if sys._getframe(1).f_code.co_name == "run":
+                puts.append(x)
+            return real_put(x, *args, **kwargs)
+
+        monkeypatch.setattr(jax, "device_put", put)
+        monkeypatch.setattr(_JaxLoop, "run", lambda self, *a, **k: runs.append(1)
+                            or real_run(self, *a, **k))  # fmt: skip
+        fit()
+    assert runs and len(puts) == len(runs)

@@ -316,6 +316,24 @@ class Adapter:
             return xp.asarray(host, dtype=target)
         return xp.asarray(host, dtype=target, device=device)
 
+    def from_host_all(
+        self, hosts: Sequence[np.ndarray], device: Any, dtype: Any = None
+    ) -> list[Any]:
+        """:meth:`from_host` of several arrays at once (a library may move them in one go).
+
+        Parameters
+        ----------
+        hosts : sequence of numpy.ndarray
+        device : object
+        dtype : str or dtype, optional
+            As for :meth:`from_host`, for every array.
+
+        Returns
+        -------
+        list of arrays
+        """
+        return [self.from_host(host, device, dtype) for host in hosts]
+
     def to_host(self, x: Any) -> np.ndarray:
         """The one library → host converter: a NumPy copy (or view) of ``x``.
 

@@ -96,6 +96,18 @@ class JaxAdapter(Adapter):
         with self.computing(data.dtype):
             return jax.device_put(data, device)
 
+    def from_host_all(
+        self, hosts: Sequence[np.ndarray], device: Any, dtype: Any = None
+    ) -> list[Any]:
+        if dtype is None:  # each its own dtype, and its own x64 scope
+            return super().from_host_all(hosts, device)
+        jax = self.module()
+        target = numpy_dtype(dtype)
+        # one device_put of the list: a model's parameters cost one transfer's overhead
+        data = [np.asarray(host, dtype=target) for host in hosts]
+        with self.computing(target):
+            return list(jax.device_put(data, device))
+
     def to_host(self, x: Any) -> np.ndarray:
         return np.asarray(x)
 
@@ -328,22 +340,27 @@ class _JaxLoop(Program):
         k, width = layout.block, len(layout.batch_sizes)
         device = self.adapter.device_of(X)
         host_dtype = numpy_dtype(X.dtype)
+        # the block's inputs from the host go over in one device_put (each costs a dispatch)
+        hosts: dict[str, np.ndarray] = {}
+        rows = None
         if layout.n_scalars:
             padded = np.zeros((k, width, layout.n_scalars), dtype=host_dtype)
             if scalars is not None:
                 padded[:n] = np.asarray(scalars).reshape(n, width, layout.n_scalars)
-            rows = jax.device_put(padded, device)
+            hosts["rows"] = padded
         else:  # nothing per step (gradient descent, momentum): one empty array, kept
             rows = self._empty.get(device)
             if rows is None:
                 rows = self._empty[device] = jax.device_put(
                     np.zeros((k, width, 0), dtype=host_dtype), device
                 )
-        order = None
         if perms is not None:
             order_host = np.zeros((k, layout.m), dtype=np.int32)
             order_host[:n] = perms
-            order = jax.device_put(order_host, device)
+            hosts["order"] = order_host
+        moved = jax.device_put(hosts, device) if hosts else {}
+        rows = moved.get("rows", rows)
+        order = moved.get("order")
         count = self._counts.get((device, n))
         if count is None:
             # a device scalar, kept: a NumPy scalar argument costs the dispatch about

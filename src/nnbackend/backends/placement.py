@@ -9,6 +9,7 @@ owns the data again.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +95,22 @@ class Placement:
         if self.adapter is None:
             return np.asarray(host, dtype=dtype)
         return self.adapter.from_host(host, self.device, dtype)
+
+    def move_all(self, hosts: Sequence[Any]) -> list[Any]:
+        """:meth:`move` of several host arrays, in this dtype, at once where the library can.
+
+        Parameters
+        ----------
+        hosts : sequence of array_like
+
+        Returns
+        -------
+        list of arrays
+        """
+        dtype = np.dtype(self.dtype)
+        if self.adapter is None:
+            return [np.asarray(host, dtype=dtype) for host in hosts]
+        return self.adapter.from_host_all([np.asarray(h) for h in hosts], self.device, dtype)
 
     def to_host(self, x: Any) -> np.ndarray:
         """Copy an array of this library to NumPy."""

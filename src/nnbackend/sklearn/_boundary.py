@@ -132,10 +132,11 @@ def params_on(
                 device=place.device,
                 target_device=device,
             )
-    return [
-        (place.move(np.ascontiguousarray(to_numpy(c).T)), place.move(to_numpy(b).reshape(-1, 1)))
-        for c, b in zip(coefs, intercepts, strict=True)
-    ]
+    hosts = []
+    for c, b in zip(coefs, intercepts, strict=True):
+        hosts += [np.ascontiguousarray(to_numpy(c).T), to_numpy(b).reshape(-1, 1)]
+    moved = place.move_all(hosts)
+    return list(zip(moved[::2], moved[1::2], strict=True))
 
 
 def targets_like(Y: np.ndarray, like: Array) -> Array:

@@ -42,7 +42,7 @@ from nnbackend.sklearn._holdout import HoldOutMixin
 from nnbackend.sklearn._params import check_param, plain_params
 from nnbackend.sklearn._solvers import OUTPUT, SolversMixin
 from nnbackend.sklearn._state import StateMixin
-from nnbackend.sklearn._targets import check_indicator, check_numeric
+from nnbackend.sklearn._targets import binarize, check_indicator, check_numeric
 from nnbackend.training import train
 from nnbackend.training.rules import Stall
 
@@ -422,7 +422,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
             y = column_or_1d(y, warn=True)
         check_indicator(y)
-        if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
+        first = (not hasattr(self, "classes_")) or (not self.warm_start and not incremental)
+        plain = binarize(y) if first else None
+        if plain is not None:
+            self._label_binarizer, Y = plain
+            self.classes_ = self._label_binarizer.classes_
+            return X, Y
+        if first:
             self._label_binarizer = LabelBinarizer()
             self._label_binarizer.fit(y)
             self.classes_ = self._label_binarizer.classes_

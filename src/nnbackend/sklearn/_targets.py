@@ -7,8 +7,49 @@ string "1.5" as the number 1.5: both would train silently on something else than
 from __future__ import annotations
 
 import numpy as np
+from sklearn.preprocessing import LabelBinarizer
 
-__all__ = ["check_indicator", "check_numeric"]
+__all__ = ["binarize", "check_indicator", "check_numeric"]
+
+# integers above this are no longer all exact as float64: leave such labels to scikit-learn
+_EXACT = 2.0**52
+
+
+def binarize(y: np.ndarray) -> tuple[LabelBinarizer, np.ndarray] | None:
+    """A fitted ``LabelBinarizer`` and the bool indicator of ``y``, for plain 1-D labels.
+
+    scikit-learn's ``LabelBinarizer().fit(y)`` reads the type of ``y`` and its classes with
+    several passes of general checks; for a 1-D NumPy array of bools, integers, integral
+    floats or strings one ``np.unique`` gives the same ``classes_``, ``y_type_`` and encoding.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Targets as scikit-learn's ``validate_data`` returned them.
+
+    Returns
+    -------
+    (LabelBinarizer, numpy.ndarray of bool) or None
+        None for anything else (2-D, objects, non-integral floats, no examples): those go
+        through scikit-learn's own functions, with their errors.
+    """
+    if type(y) is not np.ndarray or y.ndim != 1 or y.size == 0 or y.dtype.kind not in "biufU":
+        return None
+    classes, inverse = np.unique(y, return_inverse=True)
+    if y.dtype.kind == "f" and not (
+        np.all(np.abs(classes) < _EXACT) and np.all(classes == np.round(classes))
+    ):
+        return None  # continuous (or NaN, infinite): scikit-learn's error
+    if y.dtype.kind == "U":
+        classes = np.asarray(classes.tolist())  # as scikit-learn's: as wide as the longest
+    binarizer = LabelBinarizer()
+    binarizer.y_type_ = "multiclass" if classes.size > 2 else "binary"
+    binarizer.sparse_input_ = False
+    binarizer.classes_ = classes
+    inverse = inverse.reshape(-1)  # NumPy 2.0.x gave it y's shape, others 1-D
+    if classes.size > 2:
+        return binarizer, np.eye(classes.size, dtype=bool)[inverse]
+    return binarizer, (inverse == 1).reshape(-1, 1)
 
 
 def check_indicator(y: np.ndarray) -> None:
