@@ -27,10 +27,9 @@ from nnbackend.estimators.feature_names import feature_names_of
 from nnbackend.estimators.memory import check_fit_memory
 from nnbackend.estimators.params import FitConfig, Rule, make_rng, validate_params
 from nnbackend.estimators.prediction import Prediction
+from nnbackend.estimators.sample_weight import check_sample_weight, rescale_sample_weight
 from nnbackend.estimators.schema import FileState
 from nnbackend.estimators.validation import (
-    check_sample_weight,
-    rescale_sample_weight,
     to_backend_features,
 )
 from nnbackend.training import TrainingResult, compiled, train

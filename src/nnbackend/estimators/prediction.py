@@ -21,13 +21,12 @@ from nnbackend.core import network
 from nnbackend.core.activations import sigmoid, softmax
 from nnbackend.errors import not_fitted_error
 from nnbackend.estimators.feature_names import check_feature_names
+from nnbackend.estimators.sample_weight import check_sample_weight, rescale_sample_weight
 from nnbackend.estimators.validation import (
     check_feature_count,
     check_known_labels,
     check_regression_targets,
     check_same_length,
-    check_sample_weight,
-    rescale_sample_weight,
     to_backend_features,
 )
 from nnbackend.training.holdout import r2
