@@ -45,7 +45,9 @@ def readme_summary(report: dict) -> str:
         and r["implementation"] in README_IMPLEMENTATIONS
         and r["status"] == "ok"
     ]
-    return "\n".join([summary(report), "", format_table({"results": rows})])
+    return "\n".join(
+        [summary(report), "", format_table({"results": rows, "meta": report["meta"]})]
+    )
 
 
 def render(path: Path) -> str:
@@ -56,8 +58,9 @@ def render(path: Path) -> str:
     if parity:
         parts += [
             "Each library against the hand-written step on the same library, timed in "
-            "alternating samples in the same run (ratio of the medians; below 1, nnbackend is "
-            "faster):",
+            "alternating samples in the same run (the median of the ratios of samples taken one "
+            "right after the other, with their range where the run recorded it; below 1, "
+            "nnbackend is faster):",
             "",
             parity,
             "",
