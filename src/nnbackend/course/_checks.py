@@ -137,20 +137,6 @@ def iterations(value: Any, name: str = "num_iterations") -> int:
     return int(value)
 
 
-def learning_rate_check(value: Any, name: str = "learning_rate") -> None:
-    """Refuse a learning rate that is not a finite number > 0, naming ``name``.
-
-    Zero is refused too, as the estimators and the command line refuse it: gradient descent
-    with α = 0 never moves, so it can only be a mistake (and the driver divides by α).
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name}={value!r} is not valid: expected a number > 0, got {type(value).__name__}"
-        )
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name}={value!r} is not valid: expected a finite number > 0")
-
-
 def binary_labels(Y: Array, name: str = "Y") -> None:
     """Refuse labels outside [0, 1] (or NaN), naming ``name``.
 

@@ -22,7 +22,6 @@ from nnbackend.course._checks import (
     finite_output,
     iterations,
     label_rows,
-    learning_rate_check,
     probabilities,
     two_layer_sizes,
 )
@@ -44,6 +43,7 @@ from nnbackend.course._common import (
     updated_parameters,
 )
 from nnbackend.datasets._sources import read_catvnoncat
+from nnbackend.training.optimizer_base import check_learning_rate
 
 __all__ = [
     "L_layer_model",
@@ -309,7 +309,7 @@ def update_parameters(
     parameters : dict
         New arrays; the ones passed in are left as they were.
     """
-    learning_rate_check(learning_rate)
+    check_learning_rate(learning_rate)
     return updated_parameters(params, grads, learning_rate)
 
 
@@ -375,7 +375,7 @@ def two_layer_model(
     costs : list of 0-d arrays
         The cost when i % 100 == 0, each as :func:`compute_cost` returns it.
     """
-    learning_rate_check(learning_rate)
+    check_learning_rate(learning_rate)
     num_iterations = iterations(num_iterations)
     X = as_float_array(X)
     n_x, n_h, n_y = _layer_dims(layers_dims, "layers_dims", length=3)
@@ -414,7 +414,7 @@ def L_layer_model(
     costs : list of 0-d arrays
         The cost when i % 100 == 0, each as :func:`compute_cost` returns it.
     """
-    learning_rate_check(learning_rate)
+    check_learning_rate(learning_rate)
     num_iterations = iterations(num_iterations)
     X = as_float_array(X)
     dims = _layer_dims(layers_dims, "layers_dims")

@@ -22,7 +22,6 @@ from nnbackend.course._checks import (
     finite_output,
     iterations,
     label_rows,
-    learning_rate_check,
     parameters_fit,
     positive_size,
 )
@@ -38,6 +37,7 @@ from nnbackend.course._common import (
     squeeze_cost,
 )
 from nnbackend.datasets._sources import read_catvnoncat
+from nnbackend.training.optimizer_base import check_learning_rate
 
 __all__ = [
     "initialize_with_zeros",
@@ -176,7 +176,7 @@ def optimize(
         The cost every 100 iterations (i % 100 == 0), each as :func:`propagate` returns it.
     """
     iterations(num_iterations)
-    learning_rate_check(learning_rate)
+    check_learning_rate(learning_rate)
     X = on_parameters(X, w)
     Y = _label_row(match(Y, X), X)
     W = copy(match(w, X)).T  # the core's (1, n_x) layout; a copy, so the learner's w is kept
@@ -283,7 +283,7 @@ def model(
     X_train = as_float_array(X_train)
     X_test = match(X_test, X_train)
     iterations(num_iterations)
-    learning_rate_check(learning_rate)
+    check_learning_rate(learning_rate)
     Y_train = _label_row(match(Y_train, X_train), X_train, "Y_train", "X_train")
     Y_test = _label_row(match(Y_test, X_train), X_test, "Y_test", "X_test")
     binary_labels(Y_train, "Y_train")

@@ -21,7 +21,6 @@ from nnbackend.course._checks import (
     finite_output,
     iterations,
     label_rows,
-    learning_rate_check,
     positive_size,
     probabilities,
     two_layer_sizes,
@@ -40,6 +39,7 @@ from nnbackend.course._common import (
 )
 from nnbackend.datasets._sources import planar_flower
 from nnbackend.training import train
+from nnbackend.training.optimizer_base import check_learning_rate
 from nnbackend.training.optimizers import GradientDescent
 
 __all__ = [
@@ -205,7 +205,7 @@ def update_parameters(
     parameters : dict
         New arrays; the ones passed in are left as they were.
     """
-    learning_rate_check(learning_rate)
+    check_learning_rate(learning_rate)
     return updated_parameters(parameters, grads, learning_rate)
 
 

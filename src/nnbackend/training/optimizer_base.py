@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -19,11 +20,40 @@ import numpy as np
 from nnbackend._arrays import array_namespace
 from nnbackend.backends import _numpy_kernels, fused_kernels, is_writeable
 
-__all__ = ["Optimizer"]
+__all__ = ["Optimizer", "check_learning_rate"]
 
 Array = Any
 Params = list[tuple[Array, Array]]
 Grads = list[tuple[Array, Array]]
+
+
+def check_learning_rate(value: Any, name: str = "learning_rate") -> None:
+    """Refuse a step size that cannot train: not a real number, NaN, infinite, zero or negative.
+
+    The one rule for a learning rate below the estimators' parameter table: every optimizer
+    applies it at construction, and the course's functions that take a rate (including the
+    single-step ``update_parameters``) apply it before any work. Zero is refused: α = 0 never
+    moves, so it can only be a mistake (and a step's direction divides by α).
+
+    Parameters
+    ----------
+    value : object
+    name : str, default "learning_rate"
+        The argument's name in the messages.
+
+    Raises
+    ------
+    TypeError
+        ``value`` is not a real number (a bool, a string, None).
+    ValueError
+        ``value`` is NaN, infinite, zero or negative.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name}={value!r} is not valid: expected a number > 0, got {type(value).__name__}"
+        )
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name}={value!r} is not valid: expected a finite number > 0")
 
 
 def _flat(pairs: list[tuple[Array, Array]]) -> list[Array]:
@@ -57,15 +87,8 @@ class Optimizer:
     n_step_scalars: int = 0
 
     def __init__(self, learning_rate: float) -> None:
-        try:
-            rate = float(learning_rate)
-        except (TypeError, ValueError, OverflowError):
-            rate = math.nan
-        if not (math.isfinite(rate) and rate > 0):
-            raise ValueError(
-                f"learning_rate={learning_rate!r} is not valid: expected a finite number > 0."
-            )
-        self.learning_rate = rate
+        check_learning_rate(learning_rate)
+        self.learning_rate = float(learning_rate)
 
     def direction(
         self, params: Params, grads: Grads, *, grad_scale: float = 1.0
