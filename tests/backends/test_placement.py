@@ -169,6 +169,42 @@ def test_a_wide_x_is_transposed_and_checked_in_tiles():
         validation.transposed_finite(bad, "float64")
 
 
+def test_numpy_reads_a_c_contiguous_x_in_place():
+    # host data on NumPy in its own dtype: the course layout is X's transposed view (no array
+    # of X's size is written), still checked finite block by block, the last block included
+    import nnbackend
+    from nnbackend.estimators import validation
+
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((3000, 40))
+    with nnbackend.use_backend("numpy") as numpy_backend:  # the host backend
+        pass
+    XT, owner = validation.to_backend_features(X, numpy_backend, "float64")
+    assert owner is None and XT.shape == (40, 3000) and np.shares_memory(XT, X)
+    np.testing.assert_array_equal(XT, X.T)
+    # another dtype or layout: the checked copy
+    for other, dtype in ((X, "float32"), (np.asfortranarray(X), "float64")):
+        copied = validation.to_backend_features(other, numpy_backend, dtype)[0]
+        assert not np.shares_memory(copied, other) and copied.flags.c_contiguous
+    bad = X.copy()
+    bad[-1, -1] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        validation.to_backend_features(bad, numpy_backend, "float64")
+    # the fit reads the view and leaves the caller's X as it was
+    before = X.copy()
+    y = (X[:, 0] > 0).astype(int)
+    with nnbackend.use_backend("numpy"):
+        nnbackend.NeuralNetworkClassifier(
+            hidden_layer_sizes=(3,),
+            max_iter=3,
+            batch_size=64,
+            early_stopping=True,
+            tol=None,
+            dtype="float64",
+        ).fit(X, y)
+    np.testing.assert_array_equal(X, before)
+
+
 @pytest.mark.parametrize("library", ["numpy", "jax"])
 def test_move_all_gives_what_move_gives_each(library):
     if library == "jax":

@@ -29,6 +29,7 @@ __all__ = [
     "check_regression_targets",
     "check_same_length",
     "compute_backend",
+    "course_layout_view",
     "encode_known_labels",
     "resolve_dtype",
     "to_backend_features",
@@ -209,6 +210,43 @@ def transposed_finite(arr: np.ndarray, dtype: str, name: str = "X") -> np.ndarra
     return out
 
 
+def course_layout_view(arr: np.ndarray, dtype: str, name: str = "X") -> np.ndarray:
+    """X (n_samples, n_features) in course layout for NumPy, checked finite, copied only when
+    it must be.
+
+    A C-contiguous X already in ``dtype`` is returned as its transposed view: NumPy's matrix
+    products take either layout without a copy, and gathering a mini-batch's columns reads
+    whole rows of X. The view saves the one array of X's size :func:`transposed_finite` writes
+    (about 4 % of a 50-iteration fit of the course's cat network). The check goes block by
+    block, with min and max reductions, and allocates nothing of X's size. Any other X (another
+    dtype, not C-contiguous) is converted by :func:`transposed_finite`.
+
+    Parameters
+    ----------
+    arr : numpy.ndarray of shape (n_samples, n_features)
+    dtype : {"float32", "float64"}
+    name : str, default "X"
+
+    Returns
+    -------
+    numpy.ndarray of shape (n_features, n_samples)
+        The view ``arr.T``, or a C-contiguous copy.
+
+    Raises
+    ------
+    ValueError
+        When X holds NaN or infinity.
+    """
+    if arr.dtype != np.dtype(dtype) or not arr.flags.c_contiguous:
+        return transposed_finite(arr, dtype, name)
+    rows = max(1, _BLOCK_BYTES // max(1, arr.shape[1] * arr.itemsize))
+    for start in range(0, arr.shape[0], rows):
+        block = arr[start : start + rows]
+        if not (np.isfinite(block.min()) and np.isfinite(block.max())):
+            raise ValueError(f"Input {name} contains NaN or infinity.")
+    return arr.T
+
+
 def check_host_dtype(dtype: Any, name: str = "X") -> None:
     """Refuse a NumPy dtype of complex numbers, dates or durations.
 
@@ -314,7 +352,11 @@ def to_backend_features(
     if library is None:
         arr = _host_features(X, name)
         _check_shape(arr.shape, name)
-        XT = transposed_finite(arr, resolve_dtype(dtype, arr.dtype), name)
+        target = resolve_dtype(dtype, arr.dtype)
+        if backend.adapter.host:
+            # host to host: no copy unless the dtype or the layout needs one
+            return course_layout_view(arr, target, name), owner
+        XT = transposed_finite(arr, target, name)
         return asarray(XT, backend=backend), owner
     X = check_library_features(X, library, name)
     xp = array_namespace(X)
