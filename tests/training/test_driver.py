@@ -175,6 +175,45 @@ def test_stall_counts_as_scikit_learn():
     assert stall.best == 0.48
 
 
+def test_stall_says_when_it_may_trip_within_a_block():
+    # the count grows by one at most per value: whether n more values can trip it is known
+    # before they are run (a device loop then needs no snapshot to stop where it trips)
+    for tol, n_iter_no_change in ((0.1, 2), (0.0, 4)):
+        stall = rules.Stall(tol, n_iter_no_change)
+        for _ in range(6):
+            n = 3
+            ahead = stall.copy()
+            tripped = any([ahead.update(1.0) for _ in range(n)])
+            assert not tripped or stall.may_trip_within(n)
+            assert stall.may_trip_within(n) == (stall.count + n > n_iter_no_change)
+            stall.update(1.0)
+    assert not rules.Stall(None, 0).may_trip_within(10**6)
+
+
+def test_history_keeps_the_record_and_names_each_new_best():
+    # one record for every program: the loss curve, the callback, the scores, the stall count
+    # on the score, and which iteration's parameters early stopping keeps
+    class Quiet:
+        def update(self, iteration, cost):
+            pass
+
+        def score(self, value):
+            pass
+
+    seen = []
+    history = rules.History(0.0, 1, Quiet(), lambda i, c: seen.append((i, c)), scored=True)
+    trips = [history.book(i, 1.0 / (i + 1), s) for i, s in enumerate((0.5, 0.7, 0.7, 0.6, 0.6))]
+    assert history.loss_curve == [1.0, 0.5, 1 / 3, 0.25, 0.2] and len(seen) == 5
+    assert history.scores == [0.5, 0.7, 0.7, 0.6, 0.6] and history.stall.best == 0.7
+    assert trips == [False, False, False, False, True]  # an equal score is no stall at tol=0
+    ahead = rules.History(0.0, 1, Quiet(), scored=True).lookahead(lambda record, j: record)
+    news = []
+    for s in (0.5, 0.7, 0.7, 0.6):
+        ahead.update(None, s)
+        news.append(ahead.improved)
+    assert news == [True, True, False, False]  # the first of equal scores is the best
+
+
 def test_stall_on_a_score_keeps_the_best():
     stall = rules.Stall(0.0, 1, higher_is_better=True)
     stall.update(0.5)

@@ -20,7 +20,7 @@ import numpy as np
 from nnbackend._arrays import numpy_dtype
 from nnbackend.backends._adapter import Adapter
 from nnbackend.backends._devices import cuda_index
-from nnbackend.backends.loops import Block, Compiler, Layout, Program, Score
+from nnbackend.backends.loops import Block, Compiler, Layout, Program, Score, StopRule
 from nnbackend.errors import BackendError
 
 __all__ = ["JaxAdapter", "JaxCompiler", "JaxKernels"]
@@ -333,7 +333,7 @@ class _JaxLoop(Program):
         n: int,
         scalars: np.ndarray | None = None,
         perms: np.ndarray | None = None,
-        stop: Callable[[Any, float | None], bool] | None = None,
+        stop: StopRule | None = None,
         held: Any = None,
     ) -> Block:
         layout, jax = self.layout, self.jax

@@ -27,7 +27,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -41,6 +41,7 @@ __all__ = [
     "Program",
     "QueuedLoop",
     "Score",
+    "StopRule",
 ]
 
 Step = Callable[[Any, Any, Any, Any], tuple[Any, Any, Any]]
@@ -119,6 +120,21 @@ class Block:
         return len(self.records)
 
 
+class StopRule(Protocol):
+    """What a host loop asks after each iteration: the training driver's stall count, run
+    ahead of its booking (:class:`nnbackend.training.rules.Lookahead`), so that the rule that
+    stops a run and names a new best score is the driver's own."""
+
+    @property
+    def improved(self) -> bool:
+        """Whether the iteration just told has the best held-out score so far."""
+        ...  # pragma: no cover
+
+    def update(self, record: Any, score: float | None) -> bool:
+        """Tell one finished iteration; True when the stall count trips there."""
+        ...  # pragma: no cover
+
+
 class Program:
     """One loop, built for one step and :class:`Layout`.
 
@@ -171,7 +187,7 @@ class Program:
         n: int,
         scalars: np.ndarray | None = None,
         perms: np.ndarray | None = None,
-        stop: Callable[[Any, float | None], bool] | None = None,
+        stop: StopRule | None = None,
         held: Any = None,
     ) -> Block:  # pragma: no cover
         """Run up to ``n`` iterations from ``state``.
@@ -188,9 +204,10 @@ class Program:
             steps.
         perms : numpy.ndarray, optional
             Integer permutations of the examples, one row per iteration (mini-batches only).
-        stop : callable, optional
-            Called with each finished iteration's record and score (None when not scored);
-            True stops after that iteration. Host loops call it; device loops ignore it.
+        stop : StopRule, optional
+            The driver's stall count run ahead: host loops tell it each finished iteration's
+            record and score (None when not scored), stop where it trips, and keep the state
+            of each new best score it names; device loops ignore it.
         held : object, optional
             What ``score`` scores against (the held-out arrays), passed as an argument so
             that a cached program serves every fit of the same shapes.
@@ -264,7 +281,7 @@ class HostLoop(Program):
         n: int,
         scalars: np.ndarray | None = None,
         perms: np.ndarray | None = None,
-        stop: Callable[[Any, float | None], bool] | None = None,
+        stop: StopRule | None = None,
         held: Any = None,
     ) -> Block:
         block = Block(state)
@@ -303,11 +320,12 @@ class HostLoop(Program):
             if self.score is not None:
                 value = float(self.score(state, held))
                 block.scores.append(value)
-                # strictly higher, as early stopping counts a new best: the first of equals
-                if block.best is None or value > block.scores[block.best[0] - 1]:
+            if stop is not None:
+                tripped = stop.update(record, value)
+                if stop.improved:  # the driver's rule names the best: its state is kept
                     block.best = (block.done, state)
-            if stop is not None and stop(record, value):
-                break
+                if tripped:
+                    break
         block.state = state
         return block
 
@@ -481,7 +499,7 @@ class QueuedLoop(Program):
         n: int,
         scalars: np.ndarray | None = None,
         perms: np.ndarray | None = None,
-        stop: Callable[[Any, float | None], bool] | None = None,
+        stop: StopRule | None = None,
         held: Any = None,
     ) -> Block:
         xp = self.xp

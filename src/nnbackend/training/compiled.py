@@ -46,10 +46,9 @@ from nnbackend.training.holdout import HeldOut
 from nnbackend.training.optimizer_base import Optimizer, _flat, _pairs  # the one flattening
 from nnbackend.training.rules import (
     Epochs,
+    History,
     Stall,
     epoch_cost,
-    on_plateau,
-    stall_message,
     warn_diverged_keeps_best,
 )
 from nnbackend.training.steps import cache_key, eager_step, functional_step
@@ -149,10 +148,10 @@ def compiler_for(X: Array) -> Compiler | None:
 
 
 # --------------------------------------------------------------------------- bookkeeping
-class _History:
-    """The per-iteration bookkeeping of a compiled run: the cost history, progress, the
-    callback, and the tolerance stop (:class:`~nnbackend.training.rules.Stall`) on the cost,
-    or with early stopping (``scored``) on the held-out score, whose values it keeps."""
+class _History(History):
+    """:class:`~nnbackend.training.rules.History` for a run in blocks: a block hands back
+    each iteration's record (its cost, or its batches' costs), weighed here into the
+    iteration's cost with the batches' weights."""
 
     def __init__(
         self,
@@ -165,22 +164,11 @@ class _History:
         scored: bool = False,
         stall: Stall | None = None,
     ) -> None:
+        super().__init__(tol, n_iter_no_change, progress, callback, scored, stall)
         self.layout = layout
-        self.progress = progress
-        self.callback = callback
         self.host_weights = host_weights
-        self.loss_curve: list[float] = []
-        self.scored = scored
-        self.scores: list[float] = []
-        self.stall = stall or Stall(tol, n_iter_no_change, higher_is_better=scored)
-        self.message = stall_message(scored, tol, n_iter_no_change)
-        self.tol = tol
         # each iteration's batch weights (sizes, or weight sums), for the block being booked
         self.weights: list[list[float]] = []
-
-    @property
-    def last(self) -> float | None:
-        return self.loss_curve[-1] if self.loss_curve else None
 
     def block_weights(self, perms: np.ndarray | None) -> None:
         """Take the batches' weights of the next block's epochs from their permutations."""
@@ -203,35 +191,8 @@ class _History:
         return epoch_cost(record, self.weights[j])
 
     def record(self, iteration: int, j: int, record: Any, score: float | None) -> bool:
-        """Book one finished iteration (the ``j``-th of its block) and its held-out score;
-        True when the stall count trips there (``stall``'s ``improved`` then tells
-        whether the score is a new best)."""
-        cost = self.cost(record, j)
-        self.loss_curve.append(cost)
-        self.progress.update(iteration, cost)
-        if self.callback is not None:
-            self.callback(iteration, cost)
-        if self.scored:
-            assert score is not None
-            self.scores.append(score)
-            self.progress.score(score)
-            return self.stall.update(score)
-        return self.stall.update(cost)
-
-    def lookahead(self) -> Callable[[Any, float | None], bool] | None:
-        """For host loops: whether to stop after each record, on a copy of the stall state."""
-        if self.tol is None:
-            return None
-        stall = self.stall.copy()
-        count = 0
-
-        def stop(record: Any, score: float | None) -> bool:
-            nonlocal count
-            count += 1
-            cost = self.cost(record, count - 1)
-            return stall.update(score if self.scored else cost)  # type: ignore[arg-type]
-
-        return stop
+        """Book the block's ``j``-th iteration from its record (:meth:`History.book`)."""
+        return self.book(iteration, self.cost(record, j), score)
 
 
 # --------------------------------------------------------------------------- the run
@@ -503,18 +464,19 @@ def _run(
             perms = np.stack([*leftover[:n], *fresh])
             leftover = leftover[n:]
         rerun = (history.scored and not program.keeps_best) or (
-            program.device_loop and (history.tol is not None or not program.keeps_finite)
+            program.device_loop
+            and (history.stall.may_trip_within(n) or not program.keeps_finite)
         )
         saved = _snapshot(program, state, functional) if rerun else None
         history.block_weights(perms)
-        block = program.run(state, X, Y, n, scalars, perms, history.lookahead(), held)
+        block = program.run(state, X, Y, n, scalars, perms, history.lookahead(history.cost), held)
         state = block.state
         plateau = None
         for j, record in enumerate(block.records):
             tripped = history.record(
                 iteration + j, j, record, block.scores[j] if history.scored else None
             )
-            if history.scored and history.stall.improved:
+            if history.new_best:
                 if block.best is not None and block.best[0] == j + 1:
                     best = (block.best[1], 0, None, None)  # the state itself: no redo
                 else:
@@ -525,11 +487,10 @@ def _run(
                 # did not undo: either way its state is not the stop's
                 if j + 1 < block.done or (block.diverged and not program.keeps_finite):
                     state = redo(saved, j + 1, scalars, perms)
-                if not on_plateau(optimizer, history.progress, history.message):
+                if not history.go_on(optimizer):
                     return finish(state, steps + (j + 1) * width, True)
-                # the optimizer lowered its rate: count again, and go on from this
-                # iteration with its new per-step scalars
-                history.stall.reset()
+                # the optimizer lowered its rate: go on from this iteration with its new
+                # per-step scalars
                 plateau = j + 1
                 break
         if plateau is not None:
@@ -544,7 +505,7 @@ def _run(
             done = steps + block.done * width + block.bad_batches
             if best is not None:
                 # early stopping keeps the best parameters it has seen, and says so
-                warn_diverged_keeps_best(iteration + block.done, stacklevel=6)
+                warn_diverged_keeps_best(iteration + block.done)
                 return finish(block.state, done, True)
             _diverged(finish(block.state, done, False)[0], block, iteration, history, functional)
         iteration += block.done

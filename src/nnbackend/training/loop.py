@@ -19,18 +19,17 @@ from nnbackend._arrays import array_namespace, take_columns
 from nnbackend.backends import Adapter, Placement, materialize_params
 from nnbackend.core import network
 from nnbackend.core.spec import NetworkSpec
-from nnbackend.errors import PerformanceWarning, TrainingDivergedError
+from nnbackend.errors import PerformanceWarning, TrainingDivergedError, user_stacklevel
 from nnbackend.training import compiled
 from nnbackend.training.holdout import HeldOut
 from nnbackend.training.optimizers import Optimizer
 from nnbackend.training.progress import Progress
 from nnbackend.training.rules import (
     Epochs,
+    History,
     Stall,
     epoch_cost,
     finite_step,
-    on_plateau,
-    stall_message,
     warn_diverged_keeps_best,
 )
 
@@ -244,31 +243,6 @@ def full_batch_step(
     return _batch_step(X, Y, params, optimizer, spec, xp, iteration, last_cost)
 
 
-class _BestOnHoldout:
-    """Early stopping on a held-out score: the score after each iteration, the best parameters
-    so far, and the stall count (:class:`~nnbackend.training.rules.Stall` on the score)."""
-
-    def __init__(self, score: Callable[[Params], float], stall: Stall) -> None:
-        self.score = score
-        self.stall = stall
-        self.scores: list[float] = []
-        self.best_params: Params | None = None
-
-    @property
-    def best(self) -> float:
-        return self.stall.best
-
-    def update(self, params: Params) -> bool:
-        """Score ``params``; True when the stall count trips."""
-        value = float(self.score(params))
-        self.scores.append(value)
-        tripped = self.stall.update(value)
-        if self.stall.improved:
-            # no copy: every update makes new arrays, so these are never written to again
-            self.best_params = params
-        return tripped
-
-
 def train(
     X: Array,
     Y: Array,
@@ -400,7 +374,6 @@ def train(
         )
     scored = validation_score is not None
     stall = stall or Stall(tol, n_iter_no_change, higher_is_better=scored)
-    holdout = _BestOnHoldout(validation_score, stall) if validation_score is not None else None
     epochs = Epochs(m, shuffle, samples_seen)
     result = TrainingResult(params, stall=stall)
     style = "epochs" if verbose == "epochs" else "course"
@@ -429,12 +402,12 @@ def train(
                 result.best_validation_score = done.best_validation_score
                 result.samples_seen = epochs.seen
                 return result
+            history = History(tol, n_iter_no_change, progress, callback, scored, stall)
             _eager(
                 X, Y, params, optimizer, spec, xp, result, alpha=alpha, max_iter=max_iter,
-                batch_size=None if full_batch else batch_size, tol=tol,
-                n_iter_no_change=n_iter_no_change, rng=rng, progress=progress,
-                callback=callback, sample_weight=sample_weight, host_weights=host_weights,
-                holdout=holdout, placement=placement, epochs=epochs, stall=stall,
+                batch_size=None if full_batch else batch_size, rng=rng,
+                sample_weight=sample_weight, host_weights=host_weights, score=validation_score,
+                history=history, placement=placement, epochs=epochs,
             )  # fmt: skip
             result.samples_seen = epochs.seen
         finally:
@@ -463,7 +436,7 @@ def _warn_eager(option: str, library: str) -> None:
         f"{option} runs the eager training loop on {library}, not its compiled loop: "
         "the fit gives the same numbers, more slowly.",
         PerformanceWarning,
-        stacklevel=4,
+        stacklevel=user_stacklevel(),
     )
 
 
@@ -479,84 +452,69 @@ def _eager(
     alpha: float,
     max_iter: int,
     batch_size: int | None,
-    tol: float | None,
-    n_iter_no_change: int,
     rng: Any,
-    progress: Progress,
-    callback: Callable[[int, float], None] | None,
     sample_weight: Array | None,
     host_weights: np.ndarray | None,
-    holdout: _BestOnHoldout | None,
+    score: Callable[[Params], float] | None,
+    history: History,
     placement: Placement,
     epochs: Epochs,
-    stall: Stall,
 ) -> None:
-    # The eager program, driven by the rules of :mod:`nnbackend.training.rules`. Dask arrays
-    # train data-parallel over their chunks.
+    # The eager program: each iteration's step here, its record and the stopping rules in
+    # ``history`` (:mod:`nnbackend.training.rules`), as the compiled driver books its blocks.
+    # Dask arrays train data-parallel over their chunks.
     full_weights = sample_weight if host_weights is not None and batch_size is None else None
     parallel = _data_parallel(X, Y, batch_size, placement.adapter, host_weights)
-    if parallel is not None and holdout is not None:
-        if isinstance(holdout.score, HeldOut):  # scored where the held-out examples are
-            holdout.score = holdout.score.on_host(
-                parallel.outputs(holdout.score.X, holdout.score.predictor()),
-                placement.to_host,
-            )
+    if parallel is not None and score is not None:
+        if isinstance(score, HeldOut):  # scored where the held-out examples are
+            score = score.on_host(parallel.outputs(score.X, score.predictor()), placement.to_host)
         else:
             _warn_eager("early_stopping with a host score", placement.name)
             parallel = None
     if parallel is not None:
         note = parallel.batch_size_note(batch_size)
         if note is not None:  # an option that cannot be honoured says so, once per fit
-            warnings.warn(note, UserWarning, stacklevel=4)
+            warnings.warn(note, UserWarning, stacklevel=user_stacklevel())
         params = parallel.host_params(params)  # small: updated on the host, sent out each step
-    message = stall_message(holdout is not None, tol, n_iter_no_change)
-    last: float | None = None
+    best: Params | None = None  # early stopping's: never written to again (updates are new)
     for iteration in range(max_iter):
         try:
             if parallel is not None:
                 params, cost = _parallel_epoch(
-                    parallel, params, optimizer, spec, batch_size, rng, iteration, last, alpha,
-                    epochs.order,
+                    parallel, params, optimizer, spec, batch_size, rng, iteration, history.last,
+                    alpha, epochs.order,
                 )  # fmt: skip
             elif batch_size is None:
                 params, cost = _batch_step(
-                    X, Y, params, optimizer, spec, xp, iteration, last, alpha=alpha,
+                    X, Y, params, optimizer, spec, xp, iteration, history.last, alpha=alpha,
                     sample_weight=full_weights,
                 )  # fmt: skip
             else:
                 params, cost = _minibatch_epoch(
-                    X, Y, params, optimizer, spec, xp, iteration, last, batch_size,
+                    X, Y, params, optimizer, spec, xp, iteration, history.last, batch_size,
                     epochs.order.next(rng), sample_weight, host_weights, alpha, placement,
                 )  # fmt: skip
         except TrainingDivergedError as exc:
-            if holdout is None or holdout.best_params is None:
+            if best is None:
                 raise
-            warn_diverged_keeps_best(exc.iteration, stacklevel=4)
+            warn_diverged_keeps_best(exc.iteration)
             result.stopped_early = True
             break
-        last = cost
-        result.loss_curve.append(cost)
-        result.n_iter = iteration + 1
-        progress.update(iteration, cost)
-        if callback is not None:
-            callback(iteration, cost)
-        tripped = holdout.update(params) if holdout is not None else stall.update(cost)
-        if holdout is not None:
-            progress.score(holdout.scores[-1])
+        tripped = history.book(iteration, cost, None if score is None else float(score(params)))
+        if history.new_best:
+            best = params
         epochs.ended(optimizer)
-        if tripped:
-            if on_plateau(optimizer, progress, message):
-                stall.reset()
-                continue
+        if tripped and not history.go_on(optimizer):
             result.stopped_early = True
             break
+    result.loss_curve = history.loss_curve
+    result.n_iter = len(history.loss_curve)
     result.params = params if parallel is None else parallel.restore(params)
-    if holdout is not None:
-        result.validation_scores = holdout.scores
-        if holdout.best_params is not None:  # None only when no score was a number
-            best = holdout.best_params
+    if score is not None:
+        result.validation_scores = history.scores
+        if best is not None:  # None only when no score was a number
             result.params = best if parallel is None else parallel.restore(best)
-            result.best_validation_score = holdout.best
+            result.best_validation_score = history.stall.best
 
 
 def _minibatch_epoch(

@@ -1,5 +1,6 @@
 """The rules of a run, each written once: the divergence check, the tolerance stop, early
-stopping's best-validation bookkeeping and the epoch's cost.
+stopping's best-validation bookkeeping, the run's record (loss curve, progress, callback,
+plateaus) and the epoch's cost.
 
 The eager loop (:mod:`nnbackend.training.loop`) and the compiled driver
 (:mod:`nnbackend.training.compiled`) both read these; no program keeps a copy. The stall
@@ -11,15 +12,18 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from nnbackend._arrays import total_sum
+from nnbackend.errors import user_stacklevel
 
 __all__ = [
     "Epochs",
+    "History",
+    "Lookahead",
     "Order",
     "Stall",
     "epoch_cost",
@@ -72,7 +76,7 @@ def finite_flag(cost: Array, updated: Sequence[Array], xp: Any) -> Array:
     return finite
 
 
-def warn_diverged_keeps_best(iteration: int, stacklevel: int) -> None:
+def warn_diverged_keeps_best(iteration: int) -> None:
     """Early stopping's answer to a diverged step: the fit ends with the parameters of the
     best validation score (scikit-learn's behaviour since its issue 29504), and says so.
 
@@ -80,15 +84,13 @@ def warn_diverged_keeps_best(iteration: int, stacklevel: int) -> None:
     ----------
     iteration : int
         The iteration that diverged.
-    stacklevel : int
-        Of the warning, so that it points at the user's call.
     """
     warnings.warn(
         f"Training diverged at iteration {iteration} (the cost or the parameters became NaN "
         "or infinite); early_stopping keeps the parameters of the best validation score. "
         "Lower learning_rate.",
         RuntimeWarning,
-        stacklevel=stacklevel + 1,
+        stacklevel=user_stacklevel(),
     )
 
 
@@ -240,6 +242,12 @@ class Stall:
             self.best = value
         return self.tol is not None and self.count > self.n_iter_no_change
 
+    def may_trip_within(self, n: int) -> bool:
+        """Whether the count can trip in the next ``n`` iterations (it grows by one at most
+        per iteration): a device loop that runs them unwatched needs a snapshot to stop
+        where it trips only then."""
+        return self.tol is not None and self.count + n > self.n_iter_no_change
+
     def reset(self) -> None:
         """Start counting again (the optimizer lowered its rate on a plateau)."""
         self.count = 0
@@ -249,3 +257,123 @@ class Stall:
         twin = Stall(self.tol, self.n_iter_no_change, higher_is_better=self.higher)
         twin.best, twin.count, twin.improved = self.best, self.count, self.improved
         return twin
+
+
+# ----------------------------------------------------------------- the run's record
+class History:
+    """The record of a run, kept the same way by every program (the eager loop and the
+    compiled driver): the loss curve (whose length is ``n_iter_``), progress, the callback,
+    the held-out scores, the stall count on the cost or, with early stopping (``scored``), on
+    the score, and which iteration's parameters early stopping keeps.
+
+    Parameters
+    ----------
+    tol : float or None
+    n_iter_no_change : int
+    progress : Progress
+        Its ``update(iteration, cost)``, ``score(value)`` and ``plateau(...)`` are called.
+    callback : callable, optional
+        ``callback(iteration, cost)`` after every iteration.
+    scored : bool, default False
+        Early stopping: the stall count reads the held-out score.
+    stall : Stall, optional
+        The stall count to go on from (a warm start's); a fresh one by default.
+    """
+
+    def __init__(
+        self,
+        tol: float | None,
+        n_iter_no_change: int,
+        progress: Any,
+        callback: Callable[[int, float], None] | None = None,
+        scored: bool = False,
+        stall: Stall | None = None,
+    ) -> None:
+        self.tol = tol
+        self.progress = progress
+        self.callback = callback
+        self.scored = scored
+        self.loss_curve: list[float] = []
+        self.scores: list[float] = []
+        self.stall = stall or Stall(tol, n_iter_no_change, higher_is_better=scored)
+        self.message = stall_message(scored, tol, n_iter_no_change)
+
+    @property
+    def last(self) -> float | None:
+        """The last iteration's cost (None before the first)."""
+        return self.loss_curve[-1] if self.loss_curve else None
+
+    def book(self, iteration: int, cost: float, score: float | None = None) -> bool:
+        """Book one finished iteration (its cost, and with early stopping its held-out
+        score); True when the stall count trips there."""
+        self.loss_curve.append(cost)
+        self.progress.update(iteration, cost)
+        if self.callback is not None:
+            self.callback(iteration, cost)
+        if not self.scored:
+            return self.stall.update(cost)
+        assert score is not None
+        self.scores.append(score)
+        self.progress.score(score)
+        return self.stall.update(score)
+
+    @property
+    def new_best(self) -> bool:
+        """Whether the iteration just booked has the best held-out score so far: early
+        stopping keeps its parameters (the first of equal scores, as scikit-learn does)."""
+        return self.scored and self.stall.improved
+
+    def go_on(self, optimizer: Any) -> bool:
+        """The stall count tripped: True when the optimizer lowered its rate (the count
+        starts again and the run goes on), False when the run stops."""
+        if on_plateau(optimizer, self.progress, self.message):
+            self.stall.reset()
+            return True
+        return False
+
+    def lookahead(self, cost: Callable[[Any, int], float]) -> Lookahead | None:
+        """The stall count run ahead of the booking, for a program that decides inside a
+        block (None when nothing can trip and nothing is scored).
+
+        Parameters
+        ----------
+        cost : callable
+            ``cost(record, j)``: the cost of the block's ``j``-th iteration from its record.
+        """
+        if self.tol is None and not self.scored:
+            return None
+        return Lookahead(self.stall, self.scored, cost)
+
+
+class Lookahead:
+    """:class:`History`'s stall count on a copy, told each iteration of a block as a host
+    loop finishes it: where it trips the loop stops, and a new best score's state is kept,
+    by the same :class:`Stall` rule that books the block afterwards.
+
+    Parameters
+    ----------
+    stall : Stall
+        Copied: the booking goes on from the original.
+    scored : bool
+    cost : callable
+        ``cost(record, j)`` of the block's ``j``-th iteration.
+    """
+
+    def __init__(self, stall: Stall, scored: bool, cost: Callable[[Any, int], float]) -> None:
+        self.stall = stall.copy()
+        self.scored = scored
+        self.cost = cost
+        self.count = 0
+
+    @property
+    def improved(self) -> bool:
+        """Whether the iteration just told has the best held-out score so far."""
+        return self.scored and self.stall.improved
+
+    def update(self, record: Any, score: float | None) -> bool:
+        """Tell one finished iteration; True when the stall count trips there."""
+        self.count += 1
+        if self.scored:
+            assert score is not None
+            return self.stall.update(score)
+        return self.stall.update(self.cost(record, self.count - 1))
