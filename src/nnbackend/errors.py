@@ -175,7 +175,24 @@ def user_stacklevel() -> int:
     """
     frame = sys._getframe(1)  # the function that calls warnings.warn: stacklevel 1
     level = 1
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame.f_back is not None and _inside(frame):
         frame = frame.f_back
         level += 1
     return level
+
+
+# scikit-learn's parameter-validation decorator (``_fit_context``) wraps the drop-in's fit:
+# its frame sits between two of ours and is skipped with them
+_SKLEARN_WRAPPER = os.path.join("sklearn", "base.py")
+
+
+def _inside(frame: Any) -> bool:
+    filename = frame.f_code.co_filename
+    if filename.startswith(_PACKAGE_DIR):
+        return True
+    outer = frame.f_back
+    return (
+        filename.endswith(_SKLEARN_WRAPPER)
+        and outer is not None
+        and outer.f_code.co_filename.startswith(_PACKAGE_DIR)
+    )

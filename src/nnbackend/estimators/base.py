@@ -441,7 +441,7 @@ class NetworkEstimator(FileState, Prediction):
             "iterations): the model may be under-trained. Raise n_iter_no_change or lower "
             "tol, or pass tol=None to train for max_iter iterations.",
             convergence_warning(),
-            stacklevel=5,
+            stacklevel=user_stacklevel(),
         )
 
     def _set_fitted(self, state: dict[str, Any]) -> None:

@@ -35,7 +35,7 @@ from sklearn.utils.multiclass import _check_partial_fit_first_call, unique_label
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from nnbackend.core import network
-from nnbackend.errors import TrainingDivergedError, convergence_warning
+from nnbackend.errors import TrainingDivergedError, convergence_warning, user_stacklevel
 from nnbackend.estimators.memory import check_fit_memory
 from nnbackend.sklearn import _boundary as bd
 from nnbackend.sklearn._holdout import HoldOutMixin
@@ -173,7 +173,7 @@ class _BaseMLP(StateMixin, SolversMixin, HoldOutMixin, BaseEstimator):
             warnings.warn(
                 "Got `batch_size` less than 1 or larger than sample size. It is going to "
                 "be clipped",
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
         batch_size = self._batch(n_samples)
         self._continue_record()
@@ -206,7 +206,7 @@ class _BaseMLP(StateMixin, SolversMixin, HoldOutMixin, BaseEstimator):
         except TrainingDivergedError as exc:
             raise ValueError(_NONFINITE) from exc
         except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.", stacklevel=3)
+            warnings.warn("Training interrupted by user.", stacklevel=user_stacklevel())
             return params
         self.n_iter_ = result.n_iter
         self.t_ = result.samples_seen
@@ -227,7 +227,7 @@ class _BaseMLP(StateMixin, SolversMixin, HoldOutMixin, BaseEstimator):
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",
                 convergence_warning(),
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
         return result.params
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from nnbackend.core import network
-from nnbackend.errors import convergence_warning
+from nnbackend.errors import convergence_warning, user_stacklevel
 from nnbackend.sklearn import _boundary as bd
 from nnbackend.training.lbfgs import minimize_lbfgs, pack, unpack
 from nnbackend.training.optimizers import SGD, Adam, Optimizer
@@ -44,7 +44,7 @@ class SolversMixin:
                 f"(status=1):\n{result.message}\n\nIncrease the number of iterations to "
                 f"improve the convergence (max_iter={self.max_iter}).",
                 convergence_warning(),
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
         if not np.isfinite(result.loss):
             # the stochastic solvers' divergence error: X or y too large for the dtype
