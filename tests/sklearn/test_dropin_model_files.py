@@ -221,3 +221,43 @@ def test_models_of_every_kind_load_back(tmp_path, target):
     loaded = nnbackend.load(tmp_path / "m.nnb")
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
     assert loaded.out_activation_ == model.out_activation_
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_column_names_survive_a_model_file(tmp_path, kind):
+    pd = pytest.importorskip("pandas")
+    table = pd.DataFrame(X, columns=["width", "height"])
+    est, y = (MLPClassifier, Y) if kind == "classifier" else (MLPRegressor, YR)
+    model = est(hidden_layer_sizes=(3,), max_iter=4, random_state=0).fit(table, y)
+    model.save(tmp_path / "m.nnb")
+    loaded = nnbackend.load(tmp_path / "m.nnb")
+    assert list(loaded.feature_names_in_) == ["width", "height"]
+    np.testing.assert_array_equal(loaded.predict(table), model.predict(table))
+    # the loaded model checks a table's columns as the fitted one does
+    with pytest.raises(ValueError, match="feature names"):
+        loaded.predict(table[["height", "width"]])
+    # a plain array still predicts, with scikit-learn's warning, as the fitted model does
+    with pytest.warns(UserWarning, match="valid feature names"):
+        assert np.asarray(loaded.predict(X)).shape[0] == len(X)
+
+
+@pytest.mark.parametrize(
+    "names, problem",
+    [
+        (["width"], "1 names for n_features_in_=2"),
+        (["width", "width"], "repeated"),
+        (["width", 3], "column names"),
+    ],
+)
+def test_tampered_column_names_are_refused(tmp_path, names, problem):
+    pd = pytest.importorskip("pandas")
+    model = MLPClassifier(hidden_layer_sizes=(3,), max_iter=4, random_state=0)
+    model.fit(pd.DataFrame(X, columns=["width", "height"]), Y)
+    model.save(tmp_path / "m.nnb")
+
+    bad = _rewrite(
+        tmp_path / "m.nnb", tmp_path / "bad.nnb", header=_set("fitted", "feature_names_in_", names)
+    )
+    with pytest.raises(ModelFileError, match=problem) as caught:
+        nnbackend.load(bad)
+    assert caught.value.field == "fitted.feature_names_in_"

@@ -61,20 +61,6 @@ def _mlp_values(fitted: Mapping[str, Any], curve: list[float]) -> dict[str, Any]
     }
 
 
-def _feature_names(value: Any, n_features: int) -> tuple[str, ...] | None:
-    # a model file's column names: absent, or one distinct string per feature
-    if value is None:
-        return None
-    field = "fitted.feature_names_in_"
-    if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
-        checks.fail(field, f"expected a list of column names (strings), got {value!r:.80}")
-    if len(value) != n_features:
-        checks.fail(field, f"{len(value)} names for n_features_in_={n_features}: expected one each")
-    if len(set(value)) != len(value):
-        checks.fail(field, "a column name is repeated: expected distinct names")
-    return tuple(value)
-
-
 class FileState:
     """The fitted state as a model file holds it, and pickling (host copies only)."""
 
@@ -251,7 +237,7 @@ class FileState:
             "n_outputs_": int(layers[-1][0].shape[0]),
             "out_activation_": output,
             "_fit_params": fit_params,
-            "_feature_names": _feature_names(fitted.get("feature_names_in_"), n_features),
+            "_feature_names": checks.feature_names(fitted.get("feature_names_in_"), n_features),
         }
         values["_optimizer"] = None
         if cls._mlp_like:

@@ -24,6 +24,7 @@ __all__ = [
     "boolean",
     "choice",
     "fail",
+    "feature_names",
     "fields",
     "finite_numbers",
     "integer",
@@ -100,6 +101,21 @@ def choice(value: Any, field: str, choices: Collection[str]) -> str:
     if not isinstance(value, str) or value not in choices:
         fail(field, f"expected one of {tuple(choices)}, got {_show.repr(value)}")
     return value
+
+
+def feature_names(value: Any, n_features: int) -> tuple[str, ...] | None:
+    """A model file's ``fitted.feature_names_in_``: absent (None), or one distinct column
+    name (a string) per feature."""
+    field = "fitted.feature_names_in_"
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
+        fail(field, f"expected a list of column names (strings), got {_show.repr(value)}")
+    if len(value) != n_features:
+        fail(field, f"{len(value)} names for n_features_in_={n_features}: expected one each")
+    if len(set(value)) != len(value):
+        fail(field, "a column name is repeated: expected distinct names")
+    return tuple(value)
 
 
 def finite_numbers(value: Any, field: str, length: int) -> list[float]:

@@ -26,7 +26,7 @@ from nnbackend.sklearn._params import check_param, plain_params
 _FITTED = ("n_features_in_", "n_outputs_", "n_layers_", "out_activation_", "n_iter_", "t_")
 _CURVES = ("loss_curve_", "validation_scores_")
 _REQUIRED = ("hidden", "n_features_in_", "n_outputs_", "n_layers_", "out_activation_", "n_iter_")
-_OPTIONAL = ("t_", *_CURVES)
+_OPTIONAL = ("t_", "feature_names_in_", *_CURVES)
 
 
 def _json(value: Any) -> Any:
@@ -132,6 +132,8 @@ class StateMixin:
             fitted[k] = None if value is None else [_json(float(v)) for v in value]
         if hasattr(self, "classes_"):
             fitted["classes_"] = np.asarray(self.classes_).tolist()
+        if hasattr(self, "feature_names_in_"):  # fitted on a table: predict checks the columns
+            fitted["feature_names_in_"] = [str(n) for n in self.feature_names_in_]
         arrays = {}
         for i, (c, b) in enumerate(zip(self.coefs_, self.intercepts_, strict=True)):  # type: ignore[attr-defined]
             arrays[f"coef{i}"] = to_numpy(c)
@@ -188,6 +190,9 @@ class StateMixin:
         }
         if "t_" in fitted:
             values["t_"] = checks.integer(fitted["t_"], "fitted.t_", 0)
+        names = checks.feature_names(fitted.get("feature_names_in_"), n_features)
+        if names is not None:  # scikit-learn's attribute: an array of the column names
+            values["feature_names_in_"] = np.asarray(names, dtype=object)
         curve = fitted.get("loss_curve_")
         if curve is not None:
             # L-BFGS counts its own iterations, which add nothing to a stochastic fit's curve
