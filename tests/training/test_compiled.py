@@ -142,12 +142,13 @@ def _diverging_problem(dtype="float64"):
     return x.astype(dtype), x.astype(dtype)
 
 
-def _diverge(X, Y):
+def _diverge(X, Y, batch_size=None):
     params = initialize_parameters([1, 1], X, init="zeros", rng=0)
     with pytest.raises(TrainingDivergedError) as info:
         training.train(
-            X, Y, params, optimizers.GradientDescent(11.0), output="identity", max_iter=1000
-        )
+            X, Y, params, optimizers.GradientDescent(11.0), output="identity", max_iter=1000,
+            batch_size=batch_size, random_state=0,
+        )  # fmt: skip
     return params, info.value
 
 
@@ -430,13 +431,16 @@ def test_compiled_tolerance_stop_and_loss_curve_equal_eager(compiled_library, mo
         assert _train(X, Y, **kwargs).n_iter == want.n_iter
 
 
+@pytest.mark.parametrize("batch_size", [None, 24])
 def test_compiled_divergence_raises_with_the_iteration_and_keeps_the_last_finite_params(
-    compiled_library,
+    compiled_library, batch_size
 ):
+    # mini-batches: the epoch diverges at a batch inside it, whose earlier batches are kept
+    # (a device loop that runs the epoch unguarded runs it again with its careful twin)
     X, Y = _diverging_problem()
     with nnbackend.use_backend("numpy"):
-        _, want = _diverge(X, Y)
-    params, err = _diverge(*_on(compiled_library.name, X, Y))
+        _, want = _diverge(X, Y, batch_size)
+    params, err = _diverge(*_on(compiled_library.name, X, Y), batch_size)
     assert err.iteration == want.iteration
     assert err.last_finite_cost == pytest.approx(want.last_finite_cost, rel=1e-9)
     # b is rounding noise amplified tenfold per step: compare it on w's scale

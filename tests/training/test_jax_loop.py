@@ -37,7 +37,10 @@ def test_optimizer_state_is_made_by_the_jax_kernels(monkeypatch, dtype):
         assert backends.fused_kernels(params[0]).applies(*params) is False
 
 
-def test_a_jax_snapshot_is_a_copy_in_new_buffers():
+def test_a_jax_snapshot_is_a_copy_only_where_the_state_is_donated(monkeypatch):
+    # On an accelerator a block consumes (donates) its state: a snapshot must be a copy in
+    # new buffers. On the CPU the state is kept, so the state is its own snapshot, and a run
+    # leaves it readable.
     from nnbackend.backends.jax import _JaxLoop
 
     adapter = backends.get("jax")
@@ -45,12 +48,37 @@ def test_a_jax_snapshot_is_a_copy_in_new_buffers():
     with nnbackend.use_backend("jax"), adapter.computing("float64"):
         params = _params("float64")
         state = (tuple(params), tuple(optimizers.Momentum(0.1).state_arrays(params)))
+        assert not program._donates(state)
+        assert program.snapshot(state) is state and program.prepare(state) is state
+        monkeypatch.setattr(_JaxLoop, "_donates", lambda self, state: True)
         copy = program.snapshot(state)
     leaves, copied = jax.tree.leaves(state), jax.tree.leaves(copy)
     assert len(copied) == len(leaves) == 8
     for a, b in zip(leaves, copied, strict=True):
         assert a.unsafe_buffer_pointer() != b.unsafe_buffer_pointer()
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_a_cpu_block_keeps_its_input_state():
+    # the kept (not donated) state survives the block: it is the snapshot a redo starts from
+    from nnbackend.backends.jax import _JaxLoop
+
+    jnp = jax.numpy
+
+    def step(state, X, Y, scalars):
+        params, opt = state
+        return (tuple(p + 1.0 for p in params), opt), jnp.sum(X), jnp.asarray(True)
+
+    adapter = backends.get("jax")
+    program = _JaxLoop(adapter, step, Layout(10, None, 4))
+    with nnbackend.use_backend("jax"), adapter.computing("float64"):
+        params = _params("float64")
+        state = program.prepare((tuple(params), ()))
+        X = jnp.zeros((3, 10))
+        block = program.run(state, X, X[:1], 2)
+    assert block.done == 2
+    for before, after in zip(state[0], block.state[0], strict=True):
+        np.testing.assert_allclose(np.asarray(after), np.asarray(before) + 2.0, rtol=1e-15)
 
 
 @pytest.mark.parametrize("solver", ["adam", "sgd"])

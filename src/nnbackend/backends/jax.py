@@ -199,6 +199,7 @@ class _JaxLoop(Program):
         step: Callable[..., Any],
         layout: Layout,
         score: Score | None = None,
+        guarded: bool = False,
     ) -> None:
         self.adapter = adapter
         self.jax = adapter.module()
@@ -207,7 +208,16 @@ class _JaxLoop(Program):
         # early stopping's held-out score, traced into the loop after every iteration: one
         # forward pass over the held-out examples, stored beside the costs
         self.score = score
-        self._run = self.jax.jit(self._loop, donate_argnums=(0,))
+        # whether each mini-batch step selects the old state back where it is not finite
+        self.guarded = guarded
+        self._careful: _JaxLoop | None = None
+        # Donated, the state's buffers are updated in place: what an accelerator's memory
+        # needs. A donated state is consumed, so the caller's and every snapshot must be
+        # copied first; on the CPU the state is kept instead, and a snapshot is the state.
+        self._runs = {
+            True: self.jax.jit(self._loop, donate_argnums=(0,)),
+            False: self.jax.jit(self._loop),
+        }
         self._advance = self.jax.jit(self._one, donate_argnums=(0,))
         # every array of a state copied in one dispatch, where a copy each costs one apiece
         # (a state is parameters and optimizer state: a dozen arrays or more)
@@ -215,20 +225,33 @@ class _JaxLoop(Program):
         self._empty: dict[Any, Any] = {}
         self._counts: dict[tuple[Any, int], Any] = {}
 
+    def _donates(self, state: Any) -> bool:
+        leaf = self.jax.tree.leaves(state)[0]
+        return any(device.platform != "cpu" for device in leaf.devices())
+
     def prepare(self, state: Any) -> Any:
-        # The caller's arrays are never donated: the dispatches consume copies.
+        # The caller's arrays are never donated: a donating dispatch consumes a copy.
         return self.snapshot(state)
 
     def snapshot(self, state: Any) -> Any:
-        return self._copy(state)
+        # JAX arrays are immutable: only a donated state needs a copy to survive a dispatch
+        return self._copy(state) if self._donates(state) else state
 
     @property
     def keeps_finite(self) -> bool:  # type: ignore[override]
-        # Full batch: the loop's condition stops at the first non-finite step without
-        # selecting the old parameters back (a pass over every parameter, at every step: 15%
-        # of the cat network's step); compiled.train runs the block again up to that step.
-        # Mini-batches select within the epoch's scan.
-        return self.layout.batch_size is not None
+        # The loop's condition stops after the first non-finite step, without selecting the
+        # old parameters back (a pass over every parameter and the optimizer's state at every
+        # step: 15% of the cat network's full-batch step, 8% of a small mini-batch fit);
+        # compiled.train runs the block again up to the last finite step, with this program
+        # (full batch) or with its careful twin (inside an epoch).
+        return self.guarded and self.layout.batch_size is not None
+
+    def careful(self) -> Program:
+        if self.layout.batch_size is None or self.guarded:
+            return self
+        if self._careful is None:  # built (and compiled) only for a diverged block
+            self._careful = _JaxLoop(self.adapter, self.step, self.layout, self.score, True)
+        return self._careful
 
     # ---------------------------------------------------------------- traced
     def _one(self, state: Any, X: Any, Y: Any, scalars: Any) -> Any:
@@ -260,7 +283,9 @@ class _JaxLoop(Program):
             xb, yb, sc = inputs
             new, cost, finite = self.step(st, xb, yb, sc)
             good = ok & finite
-            return (self._select(good, new, st), good, count + good.astype(jnp.int32)), cost
+            if self.guarded:
+                new = self._select(good, new, st)
+            return (new, good, count + good.astype(jnp.int32)), cost
 
         carry = (state, jnp.asarray(True), jnp.asarray(0, dtype=jnp.int32))
         if full:
@@ -366,7 +391,8 @@ class _JaxLoop(Program):
             # a device scalar, kept: a NumPy scalar argument costs the dispatch about
             # 0.7 ms (measured on the CPU), more than a small data set's whole block
             count = self._counts[(device, n)] = jax.device_put(np.int32(n), device)
-        state, costs, scores, meta = self._run(state, X, Y, rows, order, count, held)
+        run = self._runs[self._donates(state)]
+        state, costs, scores, meta = run(state, X, Y, rows, order, count, held)
         costs, scores, meta = jax.device_get((costs, scores, meta))
         done, ok, count = (int(v) for v in meta)
         full = layout.batch_size is None

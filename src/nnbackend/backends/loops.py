@@ -165,6 +165,12 @@ class Program:
         """The state this program may consume, from the caller's (copied where it must be)."""
         return state
 
+    def careful(self) -> Program:
+        """A program of the same step that keeps the last finite state of a mini-batch epoch
+        (:attr:`keeps_finite`), for running a diverged block again up to its last finite
+        step; this program itself when it does."""
+        return self
+
     def snapshot(self, state: Any) -> Any:
         """A copy of ``state`` that survives a dispatch (device loops may consume their input)."""
         raise NotImplementedError  # pragma: no cover

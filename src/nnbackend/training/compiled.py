@@ -464,8 +464,7 @@ def _run(
             perms = np.stack([*leftover[:n], *fresh])
             leftover = leftover[n:]
         rerun = (history.scored and not program.keeps_best) or (
-            program.device_loop
-            and (history.stall.may_trip_within(n) or not program.keeps_finite)
+            program.device_loop and (history.stall.may_trip_within(n) or not program.keeps_finite)
         )
         saved = _snapshot(program, state, functional) if rerun else None
         history.block_weights(perms)
@@ -501,7 +500,15 @@ def _run(
             continue
         if block.diverged:
             if not program.keeps_finite:
-                block.state = redo(saved, block.done, scalars, perms)
+                # again from the block's start, up to the last finite step: the finished
+                # iterations, then the diverged epoch's finite batches, which the careful
+                # twin of the program stops after
+                careful = program.careful()
+                count = block.done + (1 if block.bad_batches else 0)
+                block.state = _redo(
+                    careful, _snapshot(careful, saved, functional), X, Y, count, scalars,
+                    perms, held,
+                )  # fmt: skip
             done = steps + block.done * width + block.bad_batches
             if best is not None:
                 # early stopping keeps the best parameters it has seen, and says so
