@@ -26,7 +26,8 @@ class FakeWorld:
     by its base time times that pass's :data:`DRIFT` factor.
     """
 
-    def __init__(self, monkeypatch, seconds):
+    def __init__(self, monkeypatch, seconds, fails=None):
+        self.fails = fails  # (row, pass) whose step raises
         self.now = 0.0
         self.pass_number = 0
         self.builds: list[tuple[int, str, str]] = []  # (pass, case, row) of every build
@@ -65,6 +66,8 @@ class FakeWorld:
 
             def step():
                 self.calls.append((self.pass_number, case.name, name))
+                if (name, self.pass_number) == self.fails:
+                    raise RuntimeError("out of memory")
                 self._advance(base)
 
             return step, lambda: None
@@ -196,6 +199,19 @@ def test_the_product_rate_is_the_best_sample_of_all_passes(monkeypatch):
         # every product takes 1 ms × the pass's slowness: the first pass's samples are best
         best = max(p.flops for p in product_shapes(case.layer_dims, case.m)) / 1e-3 / 1e9
         assert report["matmul_gflops"][case.label]["cpu"] == pytest.approx(best)
+
+
+def test_a_row_failing_in_a_later_pass_reports_the_error_and_is_not_timed_again(monkeypatch):
+    world = FakeWorld(monkeypatch, SECONDS, fails=("nnbackend-numpy", 2))
+    report = world.run()
+    for case in ("A", "B"):
+        row = _rows(report)[(case, "nnbackend-numpy")]
+        assert row["status"] == "error: RuntimeError: out of memory"
+        assert row["times_s"] == [] and row["median_s"] is None
+        assert (3, case, "nnbackend-numpy") not in world.calls
+        # the other rows keep the samples of every pass
+        assert len(_rows(report)[(case, "numpy-course")]["samples_per_pass"]) == 3
+    assert report["parity"] == []  # the pair has lost a row
 
 
 @pytest.mark.parametrize("bad", [0, -2])
