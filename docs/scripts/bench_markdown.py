@@ -25,10 +25,12 @@ def summary(report: dict) -> str:
     meta = report["meta"]
     gpu = meta.get("gpu") or "none available to this run (the GPU column is empty)"
     blas = f" with {meta['numpy_blas']}" if meta.get("numpy_blas") else ""
+    # runs recorded before the passes have no "passes" and render as they did
+    passes = f"; samples from {meta['passes']} passes over the cases" if "passes" in meta else ""
     return (
         f"Measured {meta['date'][:10]} on {meta['machine']}; GPU: {gpu}; dtype "
         f"{meta['dtype']}; nnbackend {meta['versions'].get('nnbackend', '?')}, NumPy "
-        f"{meta['versions'].get('numpy', '?')}{blas}."
+        f"{meta['versions'].get('numpy', '?')}{blas}{passes}."
     )
 
 
@@ -56,10 +58,17 @@ def render(path: Path) -> str:
     parts = [summary(report), "", format_table(report), ""]
     parity = format_parity(report)
     if parity:
+        passes = report["meta"].get("passes")
+        when = (
+            f"in each of the run's {passes} passes (the median of the ratios of samples taken "
+            "one right after the other, pooled over the passes"
+            if passes
+            else "in the same run (the median of the ratios of samples taken one right after "
+            "the other"
+        )
         parts += [
             "Each library against the hand-written step on the same library, timed in "
-            "alternating samples in the same run (the median of the ratios of samples taken one "
-            "right after the other, with their range where the run recorded it; below 1, "
+            f"alternating samples {when}, with their range where the run recorded it; below 1, "
             "nnbackend is faster):",
             "",
             parity,

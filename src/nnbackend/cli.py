@@ -198,7 +198,13 @@ _BENCH_APPLIES = {
 }
 """What each special benchmark reads of the options; the step benchmark reads them all."""
 
-_BENCH_VALUES = {"--backends": "backends", "--json": "json", "--plot": "plot", "--budget": "budget"}
+_BENCH_VALUES = {
+    "--backends": "backends",
+    "--json": "json",
+    "--plot": "plot",
+    "--budget": "budget",
+    "--passes": "passes",
+}
 
 
 def _check_bench_options(args: argparse.Namespace) -> None:
@@ -553,6 +559,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="SECONDS",
         help="time budget per loop measurement (default: 2, or 0.5 with --quick)",
+    )
+    p_bench.add_argument(
+        "--passes",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="visits of every case; each row's samples are pooled over them, so its range "
+        "covers the machine's drift over the whole run (default: 3)",
     )
     p_bench.add_argument(
         "--dask",

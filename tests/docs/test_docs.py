@@ -279,6 +279,22 @@ def test_benchmark_numbers_in_readme_and_docs_come_from_the_recorded_run():
     assert "logreg [" not in readme  # the long table is on the page
 
 
+def test_a_recorded_run_with_passes_says_so(tmp_path):
+    sys.path.insert(0, str(DOCS / "scripts"))
+    try:
+        import bench_markdown
+    finally:
+        sys.path.pop(0)
+    report = json.loads(bench_markdown.latest_run(DOCS).read_text())
+    report["meta"]["passes"] = 3
+    run = tmp_path / "run.json"
+    run.write_text(json.dumps(report))
+    text = bench_markdown.render(run)
+    assert "samples from 3 passes over the cases." in bench_markdown.summary(report)
+    assert report["parity"]  # the recorded run has the parity table
+    assert "in each of the run's 3 passes" in text and "pooled over the passes" in text
+
+
 def _pages(site: Path) -> dict[str, str]:
     return {
         str(p.relative_to(site)): p.read_text(encoding="utf-8")

@@ -12,6 +12,7 @@ The package has one module per job: :mod:`~nnbackend.bench.cases` (the problems)
 :mod:`~nnbackend.bench.implementations` (one registry row per implementation),
 :mod:`~nnbackend.bench.peers` (the hand-written steps), :mod:`~nnbackend.bench.measure`,
 :mod:`~nnbackend.bench.parity` (each library against its hand-written step, interleaved),
+:mod:`~nnbackend.bench.passes` (the run's passes over the cases, and pooling their samples),
 :mod:`~nnbackend.bench.report` and :mod:`~nnbackend.bench.runner`.
 """
 

@@ -47,6 +47,14 @@ from nnbackend.bench.measure import (
     versions,
 )
 from nnbackend.bench.parity import interleaved_samples, peer_pairs
+from nnbackend.bench.passes import (
+    DEFAULT_PASSES,
+    LOOP_MIN_SAMPLES,
+    PassSamples,
+    check_passes,
+    per_pass,
+    same_round_ratios,
+)
 from nnbackend.bench.report import format_parity, format_table, plot, scaling_slope
 
 __all__ = ["Measurement", "benchmarked_backends", "run", "run_from_cli"]
@@ -77,7 +85,9 @@ class Measurement:
     against the case's :data:`RELATIVE_TO` row, sample by sample within the same rounds (the
     median of those ratios; ``relative_min``/``relative_max`` their range): a shared machine
     whose speed shifts between runs moves both alike, so this figure repeats where the
-    absolute times do not.
+    absolute times do not. The samples come from every pass over the cases
+    (``samples_per_pass`` counts them per pass; :mod:`nnbackend.bench.passes`), and the ratios
+    pair samples of the same round of the same pass.
     """
 
     case: str
@@ -103,6 +113,7 @@ class Measurement:
     relative: float | None = None
     relative_min: float | None = None
     relative_max: float | None = None
+    samples_per_pass: list[int] = field(default_factory=list)
 
 
 PAIR_MIN_SAMPLES = 9
@@ -115,18 +126,19 @@ RELATIVE_TO = "numpy-course"
 NumPy step, present on every machine."""
 
 
-def _relative_to_reference(entries: dict[str, Measurement], groups: dict[str, int]) -> None:
-    # Pair the samples taken in the same round (interleave samples every active item once
-    # per round, all starting together), so each ratio compares two timings a moment apart.
+def _relative_to_reference(
+    entries: dict[str, Measurement], groups: dict[str, int], samples: PassSamples
+) -> None:
+    # Pair the samples taken in the same round of the same pass (interleave samples every
+    # active item once per round, all starting together), so each ratio compares two
+    # timings a moment apart; the passes' ratios are pooled.
     reference = entries.get(RELATIVE_TO)
     if reference is None or not reference.times_s:
         return
     for name, entry in entries.items():
         if not entry.times_s or groups.get(name) != groups.get(RELATIVE_TO):
             continue
-        # rows stop after different numbers of rounds: pair only the rounds both took
-        taken = zip(entry.times_s, reference.times_s, strict=False)
-        ratios = [a / b for a, b in taken if b > 0]
+        ratios = same_round_ratios(samples.by_pass(name), samples.by_pass(RELATIVE_TO))
         if ratios:
             entry.relative = statistics.median(ratios)
             entry.relative_min, entry.relative_max = min(ratios), max(ratios)
@@ -141,27 +153,36 @@ def _reference_libraries(device: str, rows: Sequence[Implementation]) -> list[st
     return found or [None]
 
 
+_PRODUCT_MIN_SAMPLES = 5
+"""Samples of each plain product in all at least (their best sample is what counts)."""
+
+
 def _time_case(
     case: Case,
     rows: Sequence[Implementation],
     dtype: str,
     budget_s: float,
+    passes: int,
     group_size: int,
     say: Callable[[str], None],
-) -> tuple[dict[str, list[float]], dict[str, str], dict[str, float | None], dict[str, int]]:
-    """Time a case's rows and the plain products of its step, interleaved.
+    clock: Callable[[], float],
+) -> tuple[dict[str, list[float]], dict[str, str], dict[str, int], dict[str, tuple[str, Product]]]:
+    """Time a case's rows and the plain products of its step, interleaved: one pass.
+
+    ``budget_s`` is this pass's share of each row's budget; every row takes at least its
+    share of its fewest samples (:func:`~nnbackend.bench.passes.per_pass`).
 
     Returns
     -------
     times : dict
-        Row name → seconds per call of each sample.
+        Row or product name → seconds per call of each sample.
     errors : dict
-        Row name → why it has no times.
-    peaks : dict
-        Device → the best GFLOP/s of any of the step's products there (None: no product ran).
+        Row or product name → why it has no times.
     groups : dict
         Row name → which group of alternating samples timed it (rows that do not fit in
         memory together are timed in turns; only rows of one group were timed side by side).
+    products : dict
+        Product name → its device and shape.
     """
     specs: list[tuple[str, Callable[[], Timed | None]]] = []
     for row in rows:
@@ -169,13 +190,14 @@ def _time_case(
 
         def build(row: Implementation = row, loop: bool = loop) -> Timed:
             step, sync = row.build(case, dtype)
+            fewest = LOOP_MIN_SAMPLES if loop else row.min_rounds
             return Timed(
                 row.name,
                 step,
                 sync,
                 budget_s,
                 warmup=1 if loop else row.warmup,
-                min_samples=1 if loop else row.min_rounds,
+                min_samples=per_pass(fewest, passes),
             )
 
         specs.append((row.name, build))
@@ -191,7 +213,12 @@ def _time_case(
                 ) -> Timed | None:
                     built = peers.product_step(product, dtype, device, library)
                     # the best sample is what counts here: a quarter of a row's budget is plenty
-                    return None if built is None else Timed(product.label, *built, budget_s / 4)
+                    fewest = per_pass(_PRODUCT_MIN_SAMPLES, passes)
+                    return (
+                        None
+                        if built is None
+                        else Timed(product.label, *built, budget_s / 4, min_samples=fewest)
+                    )
 
                 specs.append((name, build_product))
     times: dict[str, list[float]] = {}
@@ -211,19 +238,187 @@ def _time_case(
             if item is not None:
                 item.name = name
                 items.append(item)
-        got, failed = interleave(items)
+        got, failed = interleave(items, clock=clock)
         times.update(got)
         errors.update(failed)
         del items
         gc.collect()
+    return times, errors, groups, products
+
+
+@dataclass
+class _CasePlan:
+    """One case in a run: its rows' entries, what is timed, and the samples of every pass."""
+
+    case: Case
+    entries: dict[str, Measurement]
+    rows: list[Implementation]
+    group_size: int
+    pairs: list[tuple[str, str]]
+    samples: PassSamples = field(default_factory=PassSamples)
+    groups: dict[str, int] = field(default_factory=dict)
+    products: dict[str, tuple[str, Product]] = field(default_factory=dict)
+    memory: tuple[float, float] | None = None
+    pair_samples: dict[tuple[str, str], list[tuple[list[float], list[float]]]] = field(
+        default_factory=dict
+    )
+    failed_pairs: set[tuple[str, str]] = field(default_factory=set)
+
+    def pair_usable(self, pair: tuple[str, str]) -> bool:
+        """Whether a pair is still timed: it never failed, and both its rows have samples."""
+        ours, peer = pair
+        return pair not in self.failed_pairs and ours in self.samples and peer in self.samples
+
+
+def _plan_case(
+    case: Case,
+    implementations: Sequence[str],
+    dtype: str,
+    budget_s: float,
+    memory_limit_bytes: int,
+    pairs: Sequence[tuple[str, str]],
+) -> _CasePlan:
+    # Which rows of the case are timed; the others get their "skipped (...)" status now.
+    model = "logistic regression" if len(case.layer_dims) == 2 else "L-layer network"
+    copy_bytes = case.data_bytes * (np.dtype(dtype).itemsize / 8) * 3
+    too_big = copy_bytes > memory_limit_bytes
+    entries: dict[str, Measurement] = {}
+    to_time: list[Implementation] = []
+    for impl in implementations:
+        entry = Measurement(case.name, model, list(case.layer_dims), case.m, impl, device_of(impl))
+        entries[impl] = entry
+        row = row_of(impl)
+        skipped = None if row.skips is None else row.skips(case)
+        if too_big:
+            entry.status = "skipped (memory)"
+        elif impl == "loop" and predicted_loop_seconds(case) > budget_s:
+            entry.status = "skipped (budget)"
+        elif skipped is not None:
+            entry.status = skipped
+        else:
+            to_time.append(row)
+    # a pair holds two copies of the data at once
+    pairs_fit = not too_big and 2 * copy_bytes <= memory_limit_bytes
+    return _CasePlan(
+        case,
+        entries,
+        to_time,
+        group_size=max(1, int(memory_limit_bytes // max(copy_bytes, 1))),
+        pairs=list(pairs) if pairs_fit else [],
+    )
+
+
+def _time_pass(
+    plan: _CasePlan,
+    number: int,
+    passes: int,
+    dtype: str,
+    budget_s: float,
+    say: Callable[[str], None],
+    clock: Callable[[], float],
+) -> None:
+    """Pass ``number`` over one case: its rows and products, then its parity pairs."""
+    case = plan.case
+
+    def tell(line: str) -> None:
+        say(f"pass {number}/{passes}: {line}")
+
+    rows = [row for row in plan.rows if not plan.samples.failed(row.name)]
+    if not rows:
+        return
+    times, errors, groups, products = _time_case(
+        case, rows, dtype, budget_s / passes, passes, plan.group_size, tell, clock
+    )
+    plan.groups.update(groups)
+    plan.products.update(products)
+    steps = {row.name: row.steps_per_call for row in rows}
+    for name, why in errors.items():
+        plan.samples.fail(name, why)
+    for name, got in times.items():
+        plan.samples.add(name, [t / steps.get(name, 1) for t in got])
+    if number == 1 and "nnbackend-numpy" in times:
+        # memory does not drift with the machine's speed: once is enough
+        plan.memory = measure_memory(case, dtype)
+    for ours, peer in plan.pairs:
+        pair = (ours, peer)
+        if not plan.pair_usable(pair):
+            continue
+        tell(f"{case.label}: {ours} against {peer}, interleaved")
+        try:
+            got_pair = interleaved_samples(
+                make_step(case, ours, dtype),
+                make_step(case, peer, dtype),
+                budget_s / passes,
+                min_samples=per_pass(PAIR_MIN_SAMPLES, passes),
+                clock=clock,
+            )
+        except Exception as exc:  # as above: one pair failing must not sink the run
+            tell(f"{case.label}: {ours} against {peer} failed: {type(exc).__name__}: {exc}")
+            plan.failed_pairs.add(pair)
+            continue
+        finally:
+            gc.collect()
+        plan.pair_samples.setdefault(pair, []).append(got_pair)
+
+
+def _finish_case(plan: _CasePlan) -> dict[str, float | None]:
+    """Each row's figures over the samples of all passes; returns the products' peak rates."""
     peaks: dict[str, float | None] = {}
-    for name, (device, product) in products.items():
-        if name in times:
-            rate = product_rate(product, times[name])
-            peaks[device] = max(rate, peaks.get(device) or 0.0)
+    for name, (device, product) in plan.products.items():
+        got = plan.samples.pooled(name)
+        if got:
+            peaks[device] = max(product_rate(product, got), peaks.get(device) or 0.0)
         else:
             peaks.setdefault(device, None)
-    return times, errors, peaks, groups
+    flops = matmul_flops(plan.case.layer_dims, plan.case.m)
+    for row in plan.rows:
+        entry = plan.entries[row.name]
+        if row.name not in plan.samples:
+            entry.status = plan.samples.error(row.name) or "error: not timed"
+            continue
+        entry.times_s = plan.samples.pooled(row.name)
+        entry.samples_per_pass = [len(s) for s in plan.samples.by_pass(row.name)]
+        stats = summarize(entry.times_s)
+        entry.median_s, entry.min_s, entry.max_s = stats["median"], stats["min"], stats["max"]
+        entry.q1_s, entry.q3_s = stats["q1"], stats["q3"]
+        entry.gflops = flops / entry.median_s / 1e9
+        entry.pct_matmul, entry.matmul_gflops, entry.reference = percent_of_matmul(
+            flops, entry.times_s, peaks.get(entry.device)
+        )
+        if row.name == "nnbackend-numpy" and plan.memory is not None:
+            entry.peak_extra_mb, entry.memory_ratio = plan.memory
+    _relative_to_reference(plan.entries, plan.groups, plan.samples)
+    loop = plan.entries.get("loop")
+    loop_time = loop.median_s if loop is not None else None
+    for entry in plan.entries.values():
+        if loop_time and entry.median_s:
+            entry.speedup_vs_loop = loop_time / entry.median_s
+    return peaks
+
+
+def _parity_entries(plan: _CasePlan) -> list[dict[str, Any]]:
+    # The pairs of every pass pooled; each ratio still compares two samples a moment apart.
+    found = []
+    for (ours, peer), by_pass in plan.pair_samples.items():
+        if not plan.pair_usable((ours, peer)):
+            continue
+        ours_times = [t for mine, _ in by_pass for t in mine]
+        peer_times = [t for _, theirs in by_pass for t in theirs]
+        ratios = same_round_ratios([m for m, _ in by_pass], [t for _, t in by_pass])
+        found.append(
+            {
+                "case": plan.case.label,
+                "ours": ours,
+                "peer": peer,
+                "ours_s": statistics.median(ours_times),
+                "peer_s": statistics.median(peer_times),
+                "ratio": statistics.median(ratios),
+                "ratio_min": min(ratios),
+                "ratio_max": max(ratios),
+                "samples": len(ours_times),
+            }
+        )
+    return found
 
 
 def run(
@@ -233,13 +428,18 @@ def run(
     budget_s: float = 2.0,
     memory_limit_bytes: int = 4 * 2**30,
     progress: Callable[[str], None] | None = None,
+    passes: int = DEFAULT_PASSES,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> dict[str, Any]:
-    """Measure every implementation on every case.
+    """Measure every implementation on every case, in several passes over the cases.
 
     The rows of one case and the plain matrix products of its step are timed together, in
     alternating samples of at least :data:`~nnbackend.bench.measure.MIN_SAMPLE_S` each
-    (:func:`~nnbackend.bench.measure.interleave`); each row reports the median and the spread
-    of its samples, and its rate as a percentage of the products' peak rate on its device.
+    (:func:`~nnbackend.bench.measure.interleave`). The run visits the cases ``passes``
+    times (A, B, …, then A, B, … again), each visit with ``budget_s / passes`` per row, and
+    pools each row's samples (:mod:`nnbackend.bench.passes`): each row reports the median and
+    the spread of the samples of all passes, so the spread covers the machine's drift over
+    the whole run, and its rate as a percentage of the products' peak rate on its device.
 
     Parameters
     ----------
@@ -247,13 +447,18 @@ def run(
     implementations : sequence of str
     dtype : {"float32", "float64"}
     budget_s : float, default 2.0
-        Seconds of samples per row; a loop whose single step would take longer than this is
-        reported as "skipped (budget)".
+        Seconds of samples per row, all passes together; a loop whose single step would take
+        longer than this is reported as "skipped (budget)".
     memory_limit_bytes : int
         Cases whose data would exceed this are reported as "skipped (memory)"; the rows
         whose data would not fit together are timed in turns.
     progress : callable, optional
         Called with a line describing each group of measurements as it starts.
+    passes : int, default :data:`~nnbackend.bench.passes.DEFAULT_PASSES`
+        Visits of every case, at least 1. Every row takes at least one sample per pass; the
+        loop rows take :data:`~nnbackend.bench.passes.LOOP_MIN_SAMPLES` in all at least.
+    clock : callable, default time.perf_counter
+        Seconds, monotonic (a test passes a fake one).
 
     Returns
     -------
@@ -262,97 +467,28 @@ def run(
         "parity": [...]}``: ``matmul_gflops`` holds, per case and device, the peak rate of
         the step's products; ``parity`` holds, per case, nnbackend's step on each library
         against the hand-written step on the same library, timed in alternating samples
-        (:mod:`nnbackend.bench.parity`).
+        (:mod:`nnbackend.bench.parity`) in every pass.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For ``passes`` not an int >= 1.
     """
+    passes = check_passes(passes)
     say = progress or (lambda line: None)
-    results: list[Measurement] = []
-    parity: list[dict[str, Any]] = []
     pairs = peer_pairs(implementations)
+    plans = [
+        _plan_case(case, implementations, dtype, budget_s, memory_limit_bytes, pairs)
+        for case in cases
+    ]
+    for number in range(1, passes + 1):
+        for plan in plans:
+            _time_pass(plan, number, passes, dtype, budget_s, say, clock)
     rates: dict[str, dict[str, float | None]] = {}
-    for case in cases:
-        flops = matmul_flops(case.layer_dims, case.m)
-        model = "logistic regression" if len(case.layer_dims) == 2 else "L-layer network"
-        copy_bytes = case.data_bytes * (np.dtype(dtype).itemsize / 8) * 3
-        too_big = copy_bytes > memory_limit_bytes
-        case_entries: dict[str, Measurement] = {}
-        to_time: list[Implementation] = []
-        for impl in implementations:
-            entry = Measurement(
-                case.name, model, list(case.layer_dims), case.m, impl, device_of(impl)
-            )
-            results.append(entry)
-            case_entries[impl] = entry
-            row = row_of(impl)
-            skipped = None if row.skips is None else row.skips(case)
-            if too_big:
-                entry.status = "skipped (memory)"
-            elif impl == "loop" and predicted_loop_seconds(case) > budget_s:
-                entry.status = "skipped (budget)"
-            elif skipped is not None:
-                entry.status = skipped
-            else:
-                to_time.append(row)
-        if not to_time:
-            rates[case.label] = {}
-            continue
-        group_size = max(1, int(memory_limit_bytes // max(copy_bytes, 1)))
-        times, errors, peaks, groups = _time_case(case, to_time, dtype, budget_s, group_size, say)
-        rates[case.label] = peaks
-        for row in to_time:
-            entry = case_entries[row.name]
-            if row.name not in times:
-                entry.status = errors.get(row.name, "error: not timed")
-                continue
-            entry.times_s = [t / row.steps_per_call for t in times[row.name]]
-            stats = summarize(entry.times_s)
-            entry.median_s, entry.min_s, entry.max_s = stats["median"], stats["min"], stats["max"]
-            entry.q1_s, entry.q3_s = stats["q1"], stats["q3"]
-            entry.gflops = flops / entry.median_s / 1e9
-            entry.pct_matmul, entry.matmul_gflops, entry.reference = percent_of_matmul(
-                flops, entry.times_s, peaks.get(entry.device)
-            )
-            if row.name == "nnbackend-numpy":
-                entry.peak_extra_mb, entry.memory_ratio = measure_memory(case, dtype)
-        _relative_to_reference(case_entries, groups)
-        loop = case_entries.get("loop")
-        loop_time = loop.median_s if loop is not None else None
-        for entry in case_entries.values():
-            if loop_time and entry.median_s:
-                entry.speedup_vs_loop = loop_time / entry.median_s
-        measured = {name for name, e in case_entries.items() if e.status == "ok"}
-        # a pair holds two copies of the data at once
-        pairs_fit = not too_big and 2 * copy_bytes <= memory_limit_bytes
-        for ours, peer in pairs if pairs_fit else []:
-            if ours not in measured or peer not in measured:
-                continue
-            say(f"{case.label}: {ours} against {peer}, interleaved")
-            try:
-                ours_times, peer_times = interleaved_samples(
-                    make_step(case, ours, dtype),
-                    make_step(case, peer, dtype),
-                    budget_s,
-                    min_samples=PAIR_MIN_SAMPLES,
-                )
-            except Exception as exc:  # as above: one pair failing must not sink the run
-                say(f"{case.label}: {ours} against {peer} failed: {type(exc).__name__}: {exc}")
-                continue
-            finally:
-                gc.collect()
-            ratios = [a / b for a, b in zip(ours_times, peer_times, strict=True)]
-            parity.append(
-                {
-                    "case": case.label,
-                    "ours": ours,
-                    "peer": peer,
-                    "ours_s": statistics.median(ours_times),
-                    "peer_s": statistics.median(peer_times),
-                    # the pairs' ratios: each compares two samples a moment apart
-                    "ratio": statistics.median(ratios),
-                    "ratio_min": min(ratios),
-                    "ratio_max": max(ratios),
-                    "samples": len(ours_times),
-                }
-            )
+    parity: list[dict[str, Any]] = []
+    for plan in plans:
+        rates[plan.case.label] = _finish_case(plan)
+        parity += _parity_entries(plan)
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.system()} {platform.machine()}, {cpu_name()}, "
@@ -360,20 +496,17 @@ def run(
         "gpu": peers.gpu_name() if any(device_of(i) == "gpu" for i in implementations) else None,
         "dtype": dtype,
         "budget_s": budget_s,
+        "passes": passes,
         "min_sample_s": MIN_SAMPLE_S,
-        "spread": "min-max of the samples",
+        "spread": f"min-max of the samples of {passes} passes over the cases",
         "relative_to": RELATIVE_TO,
         "versions": versions(),
         "numpy_blas": numpy_blas_runtime(),
         "flops_counted": "matrix products only: forward, dW and dA_prev (no dX)",
         "loop_precision": "Python floats (float64) whatever the dtype",
     }
-    return {
-        "meta": meta,
-        "matmul_gflops": rates,
-        "results": [asdict(r) for r in results],
-        "parity": parity,
-    }
+    results = [asdict(entry) for plan in plans for entry in plan.entries.values()]
+    return {"meta": meta, "matmul_gflops": rates, "results": results, "parity": parity}
 
 
 def run_from_cli(args: Any) -> int:
@@ -404,7 +537,16 @@ def run_from_cli(args: Any) -> int:
     def progress(line: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {line}", file=sys.stderr, flush=True)
 
-    report = run(cases, implementations, dtype=args.dtype, budget_s=budget, progress=progress)
+    passes = getattr(args, "passes", None)
+    passes = DEFAULT_PASSES if passes is None else passes
+    report = run(
+        cases,
+        implementations,
+        dtype=args.dtype,
+        budget_s=budget,
+        progress=progress,
+        passes=passes,
+    )
     report["meta"]["quick"] = bool(args.quick)
     report["meta"]["wall_s"] = round(time.perf_counter() - started, 1)
     meta = report["meta"]
@@ -415,10 +557,11 @@ def run_from_cli(args: Any) -> int:
     )
     print(
         f"each row: the median of its samples and their range [min–max], every sample at "
-        f"least {MIN_SAMPLE_S * 1e3:g} ms long, the rows of a case and their matrix products "
-        f"timed in alternating samples; '× {RELATIVE_TO}': the row's time over the "
-        f"{RELATIVE_TO} step's in the same rounds (the median of those ratios and their "
-        "range), which repeats from run to run where absolute times follow the machine's load"
+        f"least {MIN_SAMPLE_S * 1e3:g} ms long, the samples from {meta['passes']} passes over "
+        "the cases (in each, the rows of a case and their matrix products timed in "
+        f"alternating samples); '× {RELATIVE_TO}': the row's time over the {RELATIVE_TO} "
+        "step's in the same rounds (the median of those ratios and their range), which "
+        "repeats from run to run where absolute times follow the machine's load"
     )
     print(format_table(report))
     if report["parity"]:
