@@ -144,21 +144,23 @@ def test_a_rows_samples_are_pooled_over_the_passes(monkeypatch):
         )
 
 
-def test_every_row_gets_samples_in_every_pass_the_loop_five_in_all(monkeypatch):
+def test_every_row_gets_samples_in_every_pass_and_nine_in_all(monkeypatch):
     world = FakeWorld(monkeypatch, SECONDS)
     report = world.run()
     for case in ("A", "B"):
-        loop = _rows(report)[(case, "loop")]
-        # 0.2 s a step against 0.1 s a pass: the fewest samples, two per pass
-        assert loop["samples_per_pass"] == [2, 2, 2]
-        assert len(loop["times_s"]) >= passes.LOOP_MIN_SAMPLES
+        for row in ("loop", "numpy-course"):
+            entry = _rows(report)[(case, row)]
+            assert all(n >= 3 for n in entry["samples_per_pass"])
+            assert len(entry["times_s"]) >= passes.ROW_MIN_SAMPLES == 9
+        # the loop: 0.2 s a step against 0.1 s a pass: the fewest samples, three per pass
+        assert _rows(report)[(case, "loop")]["samples_per_pass"] == [3, 3, 3]
         # and a warm-up call in each pass before them, untimed
         for p in (1, 2, 3):
-            assert world.calls.count((p, case, "loop")) == 1 + 2
-    # with one pass, the loop still takes its five
+            assert world.calls.count((p, case, "loop")) == 1 + 3
+    # with one pass, the loop still takes its nine
     world = FakeWorld(monkeypatch, SECONDS)
     report = world.run(n_passes=1)
-    assert _rows(report)[("A", "loop")]["samples_per_pass"] == [passes.LOOP_MIN_SAMPLES]
+    assert _rows(report)[("A", "loop")]["samples_per_pass"] == [passes.ROW_MIN_SAMPLES]
 
 
 def test_relative_ratios_pair_samples_of_the_same_pass(monkeypatch):

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "DEFAULT_PASSES",
-    "LOOP_MIN_SAMPLES",
+    "ROW_MIN_SAMPLES",
     "PassSamples",
     "check_passes",
     "per_pass",
@@ -26,9 +26,13 @@ __all__ = [
 DEFAULT_PASSES = 3
 """Passes over the cases when none is asked for (``nnbackend bench`` and ``--quick`` alike)."""
 
-LOOP_MIN_SAMPLES = 5
-"""Samples of a loop row in all at least: its steps are long (a tenth of a second at m = 10⁵),
-so its budget buys few of them, and a range over one or three samples says little."""
+ROW_MIN_SAMPLES = 9
+"""Samples of every row in all at least (three per pass with the default three passes): a
+range over a handful of samples says little about the next run. The rows that took fewest
+were the long steps (the pure-Python loop at m = 10⁵, a tenth of a second; the wide network,
+80 ms) and the whole fits, which a quick run's budget buys few of; with at most 6 samples
+their medians in five runs in a row fell outside each other's ranges in 19 of 840 comparisons
+of the time per step (``tools/bench_agreement.py``)."""
 
 
 def check_passes(passes: object) -> int:

@@ -49,7 +49,7 @@ from nnbackend.bench.measure import (
 from nnbackend.bench.parity import interleaved_samples, peer_pairs
 from nnbackend.bench.passes import (
     DEFAULT_PASSES,
-    LOOP_MIN_SAMPLES,
+    ROW_MIN_SAMPLES,
     PassSamples,
     check_passes,
     per_pass,
@@ -190,7 +190,7 @@ def _time_case(
 
         def build(row: Implementation = row, loop: bool = loop) -> Timed:
             step, sync = row.build(case, dtype)
-            fewest = LOOP_MIN_SAMPLES if loop else row.min_rounds
+            fewest = max(ROW_MIN_SAMPLES, row.min_rounds)
             return Timed(
                 row.name,
                 step,
@@ -455,8 +455,8 @@ def run(
     progress : callable, optional
         Called with a line describing each group of measurements as it starts.
     passes : int, default :data:`~nnbackend.bench.passes.DEFAULT_PASSES`
-        Visits of every case, at least 1. Every row takes at least one sample per pass; the
-        loop rows take :data:`~nnbackend.bench.passes.LOOP_MIN_SAMPLES` in all at least.
+        Visits of every case, at least 1. Every row takes at least one sample per pass and
+        :data:`~nnbackend.bench.passes.ROW_MIN_SAMPLES` in all at least.
     clock : callable, default time.perf_counter
         Seconds, monotonic (a test passes a fake one).
 
