@@ -49,7 +49,6 @@ from nnbackend.training.rules import (
     History,
     Stall,
     epoch_cost,
-    warn_diverged_keeps_best,
 )
 from nnbackend.training.steps import cache_key, eager_step, functional_step
 
@@ -510,9 +509,7 @@ def _run(
                     perms, held,
                 )  # fmt: skip
             done = steps + block.done * width + block.bad_batches
-            if best is not None:
-                # early stopping keeps the best parameters it has seen, and says so
-                warn_diverged_keeps_best(iteration + block.done)
+            if history.ends_with_best(iteration + block.done, best is not None):
                 return finish(block.state, done, True)
             _diverged(finish(block.state, done, False)[0], block, iteration, history, functional)
         iteration += block.done

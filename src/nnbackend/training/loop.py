@@ -30,7 +30,6 @@ from nnbackend.training.rules import (
     Stall,
     epoch_cost,
     finite_step,
-    warn_diverged_keeps_best,
 )
 
 __all__ = ["TrainingResult", "full_batch_step", "train"]
@@ -495,9 +494,8 @@ def _eager(
                     epochs.order.next(rng), sample_weight, host_weights, alpha, placement,
                 )  # fmt: skip
         except TrainingDivergedError as exc:
-            if best is None:
+            if not history.ends_with_best(exc.iteration, best is not None):
                 raise
-            warn_diverged_keeps_best(exc.iteration)
             result.stopped_early = True
             break
         tripped = history.book(iteration, cost, None if score is None else float(score(params)))

@@ -323,6 +323,13 @@ class History:
         stopping keeps its parameters (the first of equal scores, as scikit-learn does)."""
         return self.scored and self.stall.improved
 
+    def ends_with_best(self, iteration: int, kept: bool) -> bool:
+        """A step diverged at ``iteration``: True when early stopping ends the run there with
+        the best parameters it kept (``kept``) and says so, False when the run raises."""
+        if kept:
+            warn_diverged_keeps_best(iteration)
+        return kept
+
     def go_on(self, optimizer: Any) -> bool:
         """The stall count tripped: True when the optimizer lowered its rate (the count
         starts again and the run goes on), False when the run stops."""
