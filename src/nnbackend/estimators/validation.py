@@ -202,12 +202,16 @@ def transposed_finite(arr: np.ndarray, dtype: str, name: str = "X") -> np.ndarra
         for first in range(0, d, cols):
             source = arr[start : start + rows, first : first + cols]
             out[first : first + cols, start : start + rows] = source.T
-            # the source values the copy has just read (as before: the check is of X's own
-            # values): min and max propagate NaN and are finite only when every value is,
-            # reductions with no temporary of the block's size
-            if check and not (np.isfinite(source.min()) and np.isfinite(source.max())):
-                raise ValueError(f"Input {name} contains NaN or infinity.")
+            if check:  # the source values the copy has just read: X's own values
+                _check_finite_block(source, name)
     return out
+
+
+def _check_finite_block(block: np.ndarray, name: str) -> None:
+    # min and max propagate NaN and are finite only when every value is: reductions with no
+    # temporary of the block's size
+    if not (np.isfinite(block.min()) and np.isfinite(block.max())):
+        raise ValueError(f"Input {name} contains NaN or infinity.")
 
 
 def course_layout_view(arr: np.ndarray, dtype: str, name: str = "X") -> np.ndarray:
@@ -241,9 +245,7 @@ def course_layout_view(arr: np.ndarray, dtype: str, name: str = "X") -> np.ndarr
         return transposed_finite(arr, dtype, name)
     rows = max(1, _BLOCK_BYTES // max(1, arr.shape[1] * arr.itemsize))
     for start in range(0, arr.shape[0], rows):
-        block = arr[start : start + rows]
-        if not (np.isfinite(block.min()) and np.isfinite(block.max())):
-            raise ValueError(f"Input {name} contains NaN or infinity.")
+        _check_finite_block(arr[start : start + rows], name)
     return arr.T
 
 
