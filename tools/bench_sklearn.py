@@ -6,8 +6,10 @@ scikit-learn's MLPClassifier and nnbackend.sklearn's on the same data with the s
 ``n_iter_no_change=max_iter``, so that no stopping rule ends one fit earlier than the other.
 Every fit of a row is timed in the same repeat, one after the other in a rotating order (so
 that a noisy neighbour slows both alike), after one untimed fit of one epoch on the same data
-(imports, JAX's compilation); the table gives the median of the repeats and the speed-up over
-scikit-learn (above 1: nnbackend is faster).
+(imports, JAX's compilation). The table gives each side's median time and its speed-up over
+scikit-learn (above 1: nnbackend is faster) as the median of the repeats' paired ratios, with
+their range: scikit-learn's time in a repeat over the side's time in the same repeat, so that
+the machine's drift between repeats (a fifth on this shared machine) cancels out of the ratio.
 
 The synthetic 10⁵ × 100 set runs fewer epochs and repeats (``--large-epochs``,
 ``--large-repeats``) so that the whole script takes minutes, not hours. Run it on a quiet
@@ -88,8 +90,8 @@ def _fitter(side: str, params: dict[str, Any], X: np.ndarray, y: np.ndarray) -> 
 
 def time_row(
     sides: list[str], X: np.ndarray, y: np.ndarray, solver: str, epochs: int, repeats: int
-) -> dict[str, float]:
-    """The median seconds of ``repeats`` fits of every side, timed in rotating order."""
+) -> dict[str, list[float]]:
+    """The seconds of ``repeats`` fits of every side, timed in rotating order, by side."""
     for side in sides:  # untimed: imports, compilation (same shapes), memory pools
         _fitter(side, settings(solver, 1), X, y)()
     fits = {side: _fitter(side, settings(solver, epochs), X, y) for side in sides}
@@ -100,7 +102,17 @@ def time_row(
             start = time.perf_counter()
             fits[side]()
             times[side].append(time.perf_counter() - start)
-    return {side: statistics.median(values) for side, values in times.items()}
+    return times
+
+
+def speed_up(base: list[float], side: list[float]) -> tuple[float, float, float]:
+    """The median of the repeats' paired ratios ``base / side``, and their minimum and maximum.
+
+    A repeat times every side within seconds of the others: the ratio of two fits of the same
+    repeat leaves out the machine's speed at that moment, which the ratio of two medians keeps.
+    """
+    ratios = [b / s for b, s in zip(base, side, strict=True)]
+    return statistics.median(ratios), min(ratios), max(ratios)
 
 
 def installed(backends: list[str]) -> list[str]:
@@ -123,9 +135,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--solvers", nargs="+", default=["adam", "sgd"])
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
     parser.add_argument("--epochs", type=int, default=10, help="epochs on digits, breast cancer")
-    parser.add_argument("--repeats", type=int, default=5, help="fits timed per side and row")
+    parser.add_argument("--repeats", type=int, default=7, help="fits timed per side and row")
     parser.add_argument("--large-epochs", type=int, default=5, help="epochs on the 10⁵ × 100 set")
-    parser.add_argument("--large-repeats", type=int, default=1, help="its fits timed per side")
+    parser.add_argument("--large-repeats", type=int, default=3, help="its fits timed per side")
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat")
     args = parser.parse_args(argv)
     for name in ("epochs", "repeats", "large_epochs", "large_repeats"):
@@ -139,7 +151,7 @@ def main(argv: list[str] | None = None) -> None:
 
     header = ["data", "solver", "epochs", "scikit-learn (s)"]
     for backend in backends:
-        header += [f"{backend} (s)", f"{backend} speed-up"]
+        header += [f"{backend} (s)", f"{backend} speed-up [min–max]"]
     print("| " + " | ".join(header) + " |")
     print("|---" * len(header) + "|", flush=True)
     with warnings.catch_warnings():
@@ -152,9 +164,13 @@ def main(argv: list[str] | None = None) -> None:
             for solver in args.solvers:
                 seconds = time_row(sides, X, y, solver, epochs, repeats)
                 base = seconds["sklearn"]
-                cells = [label, solver, str(epochs), f"{base:.3f}"]
+                cells = [label, solver, str(epochs), f"{statistics.median(base):.3f}"]
                 for backend in backends:
-                    cells += [f"{seconds[backend]:.3f}", f"{base / seconds[backend]:.2f}×"]
+                    ratio, low, high = speed_up(base, seconds[backend])
+                    cells += [
+                        f"{statistics.median(seconds[backend]):.3f}",
+                        f"{ratio:.2f}× [{low:.2f}–{high:.2f}]",
+                    ]
                 print("| " + " | ".join(cells) + " |", flush=True)
 
 
