@@ -110,3 +110,102 @@ def test_a_blocks_rates_and_orders_go_to_the_device_in_one_put(monkeypatch, solv
                             or real_run(self, *a, **k))  # fmt: skip
         fit()
     assert runs and len(puts) == len(runs)
+
+
+# --------------------------------------------------------------- the CPU's traced namespace
+class _Device:
+    """A device of another platform, as JaxCompiler.namespace reads it."""
+
+    def __init__(self, platform):
+        self.platform = platform
+
+
+def _cpu_namespace():
+    from nnbackend.backends.jax import _CpuTracedNamespace
+
+    adapter = backends.get("jax")
+    xp = adapter.compiler().namespace(adapter.namespace(None), jax.devices("cpu")[0])
+    assert isinstance(xp, _CpuTracedNamespace)
+    return xp
+
+
+def test_the_namespace_sums_as_products_on_the_cpu_only():
+    from nnbackend.backends.jax import _CpuTracedNamespace, _TracedNamespace
+
+    adapter = backends.get("jax")
+    compiler, xp = adapter.compiler(), adapter.namespace(None)
+    for device in (None, _Device("gpu"), _Device("tpu")):
+        other = compiler.namespace(xp, device)
+        assert type(other) is _TracedNamespace and not hasattr(other, "all_finite")
+    cpu = compiler.namespace(xp, jax.devices("cpu")[0])
+    assert isinstance(cpu, _CpuTracedNamespace)
+    assert compiler.namespace(xp, jax.devices("cpu")[0]) is cpu  # made once
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(7, 200), (1, 200), (200, 1), (3, 4096)])
+@pytest.mark.parametrize("axis", [0, 1, -1, -2])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_a_product_sum_equals_the_sum(dtype, shape, axis, keepdims):
+    xp = _cpu_namespace()
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal(shape).astype(dtype)
+    with backends.get("jax").computing(dtype):
+        got = jax.jit(lambda x: xp.sum(x, axis=axis, keepdims=keepdims))(a)
+    expected = np.sum(a.astype(np.float64), axis=axis, keepdims=keepdims)
+    assert got.shape == expected.shape and got.dtype == np.dtype(dtype)
+    tol = 1e-12 if dtype == "float64" else 1e-4
+    np.testing.assert_allclose(np.asarray(got), expected, rtol=tol, atol=tol)
+
+
+def test_other_sums_are_the_libraries_own(monkeypatch):
+    # integers, other ranks, several axes, a dtype, an axis past the product's bound: no
+    # product (the ones vector's length is what would give one away)
+    xp = _cpu_namespace()
+    products = []
+    real = xp._ones_product
+    monkeypatch.setattr(xp, "_ones_product", lambda x, axis: products.append(x.shape) or
+                        real(x, axis))  # fmt: skip
+    rng = np.random.default_rng(2)
+    with backends.get("jax").computing("float64"):
+        cases = [
+            (np.arange(12).reshape(3, 4), {"axis": 1}),
+            (rng.standard_normal(5), {"axis": 0}),
+            (rng.standard_normal((2, 3, 4)), {"axis": 1}),
+            (rng.standard_normal((3, 4)), {"axis": None}),
+            (rng.standard_normal((3, 4)), {"axis": (0, 1)}),
+            (rng.standard_normal((3, 4)), {"axis": 1, "dtype": np.float64}),
+            (rng.standard_normal((2, 5000)), {"axis": 1}),
+        ]
+        for a, kwargs in cases:
+            got = xp.sum(jax.numpy.asarray(a), **kwargs)
+            np.testing.assert_allclose(np.asarray(got), np.sum(a, **kwargs), rtol=1e-12)
+    assert products == []
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_all_finite_finds_every_nan_and_infinity(dtype):
+    from nnbackend.training.rules import finite_flag
+
+    xp = _cpu_namespace()
+    rng = np.random.default_rng(3)
+    shapes = [(5, 3), (5, 1), (1, 5)]
+    check = jax.jit(lambda cost, arrays: finite_flag(cost, arrays, xp))
+    with backends.get("jax").computing(dtype):
+        clean = [rng.standard_normal(s).astype(dtype) for s in shapes]
+        assert bool(check(np.asarray(0.5, dtype), clean)) is True
+        assert bool(check(np.asarray(np.nan, dtype), clean)) is False
+        assert bool(check(np.asarray(np.inf, dtype), clean)) is False
+        for index in range(len(shapes)):
+            for bad in (np.nan, np.inf, -np.inf):
+                arrays = [a.copy() for a in clean]
+                arrays[index].flat[-1] = bad
+                assert bool(check(np.asarray(0.5, dtype), arrays)) is False, (index, bad)
+        # +inf and -inf in two arrays: their sum is NaN, still caught
+        arrays = [a.copy() for a in clean]
+        arrays[0].flat[0], arrays[1].flat[0] = np.inf, -np.inf
+        assert bool(check(np.asarray(0.5, dtype), arrays)) is False
+        # finite values whose total overflows are finite: the exact check says so
+        big = np.finfo(dtype).max
+        arrays = [np.full(s, big, dtype=dtype) for s in shapes]
+        assert bool(check(np.asarray(0.5, dtype), arrays)) is True

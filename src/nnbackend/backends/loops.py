@@ -588,8 +588,17 @@ class Compiler:
         """
         return contextlib.nullcontext()
 
-    def namespace(self, xp: Any) -> Any:
-        """The namespace steps compute with, given the data's namespace ``xp``."""
+    def namespace(self, xp: Any, device: Any = None) -> Any:
+        """The namespace steps compute with, given the data's namespace ``xp``.
+
+        Parameters
+        ----------
+        xp : module
+            The data's namespace.
+        device : optional
+            Where the data is (None: not known), for a compiler whose programs compute some
+            things differently on some devices; part of every program's cache key already.
+        """
         return xp
 
     def release(self, params: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:

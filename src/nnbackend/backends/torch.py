@@ -449,7 +449,7 @@ class TorchCompiler(Compiler):
 
         return [(normal(w), normal(b)) for w, b in params]
 
-    def namespace(self, xp: Any) -> Any:
+    def namespace(self, xp: Any, device: Any = None) -> Any:
         if self._lean is None:
             self._lean = LeanTorchNamespace(xp)
         return self._lean

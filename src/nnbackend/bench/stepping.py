@@ -91,7 +91,7 @@ class Stepper:
         self.X, self.Y, self.optimizer = X, Y, optimizer
         self._functional = compiler.functional
         with place.computing():
-            xp = compiler.namespace(array_namespace(X, Y))
+            xp = compiler.namespace(array_namespace(X, Y), place.device)
             step, state = steps.step_and_state(params, optimizer, spec, xp, self._functional)
             layout_m = int(X.shape[1])
             self._single: Any = compiler.program(

@@ -353,7 +353,7 @@ def _train_in_scope(
     stall: Stall | None = None,
 ) -> tuple[Params, _History, bool]:
     # The run itself, in the compiler's scope; returns (params, history, stopped early).
-    xp = compiler.namespace(array_namespace(X, Y))
+    xp = compiler.namespace(array_namespace(X, Y), device)
     with compiler.scope(X.dtype):
         if functional:
             step = functional_step(spec, optimizer.fresh(), xp, weighted, alpha)

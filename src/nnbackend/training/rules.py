@@ -68,8 +68,12 @@ def finite_flag(cost: Array, updated: Sequence[Array], xp: Any) -> Array:
     """:func:`finite_step` as a 0-d boolean array, for traced (compiled) steps.
 
     ``max`` propagates NaN (the array API says so): one reduction per array, which compilers
-    fuse with the update, where ``all(isfinite)`` writes a mask first.
+    fuse with the update, where ``all(isfinite)`` writes a mask first. A namespace with an
+    ``all_finite`` of its own (JAX's on the CPU) gets that instead.
     """
+    own = getattr(xp, "all_finite", None)
+    if own is not None:
+        return own(cost, updated)
     finite = xp.isfinite(cost)
     for p in updated:
         finite = finite & xp.isfinite(xp.max(xp.abs(p)))
