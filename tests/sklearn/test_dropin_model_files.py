@@ -261,3 +261,27 @@ def test_tampered_column_names_are_refused(tmp_path, names, problem):
     with pytest.raises(ModelFileError, match=problem) as caught:
         nnbackend.load(bad)
     assert caught.value.field == "fitted.feature_names_in_"
+
+
+@pytest.mark.parametrize("library", ["numpy", "torch", "jax"])
+def test_a_pickled_model_continues_with_partial_fit_as_the_original(library):
+    # scikit-learn's test_mlp_loading_from_joblib_partial_fit, on every library: a JAX model's
+    # Adam moments came back from the pickle in float32 and the compiled step refused them
+    import pickle
+
+    pytest.importorskip(library)
+    import nnbackend
+    from nnbackend.sklearn import MLPRegressor
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((60, 4)), rng.standard_normal(60)
+    X2, y2 = rng.standard_normal((30, 4)), rng.standard_normal(30)
+    with nnbackend.use_backend(library):
+        model = MLPRegressor(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
+        with pytest.warns(Warning):  # not converged in 5 iterations
+            model.fit(X, y)
+        restored = pickle.loads(pickle.dumps(model))
+        model.partial_fit(X2, y2)
+        restored.partial_fit(X2, y2)
+        np.testing.assert_allclose(restored.predict(X2), model.predict(X2), rtol=1e-12)
+        assert restored.coefs_[0].dtype == np.float64

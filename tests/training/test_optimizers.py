@@ -42,3 +42,51 @@ def test_make_optimizer_refuses_a_zero_rate(solver):
 def test_a_positive_rate_is_kept_as_a_float():
     assert GradientDescent(1).learning_rate == 1.0
     assert isinstance(Adam(1e-3).learning_rate, float)
+
+
+# ----------------------------------------------------------- the state in a pickle
+@pytest.mark.parametrize("library", ["numpy", "torch", "jax"])
+@pytest.mark.parametrize("cls", [Momentum, Adam, SGD])
+def test_a_pickled_state_is_numpy_in_its_dtype_and_returns_to_the_library(library, cls):
+    # A model kept for partial_fit is pickled with its optimizer. JAX arrays unpickled outside
+    # JAX's 64-bit mode come back in float32: the pickle holds NumPy arrays instead, and the
+    # next state_arrays puts them back on the parameters' library, dtype and device.
+    import pickle
+
+    import numpy as np
+
+    import nnbackend
+    from nnbackend import backends
+
+    pytest.importorskip(library)
+    rng = np.random.default_rng(0)
+    hosts = [rng.standard_normal(s) for s in [(4, 3), (4, 1), (1, 4), (1, 1)]]
+    adapter = backends.get(library)
+    with nnbackend.use_backend(library), adapter.computing("float64"):
+        flat = [nnbackend.asarray(h, dtype="float64") for h in hosts]
+        optimizer = cls(0.1)
+        state = optimizer.state_arrays(flat)
+        moved = [s + nnbackend.asarray(h, dtype="float64") for s, h in
+                 zip(state, hosts * (len(state) // len(hosts)), strict=True)]  # fmt: skip
+        optimizer.load_state(moved, 1)
+        expected = [nnbackend.to_numpy(a) for a in optimizer.state_arrays(flat)]
+    restored = pickle.loads(pickle.dumps(optimizer))
+    for field in cls._state_fields:
+        for a in getattr(restored, field):
+            assert type(a) is np.ndarray and a.dtype == np.float64
+    with nnbackend.use_backend(library), adapter.computing("float64"):
+        again = restored.state_arrays(flat)
+        assert [backends.library_of(a) for a in again] == [backends.library_of(flat[0])] * len(
+            again
+        )
+        for a, e in zip(again, expected, strict=True):
+            assert str(a.dtype).endswith("float64")
+            np.testing.assert_array_equal(nnbackend.to_numpy(a), e)
+    # copies within the process keep the library's arrays (no trip to the host)
+    with nnbackend.use_backend(library), adapter.computing("float64"):
+        twin = optimizer.copy()
+        for field in cls._state_fields:
+            assert [backends.library_of(a) for a in getattr(twin, field)] == [
+                backends.library_of(flat[0])
+            ] * len(flat)
+        assert all(getattr(optimizer.fresh(), f) is None for f in cls._state_fields)

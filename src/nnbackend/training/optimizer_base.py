@@ -10,7 +10,6 @@ trace. The rules themselves live in :mod:`nnbackend.training.optimizers`.
 
 from __future__ import annotations
 
-import copy
 import math
 import numbers
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from nnbackend._arrays import array_namespace
-from nnbackend.backends import _numpy_kernels, fused_kernels, is_writeable
+from nnbackend.backends import _numpy_kernels, fused_kernels, is_writeable, move_like, to_numpy
 
 __all__ = ["Optimizer", "check_learning_rate"]
 
@@ -86,9 +85,30 @@ class Optimizer:
     #: How many scalars :meth:`step_scalars` gives each step (Adam: its two corrected rates).
     n_step_scalars: int = 0
 
+    #: The attributes holding the rule's state: lists of arrays, one per parameter (or None).
+    _state_fields: tuple[str, ...] = ()
+
     def __init__(self, learning_rate: float) -> None:
         check_learning_rate(learning_rate)
         self.learning_rate = float(learning_rate)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A pickle (a model kept for partial_fit, saved with joblib) holds the state as NumPy
+        # arrays, in their dtype: a JAX array unpickled outside JAX's 64-bit mode would come
+        # back in float32, and a device array needs its device. state_arrays moves them back.
+        state = self.__dict__.copy()
+        for name in self._state_fields:
+            arrays = state.get(name)
+            if arrays is not None:
+                state[name] = [to_numpy(a) for a in arrays]
+        return state
+
+    @staticmethod
+    def _placed(arrays: list[Array], flat_params: list[Array]) -> list[Array]:
+        """State read back from a pickle (NumPy) on the parameters' library and device."""
+        if isinstance(flat_params[0], np.ndarray) or not isinstance(arrays[0], np.ndarray):
+            return arrays
+        return [move_like(a, p) for a, p in zip(arrays, flat_params, strict=True)]
 
     def direction(
         self, params: Params, grads: Grads, *, grad_scale: float = 1.0
@@ -201,7 +221,7 @@ class Optimizer:
         -------
         Optimizer
         """
-        clone = copy.copy(self)
+        clone = _shallow_copy(self)
         clone._clear()
         return clone
 
@@ -304,11 +324,18 @@ class Optimizer:
         -------
         Optimizer
         """
-        twin = copy.copy(self)
+        twin = _shallow_copy(self)
         for name, value in vars(self).items():
             if isinstance(value, list):  # the per-parameter state arrays
                 setattr(twin, name, [_copy_array(a) for a in value])
         return twin
+
+
+def _shallow_copy(optimizer: Optimizer) -> Optimizer:
+    # copy.copy would go through __getstate__, which copies every state array to the host
+    clone = object.__new__(type(optimizer))
+    clone.__dict__.update(optimizer.__dict__)
+    return clone
 
 
 def _zeros_like_all(like: list[Array]) -> list[Array]:

@@ -96,6 +96,7 @@ class _VelocityState(Optimizer):
     """One velocity per parameter, zero at the start: momentum's and SGD's state, written once."""
 
     _velocity: list[Array] | None
+    _state_fields = ("_velocity",)
 
     def _clear(self) -> None:
         self._velocity = None
@@ -103,6 +104,7 @@ class _VelocityState(Optimizer):
     def state_arrays(self, flat_params: list[Array]) -> list[Array]:
         if self._velocity is None:
             self._velocity = _zeros_like_all(flat_params)
+        self._velocity = self._placed(self._velocity, flat_params)
         return self._velocity
 
     def load_state(self, arrays: list[Array], steps: int) -> None:
@@ -182,6 +184,7 @@ class Adam(Optimizer):
     """
 
     n_step_scalars = 2
+    _state_fields = ("_m", "_v")
 
     def __init__(
         self,
@@ -263,6 +266,8 @@ class Adam(Optimizer):
         if self._m is None or self._v is None:
             self._m = _zeros_like_all(flat_params)
             self._v = _zeros_like_all(flat_params)
+        self._m = self._placed(self._m, flat_params)
+        self._v = self._placed(self._v, flat_params)
         return [*self._m, *self._v]
 
     def load_state(self, arrays: list[Array], steps: int) -> None:
