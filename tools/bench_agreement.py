@@ -10,7 +10,7 @@ falls outside another run's printed range:
 
 Run it on a quiet machine (nothing else busy):
 
-    PYTHONPATH=src python tools/bench_agreement.py [--runs 5] [--out agreement/]
+    PYTHONPATH=src python tools/bench_agreement.py [--runs 5] [--out agreement/] [--passes N]
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", type=Path, default=Path("bench-agreement"))
+    parser.add_argument("--passes", type=int, default=None, help="bench's --passes (its default)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     reports = []
@@ -52,7 +53,8 @@ def main() -> int:
         table = args.out / f"run{run + 1}.md"
         with open(table, "w") as out:
             subprocess.run(
-                [sys.executable, "-m", "nnbackend", "bench", "--quick", "--json", str(path)],
+                [sys.executable, "-m", "nnbackend", "bench", "--quick", "--json", str(path)]
+                + ([] if args.passes is None else ["--passes", str(args.passes)]),
                 check=True,
                 stdout=out,
                 stderr=subprocess.DEVNULL,

@@ -535,7 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="time one gradient step: loops vs vectorized vs GPU",
         formatter_class=_Formatter,
     )
-    p_bench.add_argument("--quick", action="store_true", help="a short run (under a minute)")
+    p_bench.add_argument("--quick", action="store_true", help="a short run (the small cases, a smaller budget per row)")
     p_bench.add_argument(
         "--backends",
         default=None,

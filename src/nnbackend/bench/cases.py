@@ -117,7 +117,7 @@ def product_shapes(layer_dims: Sequence[int], m: int) -> list[Product]:
 
 
 def quick_cases() -> list[Case]:
-    """The ``--quick`` set: under a minute on two CPU cores."""
+    """The ``--quick`` set: the small cases, for a run of a minute or two on two CPU cores."""
     return [
         Case("logreg", (2, 1), 1_000),
         Case("logreg", (2, 1), 100_000),
