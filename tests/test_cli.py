@@ -912,10 +912,14 @@ def test_ctrl_c_through_the_real_command(tmp_path):
     import signal
 
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), PYTHONUNBUFFERED="1")
+    # A suite started in the background of a shell without job control runs with SIGINT
+    # ignored, and a child inherits that: Python then leaves it ignored, and the fit never
+    # hears the Ctrl-C. The command as a user runs it in a terminal has the default action.
     process = subprocess.Popen(
         [sys.executable, "-m", "nnbackend", "train", "--iters", "10000000",
          "--save", str(tmp_path / "m.nnb")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     try:
         assert process.stdout.readline().startswith("training ")  # the fit is starting

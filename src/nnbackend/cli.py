@@ -22,7 +22,6 @@ from nnbackend._cli import UsageError as _UsageError
 from nnbackend._cli import predict as _predict
 from nnbackend._cli import warn as _warn
 from nnbackend._cli.data import CAT_FILES, TABLE_SUFFIXES, NamedTable, load_cat, read_table
-from nnbackend._cli.interrupts import repeated_interrupts
 from nnbackend._cli.paths import check_outputs as _check_outputs
 from nnbackend.core.activations import HIDDEN_ACTIVATIONS
 from nnbackend.core.initializers import INITS
@@ -409,32 +408,28 @@ def _train(args: argparse.Namespace) -> int:
     _check_memory(args, X_train, y_train)
     model = build_model(args)
     saved = False
-    with repeated_interrupts() as seen:
-        try:
-            status = _fit_and_report(model, args, X_train, X_test, y_train, y_test)
-            if status == 0 and args.save is not None:
-                status = _save(model, args.save, args.quiet)
-                saved = status == 0
-            if status == 0 and args.plot is not None:
-                _plot(model, args, np.vstack([X_train, X_test]), np.concatenate([y_train, y_test]))
-                if not args.quiet:
-                    print(f"wrote the plot to {args.plot}")
-            return status
-        except KeyboardInterrupt:
-            seen()
-            # A fit stopped halfway leaves the estimator as it was (unfitted): nothing to save.
-            # Stopped later (predicting, plotting), the model is whole and --save asked for it.
-            fitted = hasattr(model, "classes_")
-            keep = args.save is not None and not saved and fitted
-            if keep and _save(model, args.save, True) == 0:
-                print(
-                    "nnbackend train: training interrupted; the fitted model is saved to "
-                    f"{args.save}",
-                    file=sys.stderr,
-                )
-                return 130
-            print("nnbackend train: training interrupted", file=sys.stderr)
+    try:
+        status = _fit_and_report(model, args, X_train, X_test, y_train, y_test)
+        if status == 0 and args.save is not None:
+            status = _save(model, args.save, args.quiet)
+            saved = status == 0
+        if status == 0 and args.plot is not None:
+            _plot(model, args, np.vstack([X_train, X_test]), np.concatenate([y_train, y_test]))
+            if not args.quiet:
+                print(f"wrote the plot to {args.plot}")
+        return status
+    except KeyboardInterrupt:
+        # A fit stopped halfway leaves the estimator as it was (unfitted): nothing to save.
+        # Stopped later (predicting, plotting), the model is whole and --save asked for it.
+        fitted = hasattr(model, "classes_")
+        if args.save is not None and not saved and fitted and _save(model, args.save, True) == 0:
+            print(
+                f"nnbackend train: training interrupted; the fitted model is saved to {args.save}",
+                file=sys.stderr,
+            )
             return 130
+        print("nnbackend train: training interrupted", file=sys.stderr)
+        return 130
 
 
 def _fit_and_report(
