@@ -926,7 +926,9 @@ def test_ctrl_c_through_the_real_command(tmp_path):
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
     finally:
-        process.kill()
+        if process.poll() is None:  # a failed check must not leave a fit running, nor its pipes
+            process.kill()
+            process.communicate()
     assert process.returncode == 130
     lines = [line for line in err.splitlines() if not line.startswith("cost after")]
     assert lines[-1].endswith("nnbackend train: training interrupted"), err
