@@ -914,13 +914,18 @@ def test_ctrl_c_through_the_real_command(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), PYTHONUNBUFFERED="1")
     # A suite started in the background of a shell without job control runs with SIGINT
     # ignored, and a child inherits that: Python then leaves it ignored, and the fit never
-    # hears the Ctrl-C. The command as a user runs it in a terminal has the default action.
-    process = subprocess.Popen(
-        [sys.executable, "-m", "nnbackend", "train", "--iters", "10000000",
-         "--save", str(tmp_path / "m.nnb")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )  # fmt: skip
+    # hears the Ctrl-C. A caught signal is reset to its default action by exec, so the child
+    # starts as the command does in a user's terminal. (A preexec_fn would fork, which JAX
+    # warns against in a process it runs in.)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "nnbackend", "train", "--iters", "10000000",
+             "--save", str(tmp_path / "m.nnb")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+    finally:
+        signal.signal(signal.SIGINT, previous)
     try:
         assert process.stdout.readline().startswith("training ")  # the fit is starting
         process.send_signal(signal.SIGINT)
