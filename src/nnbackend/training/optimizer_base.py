@@ -325,9 +325,10 @@ class Optimizer:
         Optimizer
         """
         twin = _shallow_copy(self)
-        for name, value in vars(self).items():
-            if isinstance(value, list):  # the per-parameter state arrays
-                setattr(twin, name, [_copy_array(a) for a in value])
+        for name in self._state_fields:
+            arrays = getattr(self, name, None)
+            if arrays is not None:
+                setattr(twin, name, [_copy_array(a) for a in arrays])
         return twin
 
 
