@@ -8,6 +8,9 @@ falls outside another run's printed range:
 * the time relative to the case's NumPy course step, ``× numpy-course [min–max]``;
 * the parity table, nnbackend's step over the hand-written one on each library.
 
+Each run's printed ranges are widened by its drift (:mod:`nnbackend.bench.drift`); the tool
+prints each run's drift factors first.
+
 Run it on a quiet machine (nothing else busy):
 
     PYTHONPATH=src python tools/bench_agreement.py [--runs 5] [--out agreement/] [--passes N]
@@ -16,7 +19,6 @@ Run it on a quiet machine (nothing else busy):
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import subprocess
@@ -24,20 +26,6 @@ import sys
 from pathlib import Path
 
 from nnbackend.bench import disagreements
-
-
-def parity_disagreements(reports: list[dict]) -> list[tuple]:
-    """Parity cells whose median lies outside another run's range of pair ratios."""
-    found = []
-    cells: dict[tuple[str, str, str], list[tuple[int, dict]]] = {}
-    for index, report in enumerate(reports):
-        for e in report.get("parity") or []:
-            cells.setdefault((e["case"], e["ours"], e["peer"]), []).append((index, e))
-    for key, runs in cells.items():
-        for (i, a), (j, b) in itertools.permutations(runs, 2):
-            if "ratio_min" in b and not b["ratio_min"] <= a["ratio"] <= b["ratio_max"]:
-                found.append((key, i, a["ratio"], j, (b["ratio_min"], b["ratio_max"])))
-    return found
 
 
 def main() -> int:
@@ -62,33 +50,36 @@ def main() -> int:
             )
         reports.append(json.loads(path.read_text()))
         print(f"run {run + 1}: {table}", flush=True)
-    rows = {
-        (r["case"], r["m"], r["implementation"])
-        for r in reports[0]["results"]
-        if r["status"] == "ok"
-    }
-    pairs = len(rows) * args.runs * (args.runs - 1)
-    for figure in ("time", "relative"):
+    for index, report in enumerate(reports):
+        drift = report["meta"].get("drift") or {}
+        print(
+            f"run {index + 1}: drift ×{drift.get('time', float('nan')):.2f} (times), "
+            f"×{drift.get('ratio', float('nan')):.2f} (ratios)"
+        )
+    for figure in ("time", "relative", "ratio"):
+        if figure == "ratio":
+            rows = {(e["case"], e["ours"], e["peer"]) for e in reports[0].get("parity") or []}
+        else:
+            rows = {
+                (r["case"], r["m"], r["implementation"])
+                for r in reports[0]["results"]
+                if r["status"] == "ok"
+            }
+        comparisons = len(rows) * args.runs * (args.runs - 1)
         found = disagreements(reports, figure)
         apart = sorted({(f["case"], f["implementation"]) for f in found})
         print(
-            f"{figure}: {len(found)} of {pairs} comparisons outside the other run's range, "
-            f"in {len(apart)} of {len(rows)} rows"
+            f"{figure}: {len(found)} of {comparisons} comparisons outside the other run's "
+            f"range, in {len(apart)} of {len(rows)} rows"
         )
         for case, implementation in apart:
             values = [
-                f"{f['value']:.3g}"
+                f"run {f['run'] + 1} {f['value']:.3g} outside run {f['other'] + 1} "
+                f"[{f['range'][0]:.3g}–{f['range'][1]:.3g}]"
                 for f in found
                 if (f["case"], f["implementation"]) == (case, implementation)
             ]
-            print(f"  {case} {implementation}: {', '.join(values[:6])}")
-    found = parity_disagreements(reports)
-    cells = {(e["case"], e["ours"]) for e in reports[0].get("parity") or []}
-    print(
-        f"parity: {len(found)} comparisons outside the other run's range, over {len(cells)} cells"
-    )
-    for key, i, value, j, (low, high) in found:
-        print(f"  {key}: run {i + 1} {value:.2f}× outside run {j + 1} [{low:.2f}–{high:.2f}]")
+            print(f"  {case} {implementation}: {'; '.join(values[:6])}")
     return 0
 
 

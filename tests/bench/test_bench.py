@@ -153,10 +153,12 @@ def test_cli_bench_writes_json_and_plot(tmp_path, capsys, monkeypatch):
     assert out_png.stat().st_size > 10_000
     printed = capsys.readouterr()
     assert (
-        "| case | implementation | median time / step [min–max] | × numpy-course [min–max] |"
+        "| case | implementation | median time / step [range] | × numpy-course [range] |"
         " speedup vs loop |" in printed.out
     )
     assert "logreg [2,1] m=5,000" in printed.out
+    drift = report["meta"]["drift"]
+    assert f"times ÷{drift['time']:.2f} to ×{drift['time']:.2f}" in printed.out
     assert "[" in printed.err  # progress lines
 
 
@@ -201,12 +203,16 @@ def test_run_times_the_pairs_interleaved_and_the_table_shows_their_ratio():
     report = bench.run(cases, ["nnbackend-numpy", "numpy-course"], budget_s=0.05)
     (entry,) = report["parity"]
     assert (entry["ours"], entry["peer"]) == ("nnbackend-numpy", "numpy-course")
-    # the median of the pairs' ratios, inside the range of those ratios
+    # the median of the pairs' ratios, inside the range of those ratios, and the printed
+    # range that range widened by the run's drift
     assert entry["ratio_min"] <= entry["ratio"] <= entry["ratio_max"]
+    factor = report["meta"]["drift"]["ratio"]
+    assert entry["ratio_low"] == pytest.approx(min(entry["ratio_min"], entry["ratio"] / factor))
+    assert entry["ratio_high"] == pytest.approx(max(entry["ratio_max"], entry["ratio"] * factor))
     assert entry["samples"] >= 5 and entry["ours_s"] > 0
     table = bench.format_parity(report)
     assert "| case | nnbackend-numpy / numpy-course |" in table
-    cell = f"{entry['ratio']:.2f}× [{entry['ratio_min']:.2f}–{entry['ratio_max']:.2f}]"
+    cell = f"{entry['ratio']:.2f}× [{entry['ratio_low']:.2f}–{entry['ratio_high']:.2f}]"
     assert f"| logreg [2,1] m=2000 | {cell} |" in table
     assert bench.format_parity({"parity": []}) == ""
 
@@ -322,7 +328,7 @@ def test_no_row_exceeds_the_matmul_rate_measured_beside_it():
         assert len(r["times_s"]) >= (1 if r["implementation"] == "loop" else 3)
     assert report["meta"]["min_sample_s"] == bench.MIN_SAMPLE_S
     table = bench.format_table(report)
-    assert "median time / step [min–max]" in table
+    assert "median time / step [range]" in table
     assert re.search(r"\| nnbackend-numpy \| [0-9.]+ µs \[[0-9.]+–[0-9.]+\] \|", table)
 
 
@@ -334,7 +340,7 @@ def test_repeated_quick_runs_are_compared_within_their_printed_spread():
     for a, b in ((0, 1), (1, 0)):
         for ra, rb in zip(runs[a]["results"], runs[b]["results"], strict=True):
             if ra["status"] == rb["status"] == "ok":
-                expected += not rb["min_s"] <= ra["median_s"] <= rb["max_s"]
+                expected += not rb["low_s"] <= ra["median_s"] <= rb["high_s"]
     assert len(found) == expected
     assert all(not f["range_s"][0] <= f["median_s"] <= f["range_s"][1] for f in found)
 

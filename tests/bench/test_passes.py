@@ -11,6 +11,7 @@ import pytest
 from nnbackend import bench
 from nnbackend.bench import implementations, passes, peers, runner
 from nnbackend.bench.cases import product_shapes
+from nnbackend.bench.drift import drift_factor
 from nnbackend.cli import main as cli_main
 
 DRIFT = (1.0, 1.5, 2.0)
@@ -26,8 +27,11 @@ class FakeWorld:
     by its base time times that pass's :data:`DRIFT` factor.
     """
 
-    def __init__(self, monkeypatch, seconds, fails=None):
+    def __init__(self, monkeypatch, seconds, fails=None, speed=None):
         self.fails = fails  # (row, pass) whose step raises
+        # (pass, case) -> slowness; by default DRIFT's factor of the pass
+        self.speed = speed or (lambda pass_number, case: DRIFT[pass_number - 1])
+        self.case = ""
         self.now = 0.0
         self.pass_number = 0
         self.builds: list[tuple[int, str, str]] = []  # (pass, case, row) of every build
@@ -58,11 +62,12 @@ class FakeWorld:
         self.pass_number = int(found[1])
 
     def _advance(self, base):
-        self.now += base * DRIFT[self.pass_number - 1]
+        self.now += base * self.speed(self.pass_number, self.case)
 
     def _builder(self, name, base):
         def build(case, dtype):
             self.builds.append((self.pass_number, case.name, name))
+            self.case = case.name
 
             def step():
                 self.calls.append((self.pass_number, case.name, name))
@@ -272,3 +277,70 @@ def test_the_default_is_three_passes(monkeypatch):
     with pytest.raises(StartedError) as exc:
         cli_main(["bench", "--quick", "--backends", "numpy"])
     assert exc.value.args == (passes.DEFAULT_PASSES,) and passes.DEFAULT_PASSES == 3
+
+
+def test_every_printed_range_is_widened_to_the_runs_drift(monkeypatch):
+    world = FakeWorld(monkeypatch, SECONDS)
+    report = world.run()
+    rows = [r for r in report["results"] if r["status"] == "ok"]
+    factor = report["meta"]["drift"]["time"]
+    assert factor == pytest.approx(drift_factor(r["times_s"] for r in rows))
+    assert factor >= 1.4  # the machine ran at 1, 1.5 and 2 × its speed in the three passes
+    for r in rows:
+        assert r["low_s"] == pytest.approx(min(r["min_s"], r["median_s"] / factor))
+        assert r["high_s"] == pytest.approx(max(r["max_s"], r["median_s"] * factor))
+    # every pair of samples within a round ran at the same speed: the ratios did not drift
+    assert report["meta"]["drift"]["ratio"] == pytest.approx(1.0)
+    ours = _rows(report)[("A", "nnbackend-numpy")]
+    assert ours["relative_low"] == pytest.approx(30) and ours["relative_high"] == pytest.approx(30)
+
+
+def test_a_rerun_lands_in_the_ranges_when_the_machine_slows_for_rows_that_saw_no_slow_spell(
+    monkeypatch,
+):
+    # run 1: the machine is twice as slow while case A is timed in pass 2, and steady for B;
+    # run 2: it is 1.8 × as slow for all of case B. B's rows saw no slow spell in run 1, so
+    # their own samples' range is a point; the run's drift, seen on A's rows, widens it.
+    first = FakeWorld(
+        monkeypatch, SECONDS, speed=lambda p, case: 2.0 if (p, case) == (2, "A") else 1.0
+    )
+    one = first.run()
+    second = FakeWorld(monkeypatch, SECONDS, speed=lambda p, case: 1.8 if case == "B" else 1.0)
+    two = second.run()
+    b_rows = [r for r in one["results"] if r["case"] == "B" and r["status"] == "ok"]
+    assert b_rows and all(r["min_s"] == pytest.approx(r["max_s"]) for r in b_rows)
+    assert one["meta"]["drift"]["time"] == pytest.approx(2.0)
+    # run 2's medians lie in run 1's ranges (the other way round they need not: run 2's
+    # machine was steady for every row, so it has no drift and its ranges are points)
+    assert [f for f in bench.disagreements([two, one]) if f["run"] == 0] == []
+    assert two["meta"]["drift"]["time"] == pytest.approx(1.0)
+    # without the widening, every row of B would disagree
+    own = [
+        {**report, "results": [{**r, "low_s": None} for r in report["results"]]}
+        for report in (two, one)
+    ]
+    missed = {(f["case"], f["implementation"]) for f in bench.disagreements(own) if f["run"] == 0}
+    assert {implementation for case, implementation in missed if case.startswith("B")} == set(
+        SECONDS
+    )
+
+
+@pytest.mark.parametrize("drift", [1.0, 1.9])
+def test_the_command_prints_the_drift_and_warns_when_the_machine_was_unsteady(
+    drift, capsys, monkeypatch
+):
+    real_run = runner.run
+
+    def run_with_drift(*args, **kwargs):
+        report = real_run(*args, **kwargs)
+        report["meta"]["drift"] = {"time": drift, "ratio": 1.1, "quantile": 0.02}
+        return report
+
+    monkeypatch.setattr(runner, "run", run_with_drift)
+    monkeypatch.setattr(runner, "quick_cases", lambda: [bench.Case("logreg", (2, 1), 300)])
+    argv = ["bench", "--quick", "--backends", "numpy", "--budget", "0.02", "--passes", "1"]
+    assert cli_main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"times ÷{drift:.2f} to ×{drift:.2f}; ratios ÷1.10 to ×1.10" in out
+    unsteady = f"note: this machine's speed moved by up to ×{drift:.2f} during the run"
+    assert (unsteady in out) == (drift >= 1.25)

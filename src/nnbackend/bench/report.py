@@ -52,17 +52,21 @@ _OWN_NOTE = (
 def format_table(report: dict[str, Any]) -> str:
     """The results as a plain-text table (also valid Markdown).
 
-    A run that recorded its samples' spread (``min_s``/``max_s``) shows each median with the
-    range of its samples, ``median [min–max]``, in the median's unit; a row whose
+    A run that recorded its samples' spread shows each median with its range,
+    ``median [low–high]``, in the median's unit: the range widened by the run's drift
+    (``low_s``/``high_s``, :mod:`nnbackend.bench.drift`), or, for runs recorded before that,
+    the samples' own ``min_s``/``max_s``. A row whose
     "% of matmul rate" is measured against its own fastest sample is marked †, with a note
     under the table. Older recorded runs render as they always have.
     """
     results = report["results"]
     spread = any("min_s" in r for r in results)
-    time_header = "median time / step [min–max]" if spread else "median time / step"
+    widened = any(r.get("low_s") is not None for r in results)
+    bounds = "[range]" if widened else "[min–max]"
+    time_header = f"median time / step {bounds}" if spread else "median time / step"
     relative_to = report.get("meta", {}).get("relative_to")
     relative = relative_to is not None and any(r.get("relative") for r in results)
-    relative_header = f" × {relative_to} [min–max] |" if relative else ""
+    relative_header = f" × {relative_to} {bounds} |" if relative else ""
     header = (
         f"| case | implementation | {time_header} |{relative_header} speedup vs loop | "
         "GFLOP/s | % of matmul rate | peak mem (× needed) |"
@@ -86,15 +90,14 @@ def format_table(report: dict[str, Any]) -> str:
             if r["peak_extra_mb"] is not None
             else ""
         )
+        low, high = _bounds(r, "time")
         median = (
-            _fmt_spread(r["median_s"], r["min_s"], r["max_s"])
-            if r.get("min_s") is not None
-            else _fmt_time(r["median_s"])
+            _fmt_spread(r["median_s"], low, high) if low is not None else _fmt_time(r["median_s"])
         )
         ratio = ""
         if relative:
             ratio = (
-                f" {_fmt_ratio(r['relative'], r['relative_min'], r['relative_max'])} |"
+                f" {_fmt_ratio(r['relative'], *_bounds(r, 'relative'))} |"
                 if r.get("relative")
                 else " |"
             )
@@ -108,55 +111,76 @@ def format_table(report: dict[str, Any]) -> str:
 
 
 _FIGURES = {
-    "time": ("median_s", "min_s", "max_s"),
-    "relative": ("relative", "relative_min", "relative_max"),
+    "time": ("median_s", ("low_s", "high_s"), ("min_s", "max_s")),
+    "relative": ("relative", ("relative_low", "relative_high"), ("relative_min", "relative_max")),
+    "ratio": ("ratio", ("ratio_low", "ratio_high"), ("ratio_min", "ratio_max")),
 }
 
 
-def disagreements(reports: Sequence[dict[str, Any]], figure: str = "time") -> list[dict[str, Any]]:
-    """Where repeated runs disagree: a row's median outside another run's range for that row.
+def _bounds(row: dict[str, Any], figure: str) -> tuple[Any, Any]:
+    # The printed range of a figure: widened by the run's drift where the run recorded it,
+    # the samples' own range for runs recorded before.
+    _, widened, own = _FIGURES[figure]
+    keys = widened if row.get(widened[0]) is not None else own
+    return row.get(keys[0]), row.get(keys[1])
 
-    Two runs agree on a row when each one's median lies within the other's printed spread.
-    Rows that a run did not time, or that have no spread for the figure, are not compared.
+
+def disagreements(reports: Sequence[dict[str, Any]], figure: str = "time") -> list[dict[str, Any]]:
+    """Where repeated runs disagree: a row's median outside another run's printed range for it.
+
+    Two runs agree on a row when each one's median lies within the other's printed range
+    (widened by that run's drift where it recorded one, :mod:`nnbackend.bench.drift`). Rows
+    that a run did not time, or that have no range for the figure, are not compared.
 
     Parameters
     ----------
     reports : sequence of dict
         From :func:`nnbackend.bench.run`, with the same cases and rows.
-    figure : {"time", "relative"}, default "time"
-        Which printed figure to compare: the time per step (``median_s`` within
-        ``min_s``–``max_s``: the range of the samples) or the time relative to the case's
-        reference row (``relative`` within ``relative_min``–``relative_max``).
+    figure : {"time", "relative", "ratio"}, default "time"
+        Which printed figure to compare: the time per step (``median_s``), the time relative
+        to the case's reference row (``relative``), or the parity table's ratio of
+        nnbackend's step over the hand-written one (``ratio``; its row is the case and the
+        pair).
 
     Returns
     -------
     list of dict
-        One per disagreement: ``case``, ``implementation``, ``run`` and ``value`` (the
-        median that fell outside), ``other`` and ``range`` (the run whose range it missed,
-        and that range); for the time also ``median_s`` and ``range_s``. Empty when every
-        run agrees.
+        One per disagreement: ``case``, ``implementation`` (for the parity table,
+        ``"ours / peer"``), ``run`` and ``value`` (the median that fell outside), ``other``
+        and ``range`` (the run whose range it missed, and that range); for the time also
+        ``median_s`` and ``range_s``. Empty when every run agrees.
     """
     if figure not in _FIGURES:
         raise ValueError(f"figure={figure!r}: expected one of {sorted(_FIGURES)}")
-    median_key, low_key, high_key = _FIGURES[figure]
-    rows: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
+    median_key = _FIGURES[figure][0]
+    rows: dict[tuple[str, str], list[tuple[int, Any, tuple[Any, Any]]]] = {}
     for index, report in enumerate(reports):
-        for r in report["results"]:
-            if r["status"] == "ok" and r.get(low_key) is not None and r.get(median_key):
-                key = (f"{r['case']} {r['layer_dims']} m={r['m']}", r["implementation"])
-                rows.setdefault(key, []).append((index, r))
+        if figure == "ratio":
+            found_rows = [
+                ((e["case"], f"{e['ours']} / {e['peer']}"), e) for e in report.get("parity") or []
+            ]
+        else:
+            found_rows = [
+                ((f"{r['case']} {r['layer_dims']} m={r['m']}", r["implementation"]), r)
+                for r in report["results"]
+                if r["status"] == "ok"
+            ]
+        for key, r in found_rows:
+            bounds = _bounds(r, figure)
+            if r.get(median_key) and bounds[0] is not None:
+                rows.setdefault(key, []).append((index, r[median_key], bounds))
     found = []
     for (case, implementation), runs in rows.items():
-        for index, r in runs:
-            for other, o in runs:
-                if other != index and not o[low_key] <= r[median_key] <= o[high_key]:
+        for index, value, _ in runs:
+            for other, _, (low, high) in runs:
+                if other != index and not low <= value <= high:
                     entry = {
                         "case": case,
                         "implementation": implementation,
                         "run": index,
-                        "value": r[median_key],
+                        "value": value,
                         "other": other,
-                        "range": (o[low_key], o[high_key]),
+                        "range": (low, high),
                     }
                     if figure == "time":
                         entry["median_s"], entry["range_s"] = entry["value"], entry["range"]
@@ -192,7 +216,7 @@ def format_parity(report: dict[str, Any]) -> str:
             columns.append(pair)
         if e["case"] not in cases:
             cases.append(e["case"])
-        cells[e["case"], pair] = _fmt_ratio(e["ratio"], e.get("ratio_min"), e.get("ratio_max"))
+        cells[e["case"], pair] = _fmt_ratio(e["ratio"], *_bounds(e, "ratio"))
     header = "| case | " + " | ".join(f"{a} / {b}" for a, b in columns) + " |"
     lines = [header, "|" + "---|" * (len(columns) + 1)]
     for case in cases:

@@ -28,6 +28,7 @@ from nnbackend.bench.cases import (
     product_shapes,
     quick_cases,
 )
+from nnbackend.bench.drift import DRIFT_QUANTILE, drift_factor, widened
 from nnbackend.bench.implementations import (
     Implementation,
     available_implementations,
@@ -77,13 +78,16 @@ class Measurement:
     """One implementation on one case.
 
     ``times_s`` holds the seconds per step of each sample; ``median_s`` their median,
-    ``min_s``/``max_s`` their range and ``q1_s``/``q3_s`` their quartiles. ``pct_matmul`` is
+    ``min_s``/``max_s`` their range and ``q1_s``/``q3_s`` their quartiles; ``low_s``/``high_s``
+    is the printed range: the samples' range widened by the run's drift
+    (:mod:`nnbackend.bench.drift`), where another run's median is expected. ``pct_matmul`` is
     the row's rate against ``matmul_gflops``: the peak of the step's own matrix products
     timed alone on the same device in the same rounds, or the row's own fastest sample where
     that was faster (``reference`` says which; see
     :func:`~nnbackend.bench.measure.percent_of_matmul`). ``relative`` is the row's time
     against the case's :data:`RELATIVE_TO` row, sample by sample within the same rounds (the
-    median of those ratios; ``relative_min``/``relative_max`` their range): a shared machine
+    median of those ratios; ``relative_min``/``relative_max`` their range,
+    ``relative_low``/``relative_high`` the printed one, widened alike): a shared machine
     whose speed shifts between runs moves both alike, so this figure repeats where the
     absolute times do not. The samples come from every pass over the cases
     (``samples_per_pass`` counts them per pass; :mod:`nnbackend.bench.passes`), and the ratios
@@ -113,6 +117,10 @@ class Measurement:
     relative: float | None = None
     relative_min: float | None = None
     relative_max: float | None = None
+    low_s: float | None = None
+    high_s: float | None = None
+    relative_low: float | None = None
+    relative_high: float | None = None
     samples_per_pass: list[int] = field(default_factory=list)
 
 
@@ -128,13 +136,15 @@ NumPy step, present on every machine."""
 
 def _relative_to_reference(
     entries: dict[str, Measurement], groups: dict[str, int], samples: PassSamples
-) -> None:
+) -> dict[str, list[float]]:
     # Pair the samples taken in the same round of the same pass (interleave samples every
     # active item once per round, all starting together), so each ratio compares two
-    # timings a moment apart; the passes' ratios are pooled.
+    # timings a moment apart; the passes' ratios are pooled. Returns each row's ratios
+    # (the reference row's own, all 1, left out).
     reference = entries.get(RELATIVE_TO)
+    found: dict[str, list[float]] = {}
     if reference is None or not reference.times_s:
-        return
+        return found
     for name, entry in entries.items():
         if not entry.times_s or groups.get(name) != groups.get(RELATIVE_TO):
             continue
@@ -142,6 +152,10 @@ def _relative_to_reference(
         if ratios:
             entry.relative = statistics.median(ratios)
             entry.relative_min, entry.relative_max = min(ratios), max(ratios)
+            entry.relative_low, entry.relative_high = entry.relative_min, entry.relative_max
+            if name != RELATIVE_TO:
+                found[name] = ratios
+    return found
 
 
 def _reference_libraries(device: str, rows: Sequence[Implementation]) -> list[str | None]:
@@ -263,6 +277,7 @@ class _CasePlan:
         default_factory=dict
     )
     failed_pairs: set[tuple[str, str]] = field(default_factory=set)
+    ratios: list[list[float]] = field(default_factory=list)
 
     def pair_usable(self, pair: tuple[str, str]) -> bool:
         """Whether a pair is still timed: it never failed, and both its rows have samples."""
@@ -387,7 +402,7 @@ def _finish_case(plan: _CasePlan) -> dict[str, float | None]:
         )
         if row.name == "nnbackend-numpy" and plan.memory is not None:
             entry.peak_extra_mb, entry.memory_ratio = plan.memory
-    _relative_to_reference(plan.entries, plan.groups, plan.samples)
+    plan.ratios += _relative_to_reference(plan.entries, plan.groups, plan.samples).values()
     loop = plan.entries.get("loop")
     loop_time = loop.median_s if loop is not None else None
     for entry in plan.entries.values():
@@ -405,6 +420,7 @@ def _parity_entries(plan: _CasePlan) -> list[dict[str, Any]]:
         ours_times = [t for mine, _ in by_pass for t in mine]
         peer_times = [t for _, theirs in by_pass for t in theirs]
         ratios = same_round_ratios([m for m, _ in by_pass], [t for _, t in by_pass])
+        plan.ratios.append(ratios)
         found.append(
             {
                 "case": plan.case.label,
@@ -415,10 +431,34 @@ def _parity_entries(plan: _CasePlan) -> list[dict[str, Any]]:
                 "ratio": statistics.median(ratios),
                 "ratio_min": min(ratios),
                 "ratio_max": max(ratios),
+                "ratio_low": min(ratios),
+                "ratio_high": max(ratios),
                 "samples": len(ours_times),
             }
         )
     return found
+
+
+def _widen_by_drift(plans: Sequence[_CasePlan], parity: list[dict[str, Any]]) -> dict[str, float]:
+    # One drift factor for the times and one for the paired ratios, each over every row of
+    # the run (nnbackend.bench.drift); every printed range is widened to it.
+    entries = [entry for plan in plans for entry in plan.entries.values() if entry.times_s]
+    time_factor = drift_factor(entry.times_s for entry in entries)
+    ratio_factor = drift_factor(ratios for plan in plans for ratios in plan.ratios)
+    for entry in entries:
+        median, low, high = entry.median_s, entry.min_s, entry.max_s
+        if median is not None and low is not None and high is not None:
+            entry.low_s, entry.high_s = widened(median, low, high, time_factor)
+        relative, low, high = entry.relative, entry.relative_min, entry.relative_max
+        if entry.implementation == RELATIVE_TO:
+            continue  # its ratios are its own samples over themselves: 1, with no spread
+        if relative and low is not None and high is not None:
+            entry.relative_low, entry.relative_high = widened(relative, low, high, ratio_factor)
+    for e in parity:
+        e["ratio_low"], e["ratio_high"] = widened(
+            e["ratio"], e["ratio_min"], e["ratio_max"], ratio_factor
+        )
+    return {"time": time_factor, "ratio": ratio_factor, "quantile": DRIFT_QUANTILE}
 
 
 def run(
@@ -438,8 +478,9 @@ def run(
     (:func:`~nnbackend.bench.measure.interleave`). The run visits the cases ``passes``
     times (A, B, …, then A, B, … again), each visit with ``budget_s / passes`` per row, and
     pools each row's samples (:mod:`nnbackend.bench.passes`): each row reports the median and
-    the spread of the samples of all passes, so the spread covers the machine's drift over
-    the whole run, and its rate as a percentage of the products' peak rate on its device.
+    the spread of the samples of all passes, the range printed for it (that spread widened
+    by the machine's drift over the run, :mod:`nnbackend.bench.drift`), and its rate as a
+    percentage of the products' peak rate on its device.
 
     Parameters
     ----------
@@ -464,10 +505,11 @@ def run(
     -------
     dict
         ``{"meta": ..., "matmul_gflops": ..., "results": [Measurement as dict, ...],
-        "parity": [...]}``: ``matmul_gflops`` holds, per case and device, the peak rate of
-        the step's products; ``parity`` holds, per case, nnbackend's step on each library
-        against the hand-written step on the same library, timed in alternating samples
-        (:mod:`nnbackend.bench.parity`) in every pass.
+        "parity": [...]}``: ``meta["drift"]`` holds the run's drift factors (``time``,
+        ``ratio``) and their ``quantile``; ``matmul_gflops`` holds, per case and device, the
+        peak rate of the step's products; ``parity`` holds, per case, nnbackend's step on
+        each library against the hand-written step on the same library, timed in
+        alternating samples (:mod:`nnbackend.bench.parity`) in every pass.
 
     Raises
     ------
@@ -489,6 +531,7 @@ def run(
     for plan in plans:
         rates[plan.case.label] = _finish_case(plan)
         parity += _parity_entries(plan)
+    drift = _widen_by_drift(plans, parity)
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.system()} {platform.machine()}, {cpu_name()}, "
@@ -498,7 +541,9 @@ def run(
         "budget_s": budget_s,
         "passes": passes,
         "min_sample_s": MIN_SAMPLE_S,
-        "spread": f"min-max of the samples of {passes} passes over the cases",
+        "spread": f"min-max of the samples of {passes} passes over the cases, widened to "
+        "the run's drift: [median / D, median × D] at least",
+        "drift": drift,
         "relative_to": RELATIVE_TO,
         "versions": versions(),
         "numpy_blas": numpy_blas_runtime(),
@@ -507,6 +552,10 @@ def run(
     }
     results = [asdict(entry) for plan in plans for entry in plan.entries.values()]
     return {"meta": meta, "matmul_gflops": rates, "results": results, "parity": parity}
+
+
+_UNSTEADY = 1.25
+"""A time drift at which the command tells the reader that absolute times are not steady."""
 
 
 def run_from_cli(args: Any) -> int:
@@ -555,14 +604,28 @@ def run_from_cli(args: Any) -> int:
         + (f" — GPU: {meta['gpu']}" if meta["gpu"] else " — GPU: none available")
         + f" — {meta['dtype']}"
     )
+    drift = meta["drift"]
     print(
-        f"each row: the median of its samples and their range [min–max], every sample at "
-        f"least {MIN_SAMPLE_S * 1e3:g} ms long, the samples from {meta['passes']} passes over "
-        "the cases (in each, the rows of a case and their matrix products timed in "
-        f"alternating samples); '× {RELATIVE_TO}': the row's time over the {RELATIVE_TO} "
-        "step's in the same rounds (the median of those ratios and their range), which "
-        "repeats from run to run where absolute times follow the machine's load"
+        f"each row: the median of its samples, every sample at least {MIN_SAMPLE_S * 1e3:g} ms "
+        f"long, the samples from {meta['passes']} passes over the cases (in each, the rows of "
+        "a case and their matrix products timed in alternating samples); "
+        f"'× {RELATIVE_TO}': the row's time over the {RELATIVE_TO} step's in the same rounds "
+        "(the median of those ratios), which moves less with the machine's speed than the "
+        "absolute times"
     )
+    print(
+        "[range]: where another run's median is expected: the samples' min–max, widened to "
+        "this machine's drift over this run, within which most of all the rows' samples lay "
+        f"around their median (times ÷{drift['time']:.2f} to ×{drift['time']:.2f}; "
+        f"ratios ÷{drift['ratio']:.2f} to ×{drift['ratio']:.2f}; the "
+        f"{drift['quantile']:.0%}–{1 - drift['quantile']:.0%} points)"
+    )
+    if drift["time"] >= _UNSTEADY:
+        print(
+            f"note: this machine's speed moved by up to ×{drift['time']:.2f} during the run "
+            "(other work, shared cores, clock changes), so compare rows through the "
+            f"'× {RELATIVE_TO}' and parity columns, not through absolute times"
+        )
     print(format_table(report))
     if report["parity"]:
         print()
