@@ -27,10 +27,18 @@ def summary(report: dict) -> str:
     blas = f" with {meta['numpy_blas']}" if meta.get("numpy_blas") else ""
     # runs recorded before the passes have no "passes" and render as they did
     passes = f"; samples from {meta['passes']} passes over the cases" if "passes" in meta else ""
+    # runs recorded before the drift was measured print their samples' own ranges
+    drift = meta.get("drift")
+    widened = (
+        f"; each range widened to the run's drift, ×{drift['time']:.2f} for the times and "
+        f"×{drift['ratio']:.2f} for the ratios"
+        if drift
+        else ""
+    )
     return (
         f"Measured {meta['date'][:10]} on {meta['machine']}; GPU: {gpu}; dtype "
         f"{meta['dtype']}; nnbackend {meta['versions'].get('nnbackend', '?')}, NumPy "
-        f"{meta['versions'].get('numpy', '?')}{blas}{passes}."
+        f"{meta['versions'].get('numpy', '?')}{blas}{passes}{widened}."
     )
 
 
@@ -47,9 +55,7 @@ def readme_summary(report: dict) -> str:
         and r["implementation"] in README_IMPLEMENTATIONS
         and r["status"] == "ok"
     ]
-    return "\n".join(
-        [summary(report), "", format_table({"results": rows, "meta": report["meta"]})]
-    )
+    return "\n".join([summary(report), "", format_table({"results": rows, "meta": report["meta"]})])
 
 
 def render(path: Path) -> str:
@@ -68,8 +74,9 @@ def render(path: Path) -> str:
         )
         parts += [
             "Each library against the hand-written step on the same library, timed in "
-            f"alternating samples {when}, with their range where the run recorded it; below 1, "
-            "nnbackend is faster):",
+            f"alternating samples {when}, with their range where the run recorded it"
+            + (", widened to the run's drift" if report["meta"].get("drift") else "")
+            + "; below 1, nnbackend is faster):",
             "",
             parity,
             "",

@@ -287,12 +287,24 @@ def test_a_recorded_run_with_passes_says_so(tmp_path):
         sys.path.pop(0)
     report = json.loads(bench_markdown.latest_run(DOCS).read_text())
     report["meta"]["passes"] = 3
+    report["meta"].pop("drift", None)
     run = tmp_path / "run.json"
     run.write_text(json.dumps(report))
     text = bench_markdown.render(run)
     assert "samples from 3 passes over the cases." in bench_markdown.summary(report)
     assert report["parity"]  # the recorded run has the parity table
     assert "in each of the run's 3 passes" in text and "pooled over the passes" in text
+    assert "drift" not in text
+    # a run that measured its drift says how far each range was widened
+    report["meta"]["drift"] = {"time": 1.9, "ratio": 1.7, "quantile": 0.02}
+    run.write_text(json.dumps(report))
+    assert (
+        "3 passes over the cases; each range widened to the run's drift, ×1.90 for the times "
+        "and ×1.70 for the ratios." in bench_markdown.summary(report)
+    )
+    assert "with their range where the run recorded it, widened to the run's drift;" in (
+        bench_markdown.render(run)
+    )
 
 
 def _pages(site: Path) -> dict[str, str]:
