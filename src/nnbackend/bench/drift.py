@@ -23,6 +23,7 @@ ratios): their factors are each ratio over its row's median ratio.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable, Sequence
 
@@ -45,8 +46,9 @@ def drift_factor(groups: Iterable[Sequence[float]], quantile: float = DRIFT_QUAN
     Parameters
     ----------
     groups : iterable of sequences of float
-        Each row's samples (times, or ratios), all positive. A group with no samples is
-        skipped.
+        Each row's samples (times, or ratios). Samples that are not positive and finite (a
+        step too short for the clock) cannot be set against a median and are left out, as
+        is a group left with none.
     quantile : float, default :data:`DRIFT_QUANTILE`
         Left out at each end of the pooled factors, in [0, 0.5).
 
@@ -54,22 +56,21 @@ def drift_factor(groups: Iterable[Sequence[float]], quantile: float = DRIFT_QUAN
     -------
     float
         ``max(upper, 1 / lower, 1)`` of the pooled sample-over-median factors; 1 when fewer
-        than two samples were given.
+        than two samples were usable.
 
     Raises
     ------
     ValueError
-        For a ``quantile`` outside [0, 0.5), or a sample that is not positive and finite.
+        For a ``quantile`` outside [0, 0.5).
     """
     if not 0 <= quantile < 0.5:
         raise ValueError(f"quantile={quantile!r} is not valid: expected 0 <= quantile < 0.5")
     factors: list[float] = []
     for group in groups:
-        samples = [float(x) for x in group]
+        # a run must not fail at its end, after minutes of timing, over one unusable sample
+        samples = [float(x) for x in group if math.isfinite(x) and x > 0]
         if not samples:
             continue
-        if not all(np.isfinite(x) and x > 0 for x in samples):
-            raise ValueError(f"samples {samples!r}: expected positive finite numbers")
         median = statistics.median(samples)
         factors += [x / median for x in samples]
     if len(factors) < 2:
