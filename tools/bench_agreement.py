@@ -4,8 +4,9 @@ Runs the quick benchmark ``--runs`` times in a row (each a fresh process, as a u
 keeps each run's JSON, and counts, for each printed figure, the rows whose median in one run
 falls outside another run's printed range:
 
-* the time per step, ``median [min–max]`` of the samples;
-* the time relative to the case's NumPy course step, ``× numpy-course [min–max]``;
+* the time per step, ``median [range]``;
+* the time relative to the case's NumPy course step, ``× numpy-course [range]`` (the course
+  step's own row, always 1, is left out: it cannot disagree);
 * the parity table, nnbackend's step over the hand-written one on each library.
 
 Each run's printed ranges are widened by its drift (:mod:`nnbackend.bench.drift`); the tool
@@ -26,6 +27,7 @@ import sys
 from pathlib import Path
 
 from nnbackend.bench import disagreements
+from nnbackend.bench.runner import RELATIVE_TO
 
 
 def main() -> int:
@@ -64,6 +66,7 @@ def main() -> int:
                 (r["case"], r["m"], r["implementation"])
                 for r in reports[0]["results"]
                 if r["status"] == "ok"
+                and not (figure == "relative" and r["implementation"] == RELATIVE_TO)
             }
         comparisons = len(rows) * args.runs * (args.runs - 1)
         found = disagreements(reports, figure)

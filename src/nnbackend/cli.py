@@ -567,8 +567,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         metavar="N",
-        help="visits of every case; each row's samples are pooled over them, so its range "
-        "covers the machine's drift over the whole run (default: 3)",
+        help="visits of every case; each row's samples are pooled over them, so they come "
+        "from the whole run, not one short window (default: 3)",
     )
     p_bench.add_argument(
         "--dask",

@@ -427,6 +427,35 @@ def test_the_agreement_check_itself():
     assert bench.disagreements([agree[0], old]) == []
 
 
+def test_the_agreement_check_reads_the_parity_table():
+    def report(ratio, low, high, widened=True):
+        cell = {"case": "planar", "ours": "nnbackend-numpy", "peer": "numpy-course",
+                "ratio": ratio, "ratio_min": low, "ratio_max": high}  # fmt: skip
+        if widened:
+            cell.update(ratio_low=low / 2, ratio_high=high * 2)
+        return {"results": [], "parity": [cell]}
+
+    # inside the widened range, outside the samples' own: they agree
+    assert bench.disagreements([report(0.9, 0.88, 0.92), report(1.2, 1.1, 1.3)], "ratio") == []
+    # a run recorded before the drift is compared on its own range
+    found = bench.disagreements(
+        [report(0.9, 0.88, 0.92), report(1.2, 1.1, 1.3, widened=False)], "ratio"
+    )
+    assert [(f["run"], f["other"], f["range"]) for f in found] == [(0, 1, (1.1, 1.3))]
+    assert found[0]["implementation"] == "nnbackend-numpy / numpy-course"
+
+
+def test_a_recorded_run_with_its_samples_range_only_renders_it_as_min_max():
+    row = {"case": "logreg", "layer_dims": [2, 1], "m": 100, "implementation": "nnbackend-numpy",
+           "status": "ok", "median_s": 2e-3, "min_s": 1e-3, "max_s": 3e-3,
+           "speedup_vs_loop": None, "gflops": 0.5, "pct_matmul": 10.0, "peak_extra_mb": None,
+           "memory_ratio": None}  # fmt: skip
+    table = bench.format_table({"results": [row]})
+    assert "median time / step [min–max]" in table and "2.00 ms [1.00–3.00]" in table
+    widened = bench.format_table({"results": [{**row, "low_s": 5e-4, "high_s": 4e-3}]})
+    assert "median time / step [range]" in widened and "2.00 ms [0.50–4.00]" in widened
+
+
 def test_a_recorded_run_without_spread_renders_as_before():
     report = {
         "results": [

@@ -27,10 +27,12 @@ class FakeWorld:
     by its base time times that pass's :data:`DRIFT` factor.
     """
 
-    def __init__(self, monkeypatch, seconds, fails=None, speed=None):
+    def __init__(self, monkeypatch, seconds, fails=None, speed=None, devices=None):
         self.fails = fails  # (row, pass) whose step raises
-        # (pass, case) -> slowness; by default DRIFT's factor of the pass
-        self.speed = speed or (lambda pass_number, case: DRIFT[pass_number - 1])
+        # (pass, case, row) -> slowness (row "product" for the plain products); by default
+        # DRIFT's factor of the pass
+        self.speed = speed or (lambda pass_number, case, row: DRIFT[pass_number - 1])
+        devices = devices or {}  # row -> device, "cpu" where not named
         self.case = ""
         self.now = 0.0
         self.pass_number = 0
@@ -41,7 +43,7 @@ class FakeWorld:
             implementations.Implementation(
                 name,
                 None if name == "loop" else "numpy",
-                "cpu",
+                devices.get(name, "cpu"),
                 self._builder(name, base),
                 lambda: None,
                 warmup=1,
@@ -61,8 +63,8 @@ class FakeWorld:
         assert found, line
         self.pass_number = int(found[1])
 
-    def _advance(self, base):
-        self.now += base * self.speed(self.pass_number, self.case)
+    def _advance(self, base, row):
+        self.now += base * self.speed(self.pass_number, self.case, row)
 
     def _builder(self, name, base):
         def build(case, dtype):
@@ -73,7 +75,7 @@ class FakeWorld:
                 self.calls.append((self.pass_number, case.name, name))
                 if (name, self.pass_number) == self.fails:
                     raise RuntimeError("out of memory")
-                self._advance(base)
+                self._advance(base, name)
 
             return step, lambda: None
 
@@ -81,7 +83,7 @@ class FakeWorld:
 
     def _product_step(self, product, dtype, device, library=None):
         def step():
-            self._advance(1e-3)
+            self._advance(1e-3, "product")
 
         return step, lambda: None
 
@@ -302,10 +304,10 @@ def test_a_rerun_lands_in_the_ranges_when_the_machine_slows_for_rows_that_saw_no
     # run 2: it is 1.8 × as slow for all of case B. B's rows saw no slow spell in run 1, so
     # their own samples' range is a point; the run's drift, seen on A's rows, widens it.
     first = FakeWorld(
-        monkeypatch, SECONDS, speed=lambda p, case: 2.0 if (p, case) == (2, "A") else 1.0
+        monkeypatch, SECONDS, speed=lambda p, case, _: 2.0 if (p, case) == (2, "A") else 1.0
     )
     one = first.run()
-    second = FakeWorld(monkeypatch, SECONDS, speed=lambda p, case: 1.8 if case == "B" else 1.0)
+    second = FakeWorld(monkeypatch, SECONDS, speed=lambda p, case, _: 1.8 if case == "B" else 1.0)
     two = second.run()
     b_rows = [r for r in one["results"] if r["case"] == "B" and r["status"] == "ok"]
     assert b_rows and all(r["min_s"] == pytest.approx(r["max_s"]) for r in b_rows)
@@ -333,7 +335,12 @@ def test_the_command_prints_the_drift_and_warns_when_the_machine_was_unsteady(
 
     def run_with_drift(*args, **kwargs):
         report = real_run(*args, **kwargs)
-        report["meta"]["drift"] = {"time": drift, "ratio": 1.1, "quantile": 0.02}
+        report["meta"]["drift"] = {
+            "time": drift,
+            "ratio": 1.1,
+            "quantile": 0.02,
+            "devices": {"cpu": {"time": drift, "ratio": 1.1}},
+        }
         return report
 
     monkeypatch.setattr(runner, "run", run_with_drift)
@@ -341,6 +348,58 @@ def test_the_command_prints_the_drift_and_warns_when_the_machine_was_unsteady(
     argv = ["bench", "--quick", "--backends", "numpy", "--budget", "0.02", "--passes", "1"]
     assert cli_main(argv) == 0
     out = capsys.readouterr().out
-    assert f"times ÷{drift:.2f} to ×{drift:.2f}; ratios ÷1.10 to ×1.10" in out
-    unsteady = f"note: this machine's speed moved by up to ×{drift:.2f} during the run"
+    assert f"cpu: times ÷{drift:.2f} to ×{drift:.2f}, ratios ÷1.10 to ×1.10" in out
+    unsteady = f"note: this run's samples scattered by ×{drift:.2f} around their rows' medians"
     assert (unsteady in out) == (drift >= 1.25)
+
+
+def test_each_device_has_its_own_drift(monkeypatch):
+    # the CPU rows drift from pass to pass; the GPU row runs at one speed throughout
+    seconds = {**SECONDS, "gpu-step": 5e-3}
+    world = FakeWorld(
+        monkeypatch,
+        seconds,
+        devices={"gpu-step": "gpu"},
+        speed=lambda p, case, row: 1.0 if row == "gpu-step" else DRIFT[p - 1],
+    )
+    report = world.run()
+    devices = report["meta"]["drift"]["devices"]
+    assert devices["gpu"]["time"] == pytest.approx(1.0) and devices["cpu"]["time"] >= 1.4
+    assert report["meta"]["drift"]["time"] == devices["cpu"]["time"]  # the largest
+    for r in report["results"]:
+        if r["status"] != "ok":
+            continue
+        factor = devices[r["device"]]["time"]
+        assert r["low_s"] == pytest.approx(min(r["min_s"], r["median_s"] / factor))
+        if r["implementation"] == "gpu-step":
+            # steady: its range stays its samples' own, not widened by the CPU's drift
+            assert r["min_s"] == pytest.approx(r["max_s"])
+            assert r["low_s"] == pytest.approx(r["min_s"])
+            assert r["high_s"] == pytest.approx(r["max_s"])
+
+
+def test_paired_ratios_that_scatter_widen_every_rows_ratio_range(monkeypatch):
+    # nnbackend's step is twice as slow on every third call while the course step is steady,
+    # so its ratios to the course step scatter; the loop's ratios do not
+    calls = {"n": 0}
+
+    def speed(p, case, row):
+        if row != "nnbackend-numpy":
+            return 1.0
+        calls["n"] += 1
+        return 2.0 if calls["n"] % 3 == 0 else 1.0
+
+    world = FakeWorld(monkeypatch, SECONDS, speed=speed)
+    report = world.run()
+    factor = report["meta"]["drift"]["ratio"]
+    assert factor > 1.2
+    for case in ("A", "B"):
+        loop = _rows(report)[(case, "loop")]
+        assert loop["relative_min"] == pytest.approx(loop["relative_max"])  # steady pair
+        assert loop["relative_low"] == pytest.approx(loop["relative"] / factor)
+        assert loop["relative_high"] == pytest.approx(loop["relative"] * factor)
+        reference = _rows(report)[(case, "numpy-course")]
+        assert reference["relative_low"] == reference["relative_high"] == 1.0
+    for cell in report["parity"]:
+        assert cell["ratio_low"] == pytest.approx(min(cell["ratio_min"], cell["ratio"] / factor))
+        assert cell["ratio_high"] == pytest.approx(max(cell["ratio_max"], cell["ratio"] * factor))

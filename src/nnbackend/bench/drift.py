@@ -1,4 +1,4 @@
-"""Drift: how far the machine's speed moved during a run, and the ranges it widens.
+"""Drift: how far a run's samples scattered around their rows' medians, and the ranges it widens.
 
 A row's samples show how its step varied while it was timed. A shared machine also shifts
 between speeds that last from seconds to minutes (measured on a 2-core cloud VM: a fixed
@@ -7,15 +7,18 @@ running inside the machine and no steal time reported). A row timed in a few sho
 can catch one speed only; the next run, in another, puts its median outside that row's
 range.
 
-Every row of a run is exposed to the same machine. So the run measures the machine's drift
-over all its samples at once: each sample over its own row's median, pooled over every row
-of every case (a sample that ran at the machine's median speed reads 1). The drift factor
-``D`` is the largest of the upper :data:`DRIFT_QUANTILE` point of those factors and the
-inverse of the lower one: most samples of this run lay within ``median / D`` and
-``median × D`` of their row's median. The printed range of a row is its samples' own
-min–max, widened to at least ``[median / D, median × D]``: the range another run's median
-can fall in when the machine ran faster or slower for it, as it did for parts of this run.
-A quiet machine has ``D`` near 1, and its rows keep their own ranges.
+Every row of a run is exposed to the same machine. So the run measures its drift over all
+its samples at once: each sample over its own row's median, pooled over every row of every
+case on a device (a sample at its row's median reads 1). The pool is weighted by samples, so
+the short steps, which take the most samples, weigh most. It holds the machine's changes of
+speed and each library's own jitter (a collection, a thread pool waking) alike: both move a
+rerun's median. The drift factor ``D`` is the largest of the upper :data:`DRIFT_QUANTILE`
+point of those factors and the inverse of the lower one: most samples of this run lay within
+``median / D`` and ``median × D`` of their row's median. The printed range of a row is its
+samples' own min–max, widened to at least ``[median / D, median × D]``: the range another
+run's median can fall in when the machine runs faster or slower for it, as it did for other
+rows of this run. On a machine whose speed holds, ``D`` comes from the steps' own jitter
+alone (not measured here: the build machine's speed never held for a whole run).
 
 The same holds for paired figures (the time relative to the course's step, the parity
 ratios): their factors are each ratio over its row's median ratio.

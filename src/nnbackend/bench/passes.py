@@ -4,8 +4,9 @@ A machine's speed drifts over minutes (other work, clocks, heat). Timing a case'
 short window gives each row a narrow range around that moment's speed, and the next run,
 minutes later, lands outside it. So the runner times every case once per pass (pass 1: case
 A, case B, …; pass 2: A, B, … again), each row with its budget split across the passes, and
-a row's median and range are over the samples of all passes: its printed spread covers the
-drift over the whole run. Figures that pair samples (a row against the reference row of the
+a row's median and range are over the samples of all passes, taken over the whole run (its
+printed range is widened further to the run's drift: :mod:`nnbackend.bench.drift`). Figures
+that pair samples (a row against the reference row of the
 same round, the parity pairs) are paired within a pass and pooled afterwards.
 """
 

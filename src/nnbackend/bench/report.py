@@ -191,8 +191,8 @@ def disagreements(reports: Sequence[dict[str, Any]], figure: str = "time") -> li
 def format_parity(report: dict[str, Any]) -> str:
     """nnbackend against the hand-written step on each library: one row per case, one column
     per pair, each cell the median of the ratios of the two steps' samples taken in turn, with
-    their range where the run recorded it (below 1: nnbackend is faster). Pairs a run did not
-    time are left out.
+    their range where the run recorded it, widened to the run's drift where it measured one
+    (below 1: nnbackend is faster). Pairs a run did not time are left out.
 
     Parameters
     ----------

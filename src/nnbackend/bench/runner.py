@@ -277,7 +277,7 @@ class _CasePlan:
         default_factory=dict
     )
     failed_pairs: set[tuple[str, str]] = field(default_factory=set)
-    ratios: list[list[float]] = field(default_factory=list)
+    ratios: list[tuple[str, list[float]]] = field(default_factory=list)  # (device, ratios)
 
     def pair_usable(self, pair: tuple[str, str]) -> bool:
         """Whether a pair is still timed: it never failed, and both its rows have samples."""
@@ -402,7 +402,8 @@ def _finish_case(plan: _CasePlan) -> dict[str, float | None]:
         )
         if row.name == "nnbackend-numpy" and plan.memory is not None:
             entry.peak_extra_mb, entry.memory_ratio = plan.memory
-    plan.ratios += _relative_to_reference(plan.entries, plan.groups, plan.samples).values()
+    relative = _relative_to_reference(plan.entries, plan.groups, plan.samples)
+    plan.ratios += [(plan.entries[name].device, ratios) for name, ratios in relative.items()]
     loop = plan.entries.get("loop")
     loop_time = loop.median_s if loop is not None else None
     for entry in plan.entries.values():
@@ -420,7 +421,7 @@ def _parity_entries(plan: _CasePlan) -> list[dict[str, Any]]:
         ours_times = [t for mine, _ in by_pass for t in mine]
         peer_times = [t for _, theirs in by_pass for t in theirs]
         ratios = same_round_ratios([m for m, _ in by_pass], [t for _, t in by_pass])
-        plan.ratios.append(ratios)
+        plan.ratios.append((device_of(ours), ratios))
         found.append(
             {
                 "case": plan.case.label,
@@ -439,26 +440,39 @@ def _parity_entries(plan: _CasePlan) -> list[dict[str, Any]]:
     return found
 
 
-def _widen_by_drift(plans: Sequence[_CasePlan], parity: list[dict[str, Any]]) -> dict[str, float]:
-    # One drift factor for the times and one for the paired ratios, each over every row of
-    # the run (nnbackend.bench.drift); every printed range is widened to it.
+def _widen_by_drift(plans: Sequence[_CasePlan], parity: list[dict[str, Any]]) -> dict[str, Any]:
+    # One drift factor for the times and one for the paired ratios on each device, each over
+    # every row of the run on it (nnbackend.bench.drift): a GPU's steps do not scatter like
+    # the CPU's. Every printed range is widened to its device's factor.
     entries = [entry for plan in plans for entry in plan.entries.values() if entry.times_s]
-    time_factor = drift_factor(entry.times_s for entry in entries)
-    ratio_factor = drift_factor(ratios for plan in plans for ratios in plan.ratios)
+    devices: dict[str, dict[str, float]] = {}
+    for device in sorted({entry.device for entry in entries}):
+        devices[device] = {
+            "time": drift_factor(e.times_s for e in entries if e.device == device),
+            "ratio": drift_factor(
+                ratios for plan in plans for d, ratios in plan.ratios if d == device
+            ),
+        }
     for entry in entries:
+        factors = devices[entry.device]
         median, low, high = entry.median_s, entry.min_s, entry.max_s
         if median is not None and low is not None and high is not None:
-            entry.low_s, entry.high_s = widened(median, low, high, time_factor)
-        relative, low, high = entry.relative, entry.relative_min, entry.relative_max
+            entry.low_s, entry.high_s = widened(median, low, high, factors["time"])
         if entry.implementation == RELATIVE_TO:
             continue  # its ratios are its own samples over themselves: 1, with no spread
+        relative, low, high = entry.relative, entry.relative_min, entry.relative_max
         if relative and low is not None and high is not None:
-            entry.relative_low, entry.relative_high = widened(relative, low, high, ratio_factor)
+            entry.relative_low, entry.relative_high = widened(relative, low, high, factors["ratio"])
     for e in parity:
-        e["ratio_low"], e["ratio_high"] = widened(
-            e["ratio"], e["ratio_min"], e["ratio_max"], ratio_factor
-        )
-    return {"time": time_factor, "ratio": ratio_factor, "quantile": DRIFT_QUANTILE}
+        factor = devices.get(device_of(e["ours"]), {}).get("ratio", 1.0)
+        low, high = e["ratio_min"], e["ratio_max"]
+        e["ratio_low"], e["ratio_high"] = widened(e["ratio"], low, high, factor)
+    return {
+        "time": max((d["time"] for d in devices.values()), default=1.0),
+        "ratio": max((d["ratio"] for d in devices.values()), default=1.0),
+        "quantile": DRIFT_QUANTILE,
+        "devices": devices,
+    }
 
 
 def run(
@@ -505,8 +519,9 @@ def run(
     -------
     dict
         ``{"meta": ..., "matmul_gflops": ..., "results": [Measurement as dict, ...],
-        "parity": [...]}``: ``meta["drift"]`` holds the run's drift factors (``time``,
-        ``ratio``) and their ``quantile``; ``matmul_gflops`` holds, per case and device, the
+        "parity": [...]}``: ``meta["drift"]`` holds the run's drift factors on each device
+        (``devices``: device → ``time``, ``ratio``), their largest (``time``, ``ratio``) and
+        their ``quantile``; ``matmul_gflops`` holds, per case and device, the
         peak rate of the step's products; ``parity`` holds, per case, nnbackend's step on
         each library against the hand-written step on the same library, timed in
         alternating samples (:mod:`nnbackend.bench.parity`) in every pass.
@@ -555,7 +570,7 @@ def run(
 
 
 _UNSTEADY = 1.25
-"""A time drift at which the command tells the reader that absolute times are not steady."""
+"""A time drift from which the command tells the reader that absolute times are not steady."""
 
 
 def run_from_cli(args: Any) -> int:
@@ -605,26 +620,36 @@ def run_from_cli(args: Any) -> int:
         + f" — {meta['dtype']}"
     )
     drift = meta["drift"]
+    relative = any(r.get("relative") for r in report["results"])
     print(
         f"each row: the median of its samples, every sample at least {MIN_SAMPLE_S * 1e3:g} ms "
         f"long, the samples from {meta['passes']} passes over the cases (in each, the rows of "
-        "a case and their matrix products timed in alternating samples); "
-        f"'× {RELATIVE_TO}': the row's time over the {RELATIVE_TO} step's in the same rounds "
-        "(the median of those ratios), which moves less with the machine's speed than the "
-        "absolute times"
+        "a case and their matrix products timed in alternating samples)"
+        + (
+            f"; '× {RELATIVE_TO}': the row's time over the {RELATIVE_TO} step's in the same "
+            "rounds (the median of those ratios), which moves less with the machine's speed "
+            "than the absolute times"
+            if relative
+            else ""
+        )
     )
     print(
         "[range]: where another run's median is expected: the samples' min–max, widened to "
-        "this machine's drift over this run, within which most of all the rows' samples lay "
-        f"around their median (times ÷{drift['time']:.2f} to ×{drift['time']:.2f}; "
-        f"ratios ÷{drift['ratio']:.2f} to ×{drift['ratio']:.2f}; the "
-        f"{drift['quantile']:.0%}–{1 - drift['quantile']:.0%} points)"
+        "this run's drift, how far the samples of all rows scattered around their row's "
+        f"median (the {drift['quantile']:.0%} and {1 - drift['quantile']:.0%} points): "
+        + "; ".join(
+            f"{device}: times ÷{d['time']:.2f} to ×{d['time']:.2f}, ratios ÷{d['ratio']:.2f} "
+            f"to ×{d['ratio']:.2f}"
+            for device, d in drift["devices"].items()
+        )
     )
     if drift["time"] >= _UNSTEADY:
+        paired = f"the '× {RELATIVE_TO}' column and " if relative else ""
         print(
-            f"note: this machine's speed moved by up to ×{drift['time']:.2f} during the run "
-            "(other work, shared cores, clock changes), so compare rows through the "
-            f"'× {RELATIVE_TO}' and parity columns, not through absolute times"
+            f"note: this run's samples scattered by ×{drift['time']:.2f} around their rows' "
+            "medians (the machine's changes of speed and the libraries' own jitter), so its "
+            f"absolute times are good to about that factor; compare rows through {paired}the "
+            "parity table, measured on samples taken together"
         )
     print(format_table(report))
     if report["parity"]:
