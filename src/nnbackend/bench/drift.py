@@ -39,8 +39,10 @@ DRIFT_QUANTILE = 0.02
 collection, a page fault) should not widen every row, so the extremes are not used. On the
 2-core build machine, four recorded sets of five quick runs had 19 to 38 of 840 medians
 outside another run's range with the samples' own ranges, and none with the ranges widened at
-the 2nd and 98th percentiles; two new sets of five runs had none either
-(``tools/bench_agreement.py``, the performance log of 2026-12-08)."""
+the 2nd and 98th percentiles. Of three new sets, two had none and one had 32: its later runs
+found the machine twice as fast as its first two did, more than one run's samples had
+scattered (``tools/bench_agreement.py``, the performance log of 2026-12-08). A run cannot
+see a speed the machine does not take while it runs."""
 
 
 def drift_factor(groups: Iterable[Sequence[float]], quantile: float = DRIFT_QUANTILE) -> float:
