@@ -46,7 +46,7 @@ see a speed the machine does not take while it runs."""
 
 
 def drift_factor(groups: Iterable[Sequence[float]], quantile: float = DRIFT_QUANTILE) -> float:
-    """How far the machine's speed moved over a run, as a factor of at least 1.
+    """How far a run's samples scattered around their rows' medians, as a factor of at least 1.
 
     Parameters
     ----------

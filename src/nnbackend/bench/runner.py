@@ -152,7 +152,6 @@ def _relative_to_reference(
         if ratios:
             entry.relative = statistics.median(ratios)
             entry.relative_min, entry.relative_max = min(ratios), max(ratios)
-            entry.relative_low, entry.relative_high = entry.relative_min, entry.relative_max
             if name != RELATIVE_TO:
                 found[name] = ratios
     return found
@@ -432,8 +431,6 @@ def _parity_entries(plan: _CasePlan) -> list[dict[str, Any]]:
                 "ratio": statistics.median(ratios),
                 "ratio_min": min(ratios),
                 "ratio_max": max(ratios),
-                "ratio_low": min(ratios),
-                "ratio_high": max(ratios),
                 "samples": len(ours_times),
             }
         )
@@ -458,11 +455,11 @@ def _widen_by_drift(plans: Sequence[_CasePlan], parity: list[dict[str, Any]]) ->
         median, low, high = entry.median_s, entry.min_s, entry.max_s
         if median is not None and low is not None and high is not None:
             entry.low_s, entry.high_s = widened(median, low, high, factors["time"])
-        if entry.implementation == RELATIVE_TO:
-            continue  # its ratios are its own samples over themselves: 1, with no spread
+        # the reference row's ratios are its own samples over themselves: 1, with no spread
+        ratio_factor = 1.0 if entry.implementation == RELATIVE_TO else factors["ratio"]
         relative, low, high = entry.relative, entry.relative_min, entry.relative_max
         if relative and low is not None and high is not None:
-            entry.relative_low, entry.relative_high = widened(relative, low, high, factors["ratio"])
+            entry.relative_low, entry.relative_high = widened(relative, low, high, ratio_factor)
     for e in parity:
         factor = devices.get(device_of(e["ours"]), {}).get("ratio", 1.0)
         low, high = e["ratio_min"], e["ratio_max"]
